@@ -1,0 +1,115 @@
+#include "app.hpp"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "estimate_command.hpp"
+#include "exit_codes.hpp"
+#include "gpus_command.hpp"
+#include "vramcalc/error.hpp"
+#include "vramcalc/spelling.hpp"
+#include "vramcalc/version.hpp"
+
+namespace vramcalc::cli {
+
+namespace {
+
+void print_error(const std::string& message, const std::string& hint) {
+  std::fprintf(stderr, "vramcalc: error: %s\n", message.c_str());
+  if (!hint.empty()) {
+    std::fprintf(stderr, "  hint: %s\n", hint.c_str());
+  }
+}
+
+// Every long option an app and its subcommands know, for "did you mean".
+std::vector<std::string> known_flags(const CLI::App& app) {
+  std::vector<std::string> flags;
+  for (const CLI::Option* option : app.get_options()) {
+    for (const auto& name : option->get_lnames()) {
+      flags.push_back("--" + name);
+    }
+  }
+  return flags;
+}
+
+// CLI11 reports unknown arguments in its own words; name the first one and suggest a flag.
+std::string unknown_argument_hint(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* scope = &app;
+  for (const CLI::App* sub : app.get_subcommands()) {
+    scope = sub;
+  }
+  const auto flags = known_flags(*scope);
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--", 0) != 0) {
+      continue;
+    }
+    arg = arg.substr(0, arg.find('='));
+    if (std::find(flags.begin(), flags.end(), arg) == flags.end() && arg != "--help" &&
+        arg != "--version") {
+      if (const auto suggestion = closest_name(arg, flags)) {
+        return "did you mean '" + *suggestion + "'? run 'vramcalc --help' for every flag";
+      }
+    }
+  }
+  return "run 'vramcalc --help' for every flag";
+}
+
+}  // namespace
+
+int run_app(int argc, char** argv) {
+  CLI::App app{"vramcalc: will this model fit, on which GPU, at which precision?"};
+  app.set_version_flag("--version", std::string(version()));
+  app.footer(
+      "Examples:\n"
+      "  vramcalc --params 7B --dtype fp16 --gpu L4\n"
+      "  vramcalc --params 70B --gpu A100-80GB --gpus 2 --format json\n"
+      "  vramcalc --params 8B --context 32k --batch 4 --gpu 4090 --ladder\n"
+      "\n"
+      "Exit codes: 0 computed (and fits), 1 does not fit, 2 usage or input error.\n"
+      "Sizes: GB/MB/TB = 10^9/10^6/10^12 bytes, GiB/MiB/TiB = 2^30/2^20/2^40 bytes.");
+  app.require_subcommand(0, 1);
+
+  EstimateCommandOptions estimate_options;
+  setup_estimate(app, estimate_options);
+  GpusCommandOptions gpus_options;
+  CLI::App* gpus = app.add_subcommand("gpus", "List the GPU database");
+  setup_gpus(*gpus, gpus_options);
+
+  try {
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+      std::fputs(app.help().c_str(), stdout);
+      return k_exit_ok;
+    } catch (const CLI::CallForAllHelp&) {
+      std::fputs(app.help("", CLI::AppFormatMode::All).c_str(), stdout);
+      return k_exit_ok;
+    } catch (const CLI::CallForVersion&) {
+      std::printf("vramcalc %s\n", std::string(version()).c_str());
+      return k_exit_ok;
+    } catch (const CLI::ExtrasError& e) {
+      print_error(e.what(), unknown_argument_hint(app, argc, argv));
+      return k_exit_error;
+    } catch (const CLI::ParseError& e) {
+      print_error(e.what(), "run 'vramcalc --help' for every flag");
+      return k_exit_error;
+    }
+    if (gpus->parsed()) {
+      return run_gpus(gpus_options);
+    }
+    return run_estimate(estimate_options);
+  } catch (const Error& e) {
+    print_error(e.what(), e.hint());
+    return k_exit_error;
+  } catch (const std::exception& e) {
+    print_error(std::string("internal error: ") + e.what(),
+                "please report this with the command line that caused it");
+    return k_exit_error;
+  }
+}
+
+}  // namespace vramcalc::cli

@@ -1,0 +1,182 @@
+#include "estimate_command.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "exit_codes.hpp"
+#include "gpu_db_loading.hpp"
+#include "quantity.hpp"
+#include "render.hpp"
+#include "terminal.hpp"
+#include "vramcalc/error.hpp"
+#include "vramcalc/params_model.hpp"
+#include "vramcalc/report.hpp"
+#include "vramcalc/spelling.hpp"
+
+namespace vramcalc::cli {
+
+namespace {
+
+// Cards one command may name: a whole rack of 8-GPU nodes is far below this.
+constexpr std::uint64_t k_max_gpus = 1024;
+// Shape overrides: generous caps, checked again by the library.
+constexpr std::uint64_t k_max_shape_value = 100'000'000;
+
+std::optional<std::uint32_t> shape_value(const std::string& text, const char* flag) {
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint32_t>(parse_count(text, flag, k_max_shape_value));
+}
+
+const WeightFormat& weight_format_named(const std::string& name) {
+  if (const WeightFormat* format = find_weight_format(name)) {
+    return *format;
+  }
+  const auto suggestion = closest_name(name, weight_format_spellings());
+  std::string valid;
+  for (const auto& known : weight_format_names()) {
+    valid += (valid.empty() ? "" : ", ") + known;
+  }
+  throw Error(ErrorKind::input, "unknown --dtype '" + name + "'",
+              (suggestion ? "did you mean '" + *suggestion + "'? " : std::string()) +
+                  "known precisions: " + valid);
+}
+
+KvType kv_type_named(const std::string& name) {
+  if (const KvType* type = find_kv_type(name)) {
+    return *type;
+  }
+  const auto names = kv_type_names();
+  const auto suggestion = closest_name(name, names);
+  std::string valid;
+  for (const auto& known : names) {
+    valid += (valid.empty() ? "" : ", ") + known;
+  }
+  throw Error(ErrorKind::input, "unknown --kv-dtype '" + name + "'",
+              (suggestion ? "did you mean '" + *suggestion + "'? " : std::string()) +
+                  "known KV types: " + valid);
+}
+
+ModelSpec model_from_options(const EstimateCommandOptions& options) {
+  if (options.params.empty()) {
+    throw Error(ErrorKind::usage, "no model given",
+                "give a parameter count, e.g. vramcalc --params 7B --gpu L4");
+  }
+  ShapeOverrides overrides;
+  overrides.layers = shape_value(options.layers, "--layers");
+  overrides.hidden = shape_value(options.hidden, "--hidden");
+  overrides.heads = shape_value(options.heads, "--heads");
+  overrides.kv_heads = shape_value(options.kv_heads, "--kv-heads");
+  overrides.head_dim = shape_value(options.head_dim, "--head-dim");
+  overrides.vocab = shape_value(options.vocab, "--vocab");
+  return model_from_params(parse_param_count(options.params, "--params"), overrides);
+}
+
+std::optional<Hardware> hardware_from_options(const EstimateCommandOptions& options,
+                                              std::vector<const GpuSpec*>& variants,
+                                              std::optional<GpuDatabase>& database) {
+  if (!options.gpu.empty() && !options.vram.empty()) {
+    throw Error(ErrorKind::usage, "--gpu and --vram both name the card",
+                "use --gpu NAME for a known card, or --vram SIZE for any other");
+  }
+  if (options.gpu.empty() && options.vram.empty()) {
+    if (!options.gpus.empty()) {
+      throw Error(ErrorKind::usage, "--gpus counts cards, but no card is named",
+                  "add --gpu NAME or --vram SIZE");
+    }
+    return std::nullopt;
+  }
+  Hardware hardware;
+  if (!options.gpus.empty()) {
+    hardware.count = static_cast<std::uint32_t>(parse_count(options.gpus, "--gpus", k_max_gpus));
+  }
+  if (!options.vram.empty()) {
+    hardware.gpu = custom_gpu(parse_size(options.vram, "--vram"));
+    return hardware;
+  }
+  database = load_gpu_database(options.output.gpu_db_files);
+  const GpuMatch match = database->resolve(options.gpu);
+  hardware.gpu = *match.gpu;
+  variants = match.variants;
+  return hardware;
+}
+
+}  // namespace
+
+void setup_estimate(CLI::App& app, EstimateCommandOptions& o) {
+  const auto add = [&](const char* name, std::string& target, const char* help, const char* group,
+                       const char* type) {
+    app.add_option(name, target, help)->group(group)->type_name(type);
+  };
+  add("--params", o.params,
+      "Parameter count: 7B, 0.5B, 1.5T, 350M, 7e9, 7_000_000_000 (K/M/B/T = 10^3..10^12)",
+      "Model", "COUNT");
+  add("--layers", o.layers, "Override the assumed shape: transformer layers", "Model", "N");
+  add("--hidden", o.hidden, "Override the assumed shape: hidden size", "Model", "N");
+  add("--heads", o.heads, "Override the assumed shape: attention heads", "Model", "N");
+  add("--kv-heads", o.kv_heads, "Override the assumed shape: key/value heads (divide --heads)",
+      "Model", "N");
+  add("--head-dim", o.head_dim, "Override the assumed shape: head dimension (default hidden/heads)",
+      "Model", "N");
+  add("--vocab", o.vocab, "Override the assumed shape: vocabulary size", "Model", "N");
+  add("--dtype", o.dtype,
+      "Weight precision: fp32, fp16, bf16, fp8, int8, int4 (default: the model's own, else fp16)",
+      "Precision", "TYPE");
+  add("--kv-dtype", o.kv_dtype,
+      "KV-cache precision: f16 (default), bf16, f32, fp8, int8, q8_0, q4_0, ...", "Precision",
+      "TYPE");
+  add("--context", o.context, "Tokens per sequence: 4096 (default), 8k = 8192, 128k = 131072",
+      "Workload", "TOKENS");
+  add("--batch", o.batch, "Sequences served at once (default 1)", "Workload", "N");
+  add("--overhead", o.overhead,
+      "Runtime overhead per card instead of the measured 1322 MiB, e.g. 500MiB", "Workload",
+      "SIZE");
+  add("--gpu", o.gpu, "GPU by name: L4, 4090, 'A100 80GB', h100 ('vramcalc gpus' lists them)",
+      "Hardware", "NAME");
+  add("--gpus", o.gpus, "Number of such cards (tensor parallel; must divide the heads)",
+      "Hardware", "N");
+  add("--vram", o.vram, "Usable memory of a card not in the database: 24GB, 22.5GiB", "Hardware",
+      "SIZE");
+  add("--ram", o.ram, "Host RAM available for CPU offload: 64GB", "Hardware", "SIZE");
+  app.add_flag("--ladder", o.ladder, "Show the precision ladder fp32 -> 16-bit -> int8 -> int4")
+      ->group("Answers");
+  add_output_options(app, o.output);
+}
+
+int run_estimate(const EstimateCommandOptions& options) {
+  const Format format = parse_format(options.output.format);
+  const bool color = use_color(parse_color_mode(options.output.color));
+
+  Request request;
+  request.model = model_from_options(options);
+  if (!options.dtype.empty()) {
+    request.format = &weight_format_named(options.dtype);
+  }
+  if (!options.kv_dtype.empty()) {
+    request.workload.kv_key = kv_type_named(options.kv_dtype);
+    request.workload.kv_value = request.workload.kv_key;
+  }
+  request.workload.context = parse_token_count(options.context, "--context");
+  request.workload.batch = parse_count(options.batch, "--batch", k_max_batch);
+  if (!options.overhead.empty()) {
+    request.options.overhead_bytes = parse_size(options.overhead, "--overhead");
+  }
+  if (!options.ram.empty()) {
+    request.ram_bytes = parse_size(options.ram, "--ram");
+  }
+  std::optional<GpuDatabase> database;
+  request.hardware = hardware_from_options(options, request.variants, database);
+  request.ladder = options.ladder;
+
+  const Report report = build_report(std::move(request));
+  // Render completely before writing, so a failure never leaves half a document on stdout.
+  const std::string out = format == Format::json ? render_json(report)
+                                                 : render_text(report, Painter(color));
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return report.fit && !report.fit->fits ? k_exit_does_not_fit : k_exit_ok;
+}
+
+}  // namespace vramcalc::cli

@@ -1,0 +1,42 @@
+#pragma once
+// The default command: estimate memory for a model and workload, and judge the fit.
+
+#include <string>
+
+#include "output_options.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace vramcalc::cli {
+
+/// Every flag as typed; parsed and validated in run_estimate so errors read the same way.
+struct EstimateCommandOptions {
+  // Model
+  std::string params;
+  std::string layers, hidden, heads, kv_heads, head_dim, vocab;
+  // Precision
+  std::string dtype;
+  std::string kv_dtype;
+  // Workload
+  std::string context = "4096";
+  std::string batch = "1";
+  std::string overhead;
+  // Hardware
+  std::string gpu;
+  std::string gpus;
+  std::string vram;
+  std::string ram;
+  // Answers
+  bool ladder = false;
+  OutputOptions output;
+};
+
+/// Registers the estimate flags on the top-level app.
+void setup_estimate(CLI::App& app, EstimateCommandOptions& options);
+
+/// Runs the estimate; returns the exit code. Throws vramcalc::Error on bad input.
+[[nodiscard]] int run_estimate(const EstimateCommandOptions& options);
+
+}  // namespace vramcalc::cli

@@ -1,0 +1,63 @@
+#pragma once
+/// Precisions: how weights are stored (`WeightFormat`) and how KV-cache elements are stored
+/// (`KvType`). Names are case-insensitive and accept the usual aliases.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vramcalc {
+
+/// How a weight format charges bytes for a tensor.
+enum class WeightScheme {
+  uniform_bits,  ///< idealised: every weight element costs `bits` bits, norms and embeddings too
+};
+
+/// A precision for the model's weights.
+struct WeightFormat {
+  std::string name;         ///< canonical name, e.g. "fp16"
+  std::string description;  ///< one line for listings
+  WeightScheme scheme = WeightScheme::uniform_bits;
+  std::uint32_t bits = 16;  ///< uniform_bits: storage bits per weight element
+};
+
+/// The weight format called `name` (case-insensitive; aliases such as "half", "bfloat16",
+/// "e4m3"), or nullptr when there is none.
+[[nodiscard]] const WeightFormat* find_weight_format(std::string_view name);
+
+/// Canonical names of every weight format, for listings and "did you mean".
+[[nodiscard]] std::vector<std::string> weight_format_names();
+
+/// Every accepted spelling (canonical names and aliases), for "did you mean".
+[[nodiscard]] std::vector<std::string> weight_format_spellings();
+
+/// Bytes for `elements` weights stored as `format` when nothing more is known of the tensors:
+/// ceil(elements * bits / 8).
+[[nodiscard]] std::uint64_t uniform_weight_bytes(const WeightFormat& format, std::uint64_t elements);
+
+/// A storage type for KV-cache elements. Block formats (ggml q8_0, q4_0, ...) store
+/// `block_elements` values in `block_bytes` bytes; plain types have block_elements == 1.
+struct KvType {
+  std::string_view name;          ///< canonical name, e.g. "f16", "q8_0"
+  std::uint32_t block_elements;   ///< elements per block
+  std::uint32_t block_bytes;      ///< bytes per block
+  std::string_view description;
+};
+
+/// The KV type called `name` (case-insensitive; "fp16", "float16", "half", "fp8", "e4m3",
+/// "int8", "q8_0", ...), or nullptr.
+[[nodiscard]] const KvType* find_kv_type(std::string_view name);
+
+/// Canonical names of every KV type.
+[[nodiscard]] std::vector<std::string> kv_type_names();
+
+/// Bytes for one row of `elements` values: ceil(elements / block) * block_bytes.
+/// Source: ggml `ggml_row_size` (ggml/src/ggml.c), which requires whole blocks; a partial
+/// trailing block is charged as a whole block here.
+[[nodiscard]] std::uint64_t kv_row_bytes(const KvType& type, std::uint64_t elements);
+
+/// The default KV type (f16: 16-bit, as every engine profiled here defaults to).
+[[nodiscard]] const KvType& default_kv_type();
+
+}  // namespace vramcalc

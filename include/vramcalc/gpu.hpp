@@ -1,0 +1,76 @@
+#pragma once
+/// The GPU database: cards with their usable memory, bandwidth, compute and interconnect.
+/// The built-in database is embedded in the binary; extra JSON files add or override entries.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vramcalc {
+
+/// How usable memory was obtained.
+enum class UsableMemorySource {
+  driver,   ///< the total the driver reports (nvidia-smi MiB), as measured
+  derived,  ///< marketed GiB, less ECC's reserve on GDDR cards (no driver figure known)
+  user,     ///< given on the command line (--vram)
+};
+
+struct GpuSpec {
+  std::string id;                    ///< unique, e.g. "nvidia-l4"
+  std::string name;                  ///< marketing name, e.g. "NVIDIA L4"
+  std::string vendor;                ///< "NVIDIA", "AMD", "Apple", "Intel"
+  std::vector<std::string> aliases;  ///< other names it answers to ("l4")
+  std::uint64_t memory_bytes = 0;    ///< memory as marketed, in bytes (24 GB card: 24 GiB)
+  std::uint64_t usable_bytes = 0;    ///< what the driver reports as total (see source)
+  UsableMemorySource usable_source = UsableMemorySource::derived;
+  std::string memory_type;           ///< "GDDR6", "HBM3", ...
+  double bandwidth_gb_s = 0;         ///< memory bandwidth, GB/s (10^9 bytes/s); 0 unknown
+  std::optional<double> fp16_tflops;  ///< dense fp16/bf16 tensor throughput, TFLOP/s
+  std::optional<double> fp8_tflops;   ///< dense fp8 tensor throughput, TFLOP/s
+  std::optional<double> int8_tops;    ///< dense int8 tensor throughput, TOP/s
+  std::string interconnect;          ///< e.g. "NVLink 4", "PCIe 4.0 x16"
+  double interconnect_gb_s = 0;      ///< GPU-to-GPU bandwidth per direction, GB/s; 0 unknown
+  std::string pcie;                  ///< host link, e.g. "PCIe 4.0 x16"
+  std::vector<std::string> default_for;  ///< names for which this is the declared default variant
+  std::vector<std::string> sources;  ///< where the figures come from (URLs, documents)
+  std::string origin;                ///< "built-in" or the path of the file that defined it
+};
+
+/// The result of looking a name up.
+struct GpuMatch {
+  const GpuSpec* gpu = nullptr;          ///< the card chosen
+  std::vector<const GpuSpec*> variants;  ///< other cards the name also covers (same memory)
+};
+
+class GpuDatabase {
+ public:
+  /// The database embedded in the binary. Throws vramcalc::Error (kind data) if it is broken.
+  [[nodiscard]] static GpuDatabase built_in();
+
+  /// Parses a database document (a JSON array of entries, or {"gpus": [...]}) whose entries
+  /// add to or replace (same id) the current ones. `origin` names the file in messages.
+  /// Throws vramcalc::Error (kind file/data) naming the entry and key at fault.
+  void merge_json(std::string_view json_text, const std::string& origin);
+
+  /// Looks a card up by id, name or alias, forgivingly ("L4", "rtx4090", "RTX 4090", "4090",
+  /// "a100-80gb"). A name that covers several cards of the same memory picks the declared
+  /// default variant; one that covers cards of different memory throws (kind input) listing
+  /// them; an unknown name throws with the closest name ("did you mean").
+  [[nodiscard]] GpuMatch resolve(std::string_view name) const;
+
+  [[nodiscard]] const std::vector<GpuSpec>& gpus() const noexcept { return m_gpus; }
+
+ private:
+  std::vector<GpuSpec> m_gpus;  // sorted by id
+};
+
+/// Lowercases and keeps letters and digits only: "RTX 4090" -> "rtx4090". Lookups compare
+/// names in this form.
+[[nodiscard]] std::string normalize_gpu_name(std::string_view name);
+
+/// A card that is not in the database, standing for `--vram SIZE`.
+[[nodiscard]] GpuSpec custom_gpu(std::uint64_t usable_bytes);
+
+}  // namespace vramcalc

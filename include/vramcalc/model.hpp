@@ -1,0 +1,73 @@
+#pragma once
+/// The model description every estimate consumes, whichever input it came from (a bare
+/// parameter count, the catalog, a config.json, a GGUF or safetensors file).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vramcalc {
+
+/// How a layer attends, which decides what it keeps in the KV cache.
+enum class AttentionKind {
+  full,            ///< keeps every token of the context
+  sliding_window,  ///< keeps the last `sliding_window` tokens
+  latent,          ///< multi-head latent attention (MLA): one compressed latent per token
+  none,            ///< no attention (recurrent/SSM layer, or encoder-only model): no KV
+};
+
+/// One transformer block as far as memory is concerned.
+struct LayerSpec {
+  AttentionKind attention = AttentionKind::full;
+  std::uint32_t n_head = 0;          ///< query heads
+  std::uint32_t n_kv_head = 0;       ///< key/value heads (GQA/MQA: fewer than n_head)
+  std::uint32_t head_dim_k = 0;      ///< elements per key head
+  std::uint32_t head_dim_v = 0;      ///< elements per value head (may differ from keys)
+  std::uint32_t sliding_window = 0;  ///< tokens kept; only for AttentionKind::sliding_window
+  std::uint32_t latent_dim = 0;      ///< MLA: kv_lora_rank + rope dims, elements per token
+  std::uint64_t recurrent_state_bytes = 0;  ///< fixed state per sequence (SSM/RWKV), bytes
+  std::uint32_t ffn_dim = 0;         ///< dense MLP width, or the active expert width sum (MoE)
+  bool moe = false;                  ///< this layer's MLP is a mixture of experts
+  std::uint64_t params = 0;          ///< parameters held by this layer's tensors
+};
+
+/// Where the model description came from; decides the provenance of its figures.
+enum class ModelSource { params, catalog, hf_config, gguf, safetensors };
+
+/// What was assumed because the input did not say it (a bare --params has no shape).
+struct ShapeAssumption {
+  bool assumed = false;          ///< true when the shape was not read from the input
+  std::string reference_model;   ///< e.g. "Llama-3.1-8B": the model the shape was taken from
+  std::vector<std::string> overridden;  ///< shape fields the user set (--layers, --hidden, ...)
+};
+
+/// A whole model. Invariants (checked by `validate_model`): at least one layer; every layer
+/// with attention has n_head, n_kv_head, head dims > 0 and n_head divisible by n_kv_head;
+/// hidden and vocab > 0.
+struct ModelSpec {
+  std::string name;                 ///< display name
+  std::string architecture;         ///< family, e.g. "llama", "gemma2", "deepseek_v3"
+  ModelSource source = ModelSource::params;
+  std::string source_detail;        ///< path, catalog id or reference model
+  std::uint64_t total_params = 0;   ///< all parameters (MoE: every expert)
+  std::uint64_t active_params = 0;  ///< parameters used per token (MoE: active experts only)
+  std::uint32_t hidden = 0;         ///< model width (embedding length)
+  std::uint32_t vocab = 0;          ///< vocabulary size
+  std::uint64_t max_context = 0;    ///< trained context (max_position_embeddings); 0 unknown
+  bool tied_embeddings = false;     ///< output head shares the token-embedding matrix
+  std::uint64_t embedding_params = 0;  ///< token (and position) embeddings
+  std::uint64_t head_params = 0;       ///< output head and final norm (0 head if tied)
+  std::vector<LayerSpec> layers;
+  std::optional<std::string> native_dtype;  ///< precision the input says the weights are in
+  ShapeAssumption shape;
+};
+
+/// Number of attention heads every layer shares (the largest, when they differ); what a
+/// tensor-parallel degree must divide.
+[[nodiscard]] std::uint32_t attention_heads(const ModelSpec& model);
+
+/// Throws vramcalc::Error (kind input) when the model breaks an invariant of ModelSpec.
+void validate_model(const ModelSpec& model);
+
+}  // namespace vramcalc
