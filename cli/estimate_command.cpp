@@ -61,7 +61,7 @@ KvType kv_type_named(const std::string& name) {
 }
 
 ModelSpec model_from_options(const EstimateCommandOptions& options) {
-  if (options.params.empty()) {
+  if (!options.params_given) {
     throw Error(ErrorKind::usage, "no model given",
                 "give a parameter count, e.g. vramcalc --params 7B --gpu L4");
   }
@@ -111,9 +111,12 @@ void setup_estimate(CLI::App& app, EstimateCommandOptions& o) {
                        const char* type) {
     app.add_option(name, target, help)->group(group)->type_name(type);
   };
-  add("--params", o.params,
-      "Parameter count: 7B, 0.5B, 1.5T, 350M, 7e9, 7_000_000_000 (K/M/B/T = 10^3..10^12)",
-      "Model", "COUNT");
+  app.add_option("--params", o.params,
+                 "Parameter count: 7B, 0.5B, 1.5T, 350M, 7e9, 7_000_000_000 (K/M/B/T = "
+                 "10^3..10^12)")
+      ->group("Model")
+      ->type_name("COUNT")
+      ->each([&o](const std::string&) { o.params_given = true; });
   add("--layers", o.layers, "Override the assumed shape: transformer layers", "Model", "N");
   add("--hidden", o.hidden, "Override the assumed shape: hidden size", "Model", "N");
   add("--heads", o.heads, "Override the assumed shape: attention heads", "Model", "N");

@@ -15,6 +15,7 @@ namespace vramcalc::cli {
 struct EstimateCommandOptions {
   // Model
   std::string params;
+  bool params_given = false;  ///< --params was on the command line (even if empty)
   std::string layers, hidden, heads, kv_heads, head_dim, vocab;
   // Precision
   std::string dtype;

@@ -91,7 +91,7 @@ std::string render_json(const Report& report) {
   doc["vramcalc_version"] = std::string(version());
   doc["model"] = model_json(request.model);
   doc["precision"] = {{"dtype", report.format->name},
-                      {"bits_per_weight", report.format->bits},
+                      {"bits_per_weight", bits_per_weight(report.estimate, request.model)},
                       {"kv_dtype_k", std::string(request.workload.kv_key.name)},
                       {"kv_dtype_v", std::string(request.workload.kv_value.name)}};
   doc["workload"] = {{"context", request.workload.context}, {"batch", request.workload.batch}};

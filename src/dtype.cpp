@@ -63,6 +63,12 @@ constexpr std::array<KvTypeEntry, 11> k_kv_types = {{
 
 }  // namespace
 
+const WeightFormat& as_stored_format() {
+  static const WeightFormat format{"as-stored", "each tensor as the model file stores it",
+                                   WeightScheme::as_stored, 0};
+  return format;
+}
+
 const WeightFormat* find_weight_format(std::string_view name) {
   const std::string_view wanted = text::trim(name);
   for (const auto& entry : weight_format_table()) {

@@ -71,8 +71,36 @@ std::uint64_t activation_bytes(const ModelSpec& model, const Workload& workload)
 
 }  // namespace
 
-std::uint64_t weight_bytes(const ModelSpec& model, const WeightFormat& format) {
-  return uniform_weight_bytes(format, model.total_params);
+WeightBreakdown weight_breakdown(const ModelSpec& model, const WeightFormat& format) {
+  WeightBreakdown parts;
+  parts.layer_bytes.assign(model.layers.size(), 0);
+  if (model.tensors.empty()) {
+    UniformSplitter splitter(format);
+    parts.embedding_bytes = splitter.take(model.embedding_params);
+    parts.head_bytes = splitter.take(model.head_params);
+    for (std::size_t i = 0; i < model.layers.size(); ++i) {
+      parts.layer_bytes[i] = splitter.take(model.layers[i].params);
+    }
+    parts.total_bytes = uniform_weight_bytes(format, model.total_params);
+    // Parameters outside the listed parts (none for a bare count) are charged to the head.
+    parts.head_bytes += parts.total_bytes - std::min(parts.total_bytes, splitter.bytes_so_far());
+    return parts;
+  }
+  for (const TensorInfo& tensor : model.tensors) {
+    const std::uint64_t bytes = format.scheme == WeightScheme::as_stored
+                                    ? tensor.stored_bytes
+                                    : uniform_weight_bytes(format, tensor.elements);
+    if (tensor.layer >= 0 && static_cast<std::size_t>(tensor.layer) < parts.layer_bytes.size()) {
+      auto& slot = parts.layer_bytes[static_cast<std::size_t>(tensor.layer)];
+      slot = checked_add(slot, bytes, "weight bytes");
+    } else if (tensor.role == TensorRole::token_embd || tensor.role == TensorRole::pos_embd) {
+      parts.embedding_bytes = checked_add(parts.embedding_bytes, bytes, "weight bytes");
+    } else {
+      parts.head_bytes = checked_add(parts.head_bytes, bytes, "weight bytes");
+    }
+    parts.total_bytes = checked_add(parts.total_bytes, bytes, "weight bytes");
+  }
+  return parts;
 }
 
 std::uint64_t layer_kv_bytes(const LayerSpec& layer, const Workload& workload) {
@@ -94,31 +122,40 @@ std::uint64_t layer_kv_bytes(const LayerSpec& layer, const Workload& workload) {
   return checked_mul(tokens_in_cache(layer, workload), key_row + value_row, "KV cache bytes");
 }
 
+double bits_per_weight(const MemoryEstimate& estimate, const ModelSpec& model) {
+  if (model.total_params == 0) {
+    return 0;
+  }
+  return static_cast<double>(estimate.weights.bytes) * 8.0 /
+         static_cast<double>(model.total_params);
+}
+
 MemoryEstimate estimate(const ModelSpec& model, const WeightFormat& format,
                         const Workload& workload, const EstimateOptions& options) {
   MemoryEstimate result;
 
-  UniformSplitter splitter(format);
-  result.embedding_weight_bytes = splitter.take(model.embedding_params);
-  result.head_weight_bytes = splitter.take(model.head_params);
+  const WeightBreakdown parts = weight_breakdown(model, format);
+  result.embedding_weight_bytes = parts.embedding_bytes;
+  result.head_weight_bytes = parts.head_bytes;
   result.layers.resize(model.layers.size());
   std::uint64_t kv_total = 0;
   for (std::size_t i = 0; i < model.layers.size(); ++i) {
-    result.layers[i].weight_bytes = splitter.take(model.layers[i].params);
+    result.layers[i].weight_bytes = parts.layer_bytes[i];
     result.layers[i].kv_bytes = layer_kv_bytes(model.layers[i], workload);
     kv_total = checked_add(kv_total, result.layers[i].kv_bytes, "KV cache bytes");
   }
-  const std::uint64_t weights = weight_bytes(model, format);
-  // Parameters outside the listed pieces (rare: counted only in the total) go to the head.
-  const std::uint64_t listed = splitter.bytes_so_far();
-  if (weights > listed) {
-    result.head_weight_bytes += weights - listed;
-  }
+  const std::uint64_t weights = parts.total_bytes;
 
   const bool assumed = model.shape.assumed;
-  result.weights = {weights, Provenance::derived,
-                    fmt::format("{} parameters x {} bits ({})", model.total_params, format.bits,
-                                format.name)};
+  if (format.scheme == WeightScheme::as_stored) {
+    result.weights = {weights, Provenance::exact,
+                      fmt::format("sum of {} tensor sizes in the file ({})", model.tensors.size(),
+                                  model.stored_format)};
+  } else {
+    result.weights = {weights, Provenance::derived,
+                      fmt::format("{} parameters x {} bits ({})", model.total_params, format.bits,
+                                  format.name)};
+  }
   result.kv_cache = {kv_total, assumed ? Provenance::heuristic : Provenance::derived,
                      fmt::format("per layer: 2 x kv_heads x head_dim x context x batch x bytes{}",
                                  assumed ? "; shape assumed from " + model.shape.reference_model

@@ -27,12 +27,15 @@ std::vector<const WeightFormat*> ladder_formats(const ModelSpec& model) {
           find_weight_format("int4")};
 }
 
-std::optional<Recommendation> recommend_quantize(const PlanInput& input, const Hardware& hardware) {
+std::optional<Recommendation> recommend_quantize(const PlanInput& input,
+                                                const MemoryEstimate& current,
+                                                const Hardware& hardware) {
+  const double current_bits = bits_per_weight(current, *input.model);
   for (const WeightFormat* format : ladder_formats(*input.model)) {
-    if (format->bits >= input.format->bits) {
+    const MemoryEstimate lower = estimate_at(input, *format);
+    if (bits_per_weight(lower, *input.model) >= current_bits) {
       continue;
     }
-    const MemoryEstimate lower = estimate_at(input, *format);
     if (fits_on(lower, hardware)) {
       Recommendation rec;
       rec.kind = RecommendationKind::quantize;
@@ -150,7 +153,7 @@ std::vector<Recommendation> recommend(const PlanInput& input, const MemoryEstima
   if (fits_on(estimate, hardware)) {
     return recs;
   }
-  if (auto rec = recommend_quantize(input, hardware)) {
+  if (auto rec = recommend_quantize(input, estimate, hardware)) {
     recs.push_back(*rec);
   }
   if (auto rec = recommend_offload(estimate, hardware)) {

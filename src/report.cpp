@@ -66,6 +66,9 @@ std::vector<std::string> notes_for(const Request& request, const Report& report)
 }  // namespace
 
 const WeightFormat& default_weight_format(const ModelSpec& model) {
+  if (model.stored_bytes_exact) {
+    return as_stored_format();
+  }
   if (model.native_dtype) {
     if (const WeightFormat* format = find_weight_format(*model.native_dtype)) {
       return *format;

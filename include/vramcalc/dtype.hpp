@@ -12,6 +12,7 @@ namespace vramcalc {
 /// How a weight format charges bytes for a tensor.
 enum class WeightScheme {
   uniform_bits,  ///< idealised: every weight element costs `bits` bits, norms and embeddings too
+  as_stored,     ///< each tensor as its file stores it (exact bytes from GGUF/safetensors)
 };
 
 /// A precision for the model's weights.
@@ -25,6 +26,9 @@ struct WeightFormat {
 /// The weight format called `name` (case-insensitive; aliases such as "half", "bfloat16",
 /// "e4m3"), or nullptr when there is none.
 [[nodiscard]] const WeightFormat* find_weight_format(std::string_view name);
+
+/// The format that keeps every tensor as the model file stores it.
+[[nodiscard]] const WeightFormat& as_stored_format();
 
 /// Canonical names of every weight format, for listings and "did you mean".
 [[nodiscard]] std::vector<std::string> weight_format_names();

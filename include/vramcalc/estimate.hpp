@@ -57,13 +57,26 @@ struct EstimateOptions {
 /// (torch 2.11.0+cu130, driver 580.159.04; range 1310-1338 MiB; tests/data/gpu_truth/).
 inline constexpr std::uint64_t k_runtime_overhead_bytes = 1322ULL * 1024 * 1024;
 
-/// Bytes of the model's weights stored as `format` (no workload needed).
-[[nodiscard]] std::uint64_t weight_bytes(const ModelSpec& model, const WeightFormat& format);
+/// The model's weights stored as `format`, by part. Parts add up to `total_bytes`.
+struct WeightBreakdown {
+  std::uint64_t embedding_bytes = 0;    ///< token and position embeddings
+  std::uint64_t head_bytes = 0;         ///< output head, final norm, other tensors outside blocks
+  std::vector<std::uint64_t> layer_bytes;  ///< one per layer
+  std::uint64_t total_bytes = 0;
+};
+
+/// Weights by part: from each tensor where the model lists them (exact stored bytes for
+/// `as_stored`, ceil(elements x bits / 8) per tensor otherwise), else from the parameter
+/// counts of ModelSpec with the total exactly ceil(total_params x bits / 8).
+[[nodiscard]] WeightBreakdown weight_breakdown(const ModelSpec& model, const WeightFormat& format);
 
 /// KV-cache bytes of one layer for `workload` (engine-neutral rule: full attention holds
 /// context x batch tokens; a sliding window min(context, window) x batch; MLA one latent per
 /// token; layers without attention hold their recurrent state per sequence).
 [[nodiscard]] std::uint64_t layer_kv_bytes(const LayerSpec& layer, const Workload& workload);
+
+/// Average storage bits per parameter of the estimate's weights (weights x 8 / parameters).
+[[nodiscard]] double bits_per_weight(const MemoryEstimate& estimate, const ModelSpec& model);
 
 /// The whole estimate. `model` and `workload` must be valid (validate_model,
 /// validate_workload); throws vramcalc::Error only if a figure overflows 64 bits.

@@ -32,6 +32,49 @@ struct LayerSpec {
   std::uint64_t params = 0;          ///< parameters held by this layer's tensors
 };
 
+/// What a weight tensor is for; decides how quantization formats treat it (llama.cpp keeps
+/// norms in F32 and gives the output head more bits; bitsandbytes/GPTQ leave embeddings,
+/// head and norms in 16 bits). Names follow llama.cpp's GGUF tensor names.
+enum class TensorRole {
+  token_embd,     ///< token embeddings (token_embd.weight)
+  pos_embd,       ///< learned position embeddings (GPT-2, OPT)
+  output,         ///< output head / lm_head (output.weight)
+  norm,           ///< any normalisation weight or bias (1-D)
+  bias,           ///< a bias vector of a linear layer (1-D)
+  attn_q,         ///< query projection
+  attn_k,         ///< key projection
+  attn_v,         ///< value projection
+  attn_qkv,       ///< fused query-key-value projection
+  attn_output,    ///< attention output projection
+  attn_q_a,       ///< MLA: query down-projection
+  attn_q_b,       ///< MLA: query up-projection
+  attn_kv_a,      ///< MLA: key-value down-projection (kv_a_proj_with_mqa)
+  attn_kv_b,      ///< MLA: key-value up-projection
+  ffn_gate,       ///< dense MLP gate projection
+  ffn_up,         ///< dense MLP up projection (or fused gate_up)
+  ffn_down,       ///< dense MLP down projection
+  ffn_gate_exps,  ///< routed experts' gate projections
+  ffn_up_exps,    ///< routed experts' up projections
+  ffn_down_exps,  ///< routed experts' down projections
+  ffn_gate_shexp, ///< shared experts' gate projection
+  ffn_up_shexp,   ///< shared experts' up projection
+  ffn_down_shexp, ///< shared experts' down projection
+  ffn_gate_inp,   ///< MoE router
+  ssm,            ///< recurrent / state-space tensors (kept at high precision by llama.cpp)
+  other,          ///< anything else (rope_freqs, quantization scales, ...)
+};
+
+/// One tensor of the model: its shape and, when read from a file, how it is stored there.
+struct TensorInfo {
+  std::string name;                  ///< as in the file, or llama.cpp's name when synthesised
+  TensorRole role = TensorRole::other;
+  std::int32_t layer = -1;           ///< block index, -1 for tensors outside the blocks
+  std::vector<std::uint64_t> shape;  ///< dimensions, innermost first as GGUF lists them
+  std::uint64_t elements = 0;        ///< product of shape
+  std::string stored_type;           ///< file's type ("Q4_K", "BF16", "F8_E4M3"); empty if none
+  std::uint64_t stored_bytes = 0;    ///< exact bytes in the file (0 when not from a file)
+};
+
 /// Where the model description came from; decides the provenance of its figures.
 enum class ModelSource { params, catalog, hf_config, gguf, safetensors };
 
@@ -59,6 +102,12 @@ struct ModelSpec {
   std::uint64_t embedding_params = 0;  ///< token (and position) embeddings
   std::uint64_t head_params = 0;       ///< output head and final norm (0 head if tied)
   std::vector<LayerSpec> layers;
+  /// Every weight tensor, when the input lists them (files) or its architecture defines them
+  /// (configs, catalog). Empty for a bare parameter count.
+  std::vector<TensorInfo> tensors;
+  /// True when `tensors` carry exact stored bytes read from a file (GGUF, safetensors).
+  bool stored_bytes_exact = false;
+  std::string stored_format;        ///< the file's precision label, e.g. "Q4_K_M", "bf16"
   std::optional<std::string> native_dtype;  ///< precision the input says the weights are in
   ShapeAssumption shape;
 };
