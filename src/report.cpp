@@ -85,12 +85,14 @@ Report build_report(Request request) {
   }
   Report report;
   report.format = request.format != nullptr ? request.format : &default_weight_format(request.model);
-  report.estimate = estimate(request.model, *report.format, request.workload, request.options);
-
   const PlanInput plan_input{&request.model, report.format, request.workload, request.options};
   if (request.hardware) {
-    report.fit = check_fit(report.estimate, *request.hardware);
+    Evaluation evaluation = evaluate(plan_input, *report.format, *request.hardware);
+    report.estimate = std::move(evaluation.estimate);
+    report.fit = evaluation.fit;
     report.recommendations = recommend(plan_input, report.estimate, *request.hardware);
+  } else {
+    report.estimate = estimate(request.model, *report.format, request.workload, request.options);
   }
   if (request.ladder) {
     report.ladder = precision_ladder(plan_input, request.hardware);

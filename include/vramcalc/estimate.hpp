@@ -43,6 +43,7 @@ struct KvPool {
   std::uint64_t bytes = 0;           ///< pool size on each card
   std::uint64_t tokens = 0;          ///< tokens the pool holds (whole blocks)
   std::uint64_t bytes_per_token = 0; ///< KV bytes per token on each card
+  std::uint64_t bytes_per_sequence = 0;  ///< KV bytes one full-length sequence needs per card
   std::uint32_t block_size = 1;      ///< tokens per block (vLLM 16; SGLang 1)
   double max_concurrency = 0;        ///< tokens / context: sequences of full length at once
 };

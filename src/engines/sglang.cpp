@@ -73,6 +73,7 @@ MemoryEstimate estimate_sglang(const EngineInput& input) {
     KvPool pool;
     pool.block_size = 1;
     pool.bytes_per_token = per_token;
+    pool.bytes_per_sequence = per_sequence;
     pool.bytes = share > result.weights.bytes ? share - result.weights.bytes : 0;
     pool.tokens = per_token == 0 ? 0 : pool.bytes / per_token;
     const double sequence_tokens =

@@ -73,6 +73,7 @@ MemoryEstimate estimate_vllm(const EngineInput& input) {
     KvPool pool;
     pool.block_size = block;
     pool.bytes_per_token = per_token;
+    pool.bytes_per_sequence = per_sequence;
     pool.bytes = requested > fixed ? requested - fixed : 0;
     const std::uint64_t block_bytes = per_token * block;
     pool.tokens = block_bytes == 0 ? 0 : pool.bytes / block_bytes * block;

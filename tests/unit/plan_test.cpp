@@ -22,6 +22,7 @@ TEST_CASE("per-card need splits the model evenly and repeats the overhead") {
   e.kv_cache.bytes = 20;
   e.activations.bytes = 11;
   e.overhead.bytes = 7;
+  e.total_bytes = 138;
   CHECK(per_gpu_bytes(e, 1) == 138);
   CHECK(per_gpu_bytes(e, 2) == 66 + 7);  // ceil(131 / 2) + 7
 }
@@ -30,13 +31,15 @@ TEST_CASE("check_fit reports headroom over all cards, negative when short") {
   MemoryEstimate e;
   e.weights.bytes = 100;
   e.overhead.bytes = 10;
-  const FitCheck fits = check_fit(e, card(200));
+  e.total_bytes = 110;
+  const Workload w;
+  const FitCheck fits = check_fit(e, w, card(200));
   CHECK(fits.fits);
   CHECK(fits.headroom_bytes == 90);
-  const FitCheck short_by = check_fit(e, card(100));
+  const FitCheck short_by = check_fit(e, w, card(100));
   CHECK_FALSE(short_by.fits);
   CHECK(short_by.headroom_bytes == -10);
-  const FitCheck two = check_fit(e, card(60, 2));  // 50 + 10 per card
+  const FitCheck two = check_fit(e, w, card(60, 2));  // 50 + 10 per card
   CHECK(two.fits);
   CHECK(two.headroom_bytes == 0);
 }
