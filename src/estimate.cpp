@@ -1,11 +1,13 @@
 #include "vramcalc/estimate.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
 #include "engines/profiles.hpp"
 #include "vramcalc/bytes.hpp"
+#include "vramcalc/quantization.hpp"
 
 namespace vramcalc {
 
@@ -55,6 +57,21 @@ Component make_component(std::uint64_t bytes, Provenance provenance, std::string
 WeightBreakdown weight_breakdown(const ModelSpec& model, const WeightFormat& format) {
   WeightBreakdown parts;
   parts.layer_bytes.assign(model.layers.size(), 0);
+  if (model.tensors.empty() && format.scheme == WeightScheme::linear_quant) {
+    // No tensor list (a bare count): the layers are linear weights at the format's bits per
+    // weight for hidden-wide inputs; embeddings and head stay in 16 bits.
+    const double layer_bits = linear_bits_per_weight(format, model.hidden);
+    for (std::size_t i = 0; i < model.layers.size(); ++i) {
+      parts.layer_bytes[i] = static_cast<std::uint64_t>(
+          std::ceil(static_cast<double>(model.layers[i].params) * layer_bits / 8.0));
+      parts.total_bytes = checked_add(parts.total_bytes, parts.layer_bytes[i], "weight bytes");
+    }
+    parts.embedding_bytes = model.embedding_params * 2;
+    parts.head_bytes = model.head_params * 2;
+    parts.total_bytes = checked_add(parts.total_bytes, parts.embedding_bytes + parts.head_bytes,
+                                    "weight bytes");
+    return parts;
+  }
   if (model.tensors.empty()) {
     UniformSplitter splitter(format);
     parts.embedding_bytes = splitter.take(model.embedding_params);
@@ -68,9 +85,7 @@ WeightBreakdown weight_breakdown(const ModelSpec& model, const WeightFormat& for
     return parts;
   }
   for (const TensorInfo& tensor : model.tensors) {
-    const std::uint64_t bytes = format.scheme == WeightScheme::as_stored
-                                    ? tensor.stored_bytes
-                                    : uniform_weight_bytes(format, tensor.elements);
+    const std::uint64_t bytes = tensor_weight_bytes(format, tensor);
     if (tensor.layer >= 0 && static_cast<std::size_t>(tensor.layer) < parts.layer_bytes.size()) {
       auto& slot = parts.layer_bytes[static_cast<std::size_t>(tensor.layer)];
       slot = checked_add(slot, bytes, "weight bytes");
@@ -143,6 +158,13 @@ void fill_weights(MemoryEstimate& result, const EngineInput& input) {
     result.weights = make_component(parts.total_bytes, Provenance::exact,
                                     fmt::format("sum of {} tensor sizes in the file ({})",
                                                 model.tensors.size(), model.stored_format));
+  } else if (input.format.scheme == WeightScheme::linear_quant) {
+    result.weights = make_component(
+        parts.total_bytes, Provenance::derived,
+        fmt::format("{}: linear layers {}-bit with scales, the rest 16-bit{}", input.format.name,
+                    input.format.bits,
+                    model.tensors.empty() ? " (layer/embedding split of a bare count)" : ""),
+        model.tensors.empty() ? 5 : 1, model.tensors.empty() ? 5 : 1);
   } else {
     result.weights = make_component(
         parts.total_bytes, Provenance::derived,
