@@ -7,7 +7,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "hf_config/internal.hpp"
 #include "hf_config/planning.hpp"
 #include "text.hpp"
 #include "vramcalc/error.hpp"
@@ -143,9 +142,10 @@ std::optional<std::string> native_dtype_name(std::string_view torch_dtype) {
   return std::nullopt;
 }
 
-namespace hf {
+namespace {
 
 HfConfigReading read_config_object(const json& top, const std::string& origin) {
+  using namespace hf;
   if (!top.is_object()) {
     file_error(origin, "a config.json holds one JSON object, not " + describe_json(top));
   }
@@ -202,7 +202,7 @@ HfConfigReading read_config_object(const json& top, const std::string& origin) {
   return reading;
 }
 
-}  // namespace hf
+}  // namespace
 
 HfConfigReading read_hf_config(std::string_view json_text, const std::string& origin) {
   if (json_text.size() > k_max_config_bytes) {
@@ -216,7 +216,7 @@ HfConfigReading read_hf_config(std::string_view json_text, const std::string& or
   } catch (const json::exception& e) {
     file_error(origin, std::string("not valid JSON (") + e.what() + ")");
   }
-  return hf::read_config_object(top, origin);
+  return read_config_object(top, origin);
 }
 
 ModelSpec model_from_hf_config(std::string_view json_text, const std::string& origin) {
