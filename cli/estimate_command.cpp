@@ -26,16 +26,6 @@ KvType kv_type_named(const std::string& name);
 
 // Cards one command may name: a whole rack of 8-GPU nodes is far below this.
 constexpr std::uint64_t k_max_gpus = 1024;
-// Shape overrides: generous caps, checked again by the library.
-constexpr std::uint64_t k_max_shape_value = 100'000'000;
-
-std::optional<std::uint32_t> shape_value(const std::string& text, const char* flag) {
-  if (text.empty()) {
-    return std::nullopt;
-  }
-  return static_cast<std::uint32_t>(parse_count(text, flag, k_max_shape_value));
-}
-
 const WeightFormat& weight_format_named(const std::string& name) {
   if (const WeightFormat* format = find_weight_format(name)) {
     return *format;
@@ -174,21 +164,6 @@ KvType kv_type_named(const std::string& name) {
                   "known KV types: " + valid);
 }
 
-ModelSpec model_from_options(const EstimateCommandOptions& options) {
-  if (!options.params_given) {
-    throw Error(ErrorKind::usage, "no model given",
-                "give a parameter count, e.g. vramcalc --params 7B --gpu L4");
-  }
-  ShapeOverrides overrides;
-  overrides.layers = shape_value(options.layers, "--layers");
-  overrides.hidden = shape_value(options.hidden, "--hidden");
-  overrides.heads = shape_value(options.heads, "--heads");
-  overrides.kv_heads = shape_value(options.kv_heads, "--kv-heads");
-  overrides.head_dim = shape_value(options.head_dim, "--head-dim");
-  overrides.vocab = shape_value(options.vocab, "--vocab");
-  return model_from_params(parse_param_count(options.params, "--params"), overrides);
-}
-
 std::optional<Hardware> hardware_from_options(const EstimateCommandOptions& options,
                                               std::vector<const GpuSpec*>& variants,
                                               std::optional<GpuDatabase>& database) {
@@ -225,20 +200,7 @@ void setup_estimate(CLI::App& app, EstimateCommandOptions& o) {
                        const char* type) {
     app.add_option(name, target, help)->group(group)->type_name(type);
   };
-  app.add_option("--params", o.params,
-                 "Parameter count: 7B, 0.5B, 1.5T, 350M, 7e9, 7_000_000_000 (K/M/B/T = "
-                 "10^3..10^12)")
-      ->group("Model")
-      ->type_name("COUNT")
-      ->each([&o](const std::string&) { o.params_given = true; });
-  add("--layers", o.layers, "Override the assumed shape: transformer layers", "Model", "N");
-  add("--hidden", o.hidden, "Override the assumed shape: hidden size", "Model", "N");
-  add("--heads", o.heads, "Override the assumed shape: attention heads", "Model", "N");
-  add("--kv-heads", o.kv_heads, "Override the assumed shape: key/value heads (divide --heads)",
-      "Model", "N");
-  add("--head-dim", o.head_dim, "Override the assumed shape: head dimension (default hidden/heads)",
-      "Model", "N");
-  add("--vocab", o.vocab, "Override the assumed shape: vocabulary size", "Model", "N");
+  add_model_source_options(app, o.source);
   add("--dtype", o.dtype,
       "Weight precision: fp32, fp16, bf16, fp8, int8, int4 (default: the model's own, else fp16)",
       "Precision", "TYPE");
@@ -297,9 +259,12 @@ int run_estimate(const EstimateCommandOptions& options) {
   const bool color = use_color(parse_color_mode(options.output.color));
 
   Request request;
-  request.model = model_from_options(options);
+  LoadedModel loaded = load_model(options.source);
+  request.model = std::move(loaded.model);
+  request.input_notes = std::move(loaded.notes);
+  request.format = loaded.stored_format;
   if (!options.dtype.empty()) {
-    request.format = &weight_format_named(options.dtype);
+    request.format = weight_format_named(options.dtype);
   }
   if (!options.kv_dtype.empty()) {
     apply_kv_types(options.kv_dtype, request.workload);

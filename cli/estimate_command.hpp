@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "model_source.hpp"
 #include "output_options.hpp"
 
 namespace CLI {
@@ -14,9 +15,7 @@ namespace vramcalc::cli {
 /// Every flag as typed; parsed and validated in run_estimate so errors read the same way.
 struct EstimateCommandOptions {
   // Model
-  std::string params;
-  bool params_given = false;  ///< --params was on the command line (even if empty)
-  std::string layers, hidden, heads, kv_heads, head_dim, vocab;
+  ModelSourceOptions source;
   // Precision
   std::string dtype;
   std::string kv_dtype;

@@ -113,7 +113,10 @@ std::string render_json(const Report& report) {
   doc["schema_version"] = k_json_schema_version;
   doc["vramcalc_version"] = std::string(version());
   doc["model"] = model_json(request.model);
-  doc["precision"] = {{"dtype", report.format->name},
+  doc["precision"] = {{"dtype", report.format.scheme == WeightScheme::as_stored
+                                    ? request.model.stored_format
+                                    : report.format.name},
+                      {"as_stored", report.format.scheme == WeightScheme::as_stored},
                       {"bits_per_weight", bits_per_weight(report.estimate, request.model)},
                       {"kv_dtype_k", std::string(request.workload.kv_key.name)},
                       {"kv_dtype_v", std::string(request.workload.kv_value.name)}};

@@ -64,9 +64,9 @@ void render_inputs(std::string& out, const Report& report) {
                      model.shape.assumed ? " (assumed from " + model.shape.reference_model + ")"
                                          : "");
   out += fmt::format("  {:<11}weights {} ({:.2f} bits/weight), KV cache {}{}\n", "Precision",
-                     report.format->scheme == WeightScheme::as_stored
+                     report.format.scheme == WeightScheme::as_stored
                          ? model.stored_format + " as stored"
-                         : report.format->name,
+                         : report.format.name,
                      bits_per_weight(report.estimate, model), request.workload.kv_key.name,
                      request.workload.kv_value.name != request.workload.kv_key.name
                          ? fmt::format("/{}", request.workload.kv_value.name)

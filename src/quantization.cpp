@@ -97,4 +97,44 @@ double linear_bits_per_weight(const WeightFormat& format, std::uint64_t in_featu
          static_cast<double>(layer.elements);
 }
 
+std::optional<WeightFormat> weight_format_for(const QuantizationConfig& config) {
+  const std::string method = config.method;
+  const auto named = [](const char* name) { return *find_weight_format(name); };
+  if (method == "gptq" || method == "awq") {
+    const std::uint32_t bits = config.bits.value_or(4);
+    // group_size -1 (stored as 0) means one group per column: the whole input dimension.
+    const std::uint32_t group = config.group_size.value_or(128);
+    WeightFormat f = named(method == "gptq" ? "gptq-int4-g128" : "awq-int4");
+    f.bits = bits;
+    f.zero_bits = bits;
+    f.group_size = group == 0 ? 0x4000'0000U : group;
+    f.name = method + "-int" + std::to_string(bits) +
+             (group == 0 ? std::string("-per-channel") : "-g" + std::to_string(group));
+    return f;
+  }
+  if (method == "bitsandbytes" || method == "bnb") {
+    if (config.bits.value_or(4) == 8) {
+      return named("bnb-int8");
+    }
+    const bool fp4 = config.format == "fp4";
+    return named(fp4 ? (config.double_quant ? "fp4-dq" : "fp4")
+                     : (config.double_quant ? "nf4-dq" : "nf4"));
+  }
+  if (method == "fp8" || method == "fbgemm_fp8" ||
+      (method == "compressed-tensors" && config.bits.value_or(0) == 8)) {
+    return named(config.weight_block_size.empty() ? "fp8-e4m3" : "fp8-block");
+  }
+  if (method == "mxfp4") {
+    // gpt-oss quantizes its routed experts only; attention, router and embeddings stay bf16.
+    WeightFormat f = named("mxfp4");
+    f.name = "mxfp4-experts";
+    f.experts_only = true;
+    return f;
+  }
+  if (config.format == "nvfp4" || method == "modelopt" || method == "nvfp4") {
+    return named("nvfp4");
+  }
+  return std::nullopt;
+}
+
 }  // namespace vramcalc

@@ -4,7 +4,11 @@
 
 #include <cstdint>
 
+#include <optional>
+#include <string>
+
 #include "vramcalc/dtype.hpp"
+#include "vramcalc/hf_config.hpp"
 #include "vramcalc/model.hpp"
 
 namespace vramcalc {
@@ -24,5 +28,11 @@ namespace vramcalc {
 /// Bits per weight of a linear layer `in_features` wide under `format` (for models without a
 /// tensor list; 16 for formats that do not quantize).
 [[nodiscard]] double linear_bits_per_weight(const WeightFormat& format, std::uint64_t in_features);
+
+/// The weight format a checkpoint's `quantization_config` describes (GPTQ and AWQ with their
+/// bits and group size, bitsandbytes 4/8-bit with or without double quantization, FP8 per
+/// tensor or in blocks, MXFP4 on the experts as gpt-oss ships it, NVFP4), or nullopt for a
+/// method vramcalc does not model (the weights are then costed at the config's dtype).
+[[nodiscard]] std::optional<WeightFormat> weight_format_for(const QuantizationConfig& config);
 
 }  // namespace vramcalc

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "hf_config/planning.hpp"
+#include "vramcalc/bytes.hpp"
 #include "vramcalc/error.hpp"
 
 namespace vramcalc::hf {
@@ -290,6 +291,18 @@ void lay_out_tensors(const ArchPlan& plan, const ConfigKeys& keys, ModelSpec& mo
   model.max_context = plan.max_context;
   model.tied_embeddings = plan.tied;
   model.stored_bytes_exact = false;
+  model.fused_gate_up = plan.traits->fused_gate_up;
+  if (plan.moe) {
+    model.n_experts = plan.moe->experts;
+    model.n_experts_used = plan.moe->experts_per_token;
+    model.expert_ffn_dim = plan.moe->expert_ffn;
+    // Shared experts as one expert-width unit each (DeepSeek: n_shared x moe_intermediate;
+    // Qwen2-MoE: one shared expert of its own width).
+    model.n_shared_experts = plan.moe->expert_ffn == 0
+                                 ? 0
+                                 : static_cast<std::uint32_t>(div_ceil(plan.moe->shared_ffn,
+                                                                       plan.moe->expert_ffn));
+  }
 }
 
 }  // namespace vramcalc::hf

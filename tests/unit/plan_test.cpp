@@ -47,7 +47,7 @@ TEST_CASE("check_fit reports headroom over all cards, negative when short") {
 TEST_CASE("7B fp32 on a 24 GB card: 16-bit, offload and two cards are recommended") {
   Request request;
   request.model = model_from_params(7'000'000'000ULL, {});
-  request.format = find_weight_format("fp32");
+  request.format = *find_weight_format("fp32");
   request.hardware = card(23034ULL * k_mib);  // an L4
   const Report report = build_report(request);
   REQUIRE(report.fit);
@@ -68,7 +68,7 @@ TEST_CASE("7B fp32 on a 24 GB card: 16-bit, offload and two cards are recommende
 TEST_CASE("more cards are tried only in counts that divide the attention heads") {
   Request request;
   request.model = model_from_params(7'000'000'000ULL, {});  // 32 heads
-  request.format = find_weight_format("fp32");
+  request.format = *find_weight_format("fp32");
   // Too small for 2 or 3 cards of 12 GB each; 4 divides 32.
   request.hardware = card(12ULL * k_gb);
   const Report report = build_report(request);
