@@ -376,6 +376,11 @@ std::vector<LayerSpec> build_layers(const Metadata& meta, std::uint32_t hidden,
     layer.n_kv_head = attention.kv_heads[il];
     layer.head_dim_k = swa.layers[il] ? attention.key_swa : attention.key;
     layer.head_dim_v = swa.layers[il] ? attention.value_swa : attention.value;
+    if (!recurrent[il] && layer.n_head == 0 && layer.n_kv_head > 0) {
+      meta.fail_key(meta.arch_key("attention.head_count"),
+                    "is 0 in block " + std::to_string(il) + ", which has " +
+                        std::to_string(layer.n_kv_head) + " kv heads");
+    }
     // Falcon-H1 runs attention and an SSM side by side in every layer: the state is recorded
     // on its (full-attention) layers.
     const bool attends = layer.n_head > 0 && layer.n_kv_head > 0 &&
