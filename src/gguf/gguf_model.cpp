@@ -24,6 +24,9 @@ std::string model_name(const gguf::Metadata& meta) {
     return *name;
   }
   std::string stem = std::filesystem::path(meta.source()).filename().string();
+  if (const auto shard = parse_gguf_split_name(stem)) {
+    return shard->prefix;
+  }
   constexpr std::string_view k_suffix = ".gguf";
   if (stem.size() > k_suffix.size() && stem.ends_with(k_suffix)) {
     stem.resize(stem.size() - k_suffix.size());
@@ -191,7 +194,9 @@ ModelSpec gguf_model(const GgufHeader& header) {
 }
 
 ModelSpec load_gguf_model(const std::string& path) {
-  return gguf_model(merge_gguf_shards(read_gguf_shards(path)));
+  ModelSpec model = gguf_model(merge_gguf_shards(read_gguf_shards(path)));
+  model.source_detail = path;  // the file named, even when it is not the first shard
+  return model;
 }
 
 }  // namespace vramcalc

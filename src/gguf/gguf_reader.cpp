@@ -85,6 +85,9 @@ class Cursor {
 
   void read(void* out, std::size_t count, const std::string& what) {
     need(count, what);
+    if (count == 0) {
+      return;  // `out` may be null (an empty vector's data()): memcpy must not see it
+    }
     if (count >= k_window_bytes) {
       m_source.read(m_offset, out, count);
     } else {

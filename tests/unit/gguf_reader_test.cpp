@@ -153,6 +153,20 @@ TEST_CASE("metadata values of every GGUF type are read") {
   CHECK(header.tensors.empty());
 }
 
+TEST_CASE("empty GGUF arrays and strings are read") {
+  // Fuzz regression (gguf_fuzz, UBSan): a kept array of 0 fixed-size elements copied 0 bytes
+  // into an empty vector's null data() with memcpy.
+  GgufFixture fixture;
+  fixture.metadata = {kv_zero_array("e", k_type_uint8, 0), kv_u32_array("f", {}),
+                      kv_str_array("g", {}), kv_str("h", "")};
+  const GgufHeader header = parse(gguf_file_bytes(fixture));
+  CHECK(find_metadata(header, "e")->kept);
+  CHECK(find_metadata(header, "e")->length == 0);
+  CHECK(find_metadata(header, "f")->unsigned_values.empty());
+  CHECK(find_metadata(header, "g")->length == 0);
+  CHECK(gguf_string(*find_metadata(header, "h")) == "");
+}
+
 TEST_CASE("long GGUF arrays and strings keep only their length") {
   GgufFixture fixture;
   fixture.metadata = {
@@ -232,31 +246,88 @@ TEST_CASE("a 100 GB sparse GGUF is read from its header bytes alone") {
   CHECK(model.layers.size() == 90);
 }
 
-// Writes the fuzz target's seed corpus: run with VRAMCALC_FUZZ_SEED_DIR=<folder> and the tag.
-TEST_CASE("write GGUF fuzz seeds", "[.fuzz-seeds]") {
-  const char* dir = std::getenv("VRAMCALC_FUZZ_SEED_DIR");
-  REQUIRE(dir != nullptr);
-  std::filesystem::create_directories(dir);
-  const auto save = [&](const std::string& name, const std::string& bytes) {
-    std::ofstream(std::filesystem::path(dir) / name, std::ios::binary) << bytes;
+namespace {
+
+// The fuzz target's seed corpus: small whole files (tensor data included) that reach the
+// reader's and the model builder's paths.
+std::vector<std::pair<std::string, GgufFixture>> fuzz_seeds() {
+  std::vector<std::pair<std::string, GgufFixture>> seeds;
+  const auto save = [&](const std::string& name, const GgufFixture& fixture) {
+    seeds.emplace_back(name, fixture);
   };
-  save("llama_f32.gguf", gguf_file_bytes(small_model("llama", 2, 32, k_ggml_f32)));
-  save("llama_q8_0.gguf", gguf_file_bytes(small_model("llama", 1, 32, k_ggml_q8_0)));
+  const auto drop = [](GgufFixture& fixture, std::string_view key) {
+    std::erase_if(fixture.metadata, [&](const FixtureKv& kv) { return kv.key == key; });
+  };
+  save("llama_q8_0.gguf", small_model("llama", 1, 32, k_ggml_q8_0));
   GgufFixture gemma = small_model("gemma2", 2, 32, k_ggml_f16);
   gemma.metadata.push_back(kv_u32("gemma2.attention.sliding_window", 16));
-  save("gemma2.gguf", gguf_file_bytes(gemma));
-  GgufFixture v2 = small_model("qwen2", 1, 32, k_ggml_f32);
+  save("gemma2_swa.gguf", gemma);
+  GgufFixture v2 = small_model("qwen2", 1, 32, k_ggml_q8_0);
   v2.version = 2;
-  save("qwen2_v2.gguf", gguf_file_bytes(v2));
-  GgufFixture arrays = small_model("llama", 2, 32, k_ggml_f32);
-  arrays.metadata.push_back(kv_u32_array("llama.attention.head_count_kv", {2, 0}));
+  save("qwen2_v2.gguf", v2);
+  GgufFixture arrays = small_model("mimo2", 2, 32, k_ggml_q8_0);
+  drop(arrays, "mimo2.feed_forward_length");
+  arrays.metadata.push_back(kv_u32_array("mimo2.feed_forward_length", {64, 32}));
+  arrays.metadata.push_back(kv_u32("mimo2.attention.sliding_window", 8));
+  arrays.metadata.push_back(kv_bool_array("mimo2.attention.sliding_window_pattern", {true, false}));
   arrays.metadata.push_back(kv_u32("general.alignment", 64));
   arrays.alignment = 64;
-  save("arrays_align64.gguf", gguf_file_bytes(arrays));
+  save("per_layer_arrays_align64.gguf", arrays);
+  GgufFixture moe = small_model("olmoe", 1, 32, k_ggml_q8_0);
+  moe.metadata.push_back(kv_u32("olmoe.expert_count", 4));
+  moe.metadata.push_back(kv_u32("olmoe.expert_used_count", 2));
+  moe.metadata.push_back(kv_u32("olmoe.expert_shared_count", 1));
+  moe.tensors.push_back({"blk.0.ffn_gate_inp.weight", {32, 4}, k_ggml_f32, std::nullopt});
+  moe.tensors.push_back({"blk.0.ffn_up_exps.weight", {32, 16, 4}, k_ggml_q8_0, std::nullopt});
+  moe.tensors.push_back({"blk.0.ffn_down_exps.weight", {32, 32, 4}, k_ggml_q8_0, std::nullopt});
+  moe.tensors.push_back({"blk.0.ffn_up_shexp.weight", {32, 16}, k_ggml_q8_0, std::nullopt});
+  save("moe.gguf", moe);
+  GgufFixture mla = small_model("deepseek2", 1, 32, k_ggml_q8_0);
+  mla.metadata.push_back(kv_u32("deepseek2.attention.kv_lora_rank", 16));
+  mla.metadata.push_back(kv_u32("deepseek2.attention.key_length_mla", 12));
+  mla.metadata.push_back(kv_u32("deepseek2.attention.value_length_mla", 8));
+  mla.metadata.push_back(kv_u32("deepseek2.rope.dimension_count", 4));
+  save("mla.gguf", mla);
+  GgufFixture hybrid = small_model("jamba", 2, 32, k_ggml_q8_0);
+  drop(hybrid, "jamba.attention.head_count_kv");
+  hybrid.metadata.push_back(kv_u32_array("jamba.attention.head_count_kv", {0, 2}));
+  hybrid.metadata.push_back(kv_u32("jamba.ssm.conv_kernel", 4));
+  hybrid.metadata.push_back(kv_u32("jamba.ssm.inner_size", 64));
+  hybrid.metadata.push_back(kv_u32("jamba.ssm.state_size", 16));
+  hybrid.tensors.push_back({"blk.0.ssm_conv1d.weight", {4, 64}, k_ggml_f32, std::nullopt});
+  save("hybrid_ssm.gguf", hybrid);
+  GgufFixture shard = small_model("llama", 1, 32, k_ggml_q8_0);
+  shard.metadata.push_back(kv_u16("split.no", 0));
+  shard.metadata.push_back(kv_u16("split.count", 1));
+  shard.metadata.push_back(kv_i32("split.tensors.count", 11));
+  save("split_keys.gguf", shard);
   GgufFixture types;
   types.metadata = {kv_u8("a", 1), kv_i64("b", -1), kv_f64("c", 1.5), kv_bool("d", true),
                     kv_str_array("e", {"x", "y"}),
                     kv_raw("f", k_type_array, le32(k_type_array) + le64(1) + le32(k_type_uint8) +
                                                   le64(2) + std::string("\1\2"))};
-  save("value_types.gguf", gguf_file_bytes(types));
+  save("value_types.gguf", types);
+  return seeds;
+}
+
+}  // namespace
+
+TEST_CASE("GGUF fuzz seeds are well-formed files") {
+  for (const auto& [name, fixture] : fuzz_seeds()) {
+    INFO(name);
+    const GgufHeader header = parse(gguf_file_bytes(fixture));
+    if (find_metadata(header, "general.architecture") != nullptr) {
+      CHECK(gguf_model(header).layers.size() >= 1);
+    }
+  }
+}
+
+// Writes the seeds: run with VRAMCALC_FUZZ_SEED_DIR=<folder> and the tag.
+TEST_CASE("write GGUF fuzz seeds", "[.fuzz-seeds]") {
+  const char* dir = std::getenv("VRAMCALC_FUZZ_SEED_DIR");
+  REQUIRE(dir != nullptr);
+  std::filesystem::create_directories(dir);
+  for (const auto& [name, fixture] : fuzz_seeds()) {
+    std::ofstream(std::filesystem::path(dir) / name, std::ios::binary) << gguf_file_bytes(fixture);
+  }
 }
