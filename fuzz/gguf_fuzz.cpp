@@ -27,8 +27,7 @@ void check_header(const vramcalc::GgufHeader& header) {
   require(header.data_start % header.alignment == 0);
   for (const vramcalc::GgufTensor& tensor : header.tensors) {
     require(tensor.offset % header.alignment == 0);
-    require(tensor.offset <= header.file_size &&
-            tensor.bytes <= header.file_size - tensor.offset &&
+    require(tensor.offset <= header.file_size && tensor.bytes <= header.file_size - tensor.offset &&
             header.data_start <= header.file_size - tensor.offset - tensor.bytes);
     require(!tensor.shape.empty() && tensor.shape.size() <= 4);
   }

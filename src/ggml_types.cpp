@@ -16,6 +16,7 @@ namespace {
 // (@ 01243c58) and gguf-py GGML_QUANT_SIZES (@ 0024aa74); docs: shared/reference/formats.md §2.
 // Q8_1 is 36 bytes per ggml-common.h (gguf-py says 40; the C struct is what files hold).
 // Removed ids (Q4_2, Q4_3, Q4_0_4_4/4_8/8_8, IQ4_NL_4_4/4_8/8_8) are absent on purpose.
+// clang-format off
 constexpr std::array<GgmlType, 34> k_types = {{
     {0, "F32", 1, 4},
     {1, "F16", 1, 2},
@@ -52,6 +53,7 @@ constexpr std::array<GgmlType, 34> k_types = {{
     {40, "NVFP4", 64, 36},
     {41, "Q1_0", 128, 18},
 }};
+// clang-format on
 
 [[noreturn]] void throw_partial_block(const GgmlType& type, std::uint64_t elements) {
   throw Error(ErrorKind::input,
@@ -64,7 +66,9 @@ constexpr std::array<GgmlType, 34> k_types = {{
 
 }  // namespace
 
-std::span<const GgmlType> ggml_types() noexcept { return k_types; }
+std::span<const GgmlType> ggml_types() noexcept {
+  return k_types;
+}
 
 const GgmlType* ggml_type_by_id(std::uint32_t id) noexcept {
   // Looked up by value, never used as an index: ids come from files.

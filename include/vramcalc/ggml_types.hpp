@@ -39,9 +39,11 @@ struct GgmlType {
 /// row_bytes(shape[0]) * shape[1] * shape[2] * ... (ggml `ggml_nbytes` for contiguous
 /// tensors). Throws vramcalc::Error (kind input) on a partial block, an empty shape or
 /// overflow.
-[[nodiscard]] std::uint64_t tensor_bytes(const GgmlType& type, std::span<const std::uint64_t> shape);
+[[nodiscard]] std::uint64_t tensor_bytes(const GgmlType& type,
+                                         std::span<const std::uint64_t> shape);
 
 /// Product of `shape`, or nullopt when it overflows 64 bits. An empty shape has 1 element.
-[[nodiscard]] std::optional<std::uint64_t> element_count(std::span<const std::uint64_t> shape) noexcept;
+[[nodiscard]] std::optional<std::uint64_t> element_count(
+    std::span<const std::uint64_t> shape) noexcept;
 
 }  // namespace vramcalc

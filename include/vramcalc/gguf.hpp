@@ -71,15 +71,15 @@ struct GgufTensor {
 
 /// What the header of one GGUF file (or of all files of a split model, merged) says.
 struct GgufHeader {
-  std::string source;              ///< path (or buffer name) it was read from; first shard's
-  std::uint32_t version = 0;       ///< 2 or 3
-  std::uint64_t file_size = 0;     ///< bytes; for a merged split model, the sum of the files
-  std::uint64_t alignment = 32;    ///< general.alignment, default 32 (bytes, a power of two)
+  std::string source;                 ///< path (or buffer name) it was read from; first shard's
+  std::uint32_t version = 0;          ///< 2 or 3
+  std::uint64_t file_size = 0;        ///< bytes; for a merged split model, the sum of the files
+  std::uint64_t alignment = 32;       ///< general.alignment, default 32 (bytes, a power of two)
   std::uint64_t tensor_info_end = 0;  ///< offset just past the tensor table (bytes)
-  std::uint64_t data_start = 0;    ///< offset of the tensor data: tensor_info_end aligned up
-  std::vector<GgufKv> metadata;    ///< in file order; for a split model, the first shard's
-  std::vector<GgufTensor> tensors; ///< in file order (shard by shard)
-  std::uint32_t shard_count = 1;   ///< files merged into this header
+  std::uint64_t data_start = 0;       ///< offset of the tensor data: tensor_info_end aligned up
+  std::vector<GgufKv> metadata;       ///< in file order; for a split model, the first shard's
+  std::vector<GgufTensor> tensors;    ///< in file order (shard by shard)
+  std::uint32_t shard_count = 1;      ///< files merged into this header
 };
 
 // Limits on hostile headers. llama.cpp's own caps are cited; the others are well above any

@@ -37,11 +37,11 @@ enum class SwaEnable {
 
 struct SwaFamily {
   std::string_view arch;
-  std::uint32_t period;         // set_swa_pattern(period)
-  bool dense_first;             // set_swa_pattern(period, dense_first = true)
+  std::uint32_t period;  // set_swa_pattern(period)
+  bool dense_first;      // set_swa_pattern(period, dense_first = true)
   SwaEnable enable;
-  std::uint32_t window;         // default window (tokens); 0 = the key is required
-  bool window_forced;           // llama.cpp overwrites the key's value with `window`
+  std::uint32_t window;  // default window (tokens); 0 = the key is required
+  bool window_forced;    // llama.cpp overwrites the key's value with `window`
 };
 
 // set_swa_pattern(n): layer il slides when il % n < n - 1 (the last of every n is full);
@@ -51,7 +51,7 @@ constexpr std::array<SwaFamily, 10> k_swa_families = {{
     {"gemma3", 6, false, SwaEnable::always, 0, false},     // 5 local : 1 global
     {"gemma3n", 5, false, SwaEnable::always, 0, false},
     {"gemma-embedding", 6, false, SwaEnable::always, 0, false},
-    {"cohere2", 4, false, SwaEnable::always, 0, false},    // 3 local : 1 global
+    {"cohere2", 4, false, SwaEnable::always, 0, false},  // 3 local : 1 global
     {"gpt-oss", 2, false, SwaEnable::always, 0, false},
     {"olmo2", 4, false, SwaEnable::key_positive, 0, false},
     {"exaone4", 4, false, SwaEnable::layers_64, 4096, false},
@@ -62,8 +62,8 @@ constexpr std::array<SwaFamily, 10> k_swa_families = {{
 }};
 
 // Architectures whose every layer is recurrent: llama-arch.cpp `llm_arch_is_recurrent`.
-constexpr std::array<std::string_view, 6> k_recurrent_archs = {
-    "mamba", "mamba2", "rwkv6", "rwkv6qwen2", "rwkv7", "arwkv7"};
+constexpr std::array<std::string_view, 6> k_recurrent_archs = {"mamba",      "mamba2", "rwkv6",
+                                                               "rwkv6qwen2", "rwkv7",  "arwkv7"};
 
 const SwaFamily* swa_family(std::string_view arch) {
   for (const SwaFamily& family : k_swa_families) {
@@ -113,11 +113,11 @@ SlidingWindow sliding_window(const Metadata& meta, std::size_t n_layer) {
   if (family == nullptr && pattern == nullptr) {
     return result;
   }
-  SwaEnable enable = family != nullptr ? family->enable : SwaEnable::key_positive;
-  const bool enabled =
-      enable == SwaEnable::always || (enable == SwaEnable::key_positive && key_window.value_or(0) > 0) ||
-      (enable == SwaEnable::key_not_zero && key_window.value_or(1) > 0) ||
-      (enable == SwaEnable::layers_64 && n_layer == 64);
+  const SwaEnable enable = family != nullptr ? family->enable : SwaEnable::key_positive;
+  const bool enabled = enable == SwaEnable::always ||
+                       (enable == SwaEnable::key_positive && key_window.value_or(0) > 0) ||
+                       (enable == SwaEnable::key_not_zero && key_window.value_or(1) > 0) ||
+                       (enable == SwaEnable::layers_64 && n_layer == 64);
   if (!enabled) {
     return result;
   }
@@ -136,8 +136,8 @@ SlidingWindow sliding_window(const Metadata& meta, std::size_t n_layer) {
   result.window = family != nullptr && family->window_forced
                       ? fallback
                       : static_cast<std::uint32_t>(key_window.value_or(fallback));
-  const bool any = std::find(result.layers.begin(), result.layers.end(), true) !=
-                   result.layers.end();
+  const bool any =
+      std::find(result.layers.begin(), result.layers.end(), true) != result.layers.end();
   if (any && result.window == 0) {
     meta.fail_key(window_key, key_window ? "is 0 but layers slide" : "is missing");
   }
@@ -167,9 +167,10 @@ std::uint64_t recurrent_state_bytes(const Metadata& meta, std::uint32_t hidden) 
   std::uint64_t elements = 0;
   if (const auto head_size = meta.uint(meta.arch_key("wkv.head_size"), k_u32_max)) {
     // RWKV: token_shift_count x n_embd shifted tokens + n_embd x head_size wkv state.
-    const std::uint64_t shifts =
-        meta.uint(meta.arch_key("token_shift_count"), k_u32_max).value_or(k_default_token_shift_count);
-    elements = state_add(meta, state_mul(meta, shifts, hidden), state_mul(meta, hidden, *head_size));
+    const std::uint64_t shifts = meta.uint(meta.arch_key("token_shift_count"), k_u32_max)
+                                     .value_or(k_default_token_shift_count);
+    elements =
+        state_add(meta, state_mul(meta, shifts, hidden), state_mul(meta, hidden, *head_size));
   } else if (const auto cache = meta.uint(meta.arch_key("shortconv.l_cache"), k_u32_max)) {
     // LFM2: n_embd x (l_cache - 1) convolution state.
     elements = state_mul(meta, hidden, *cache > 0 ? *cache - 1 : 0);
@@ -204,8 +205,8 @@ std::vector<bool> recurrent_layers(const Metadata& meta, const std::vector<std::
     return recurrent;
   }
   if (arch == "qwen3next") {
-    const std::uint64_t interval =
-        meta.uint(meta.arch_key("full_attention_interval"), k_u32_max).value_or(k_qwen3next_interval);
+    const std::uint64_t interval = meta.uint(meta.arch_key("full_attention_interval"), k_u32_max)
+                                       .value_or(k_qwen3next_interval);
     for (std::size_t il = 0; il < n_layer; ++il) {
       recurrent[il] = interval == 0 || (il + 1) % interval != 0;
     }
@@ -237,13 +238,13 @@ std::size_t kv_layer_count(const Metadata& meta, std::size_t n_layer) {
 struct Attention {
   std::vector<std::uint32_t> heads;
   std::vector<std::uint32_t> kv_heads;
-  std::uint32_t key = 0;        // head size of keys (elements)
-  std::uint32_t value = 0;      // head size of values
-  std::uint32_t key_swa = 0;    // on sliding layers (Gemma 4 style *_swa keys), else key
+  std::uint32_t key = 0;      // head size of keys (elements)
+  std::uint32_t value = 0;    // head size of values
+  std::uint32_t key_swa = 0;  // on sliding layers (Gemma 4 style *_swa keys), else key
   std::uint32_t value_swa = 0;
-  bool latent = false;          // multi-head latent attention
+  bool latent = false;  // multi-head latent attention
   std::uint32_t latent_dim = 0;
-  std::uint32_t latent_key = 0;    // per-head sizes once the latent is expanded
+  std::uint32_t latent_key = 0;  // per-head sizes once the latent is expanded
   std::uint32_t latent_value = 0;
 };
 
@@ -252,8 +253,8 @@ Attention read_attention(const Metadata& meta, std::size_t n_layer, std::uint32_
   a.heads = meta.per_layer(meta.arch_key("attention.head_count"), n_layer, k_u32_max)
                 .value_or(std::vector<std::uint32_t>(n_layer, 0));
   // n_head_kv defaults to n_head (MHA).
-  a.kv_heads =
-      meta.per_layer(meta.arch_key("attention.head_count_kv"), n_layer, k_u32_max).value_or(a.heads);
+  a.kv_heads = meta.per_layer(meta.arch_key("attention.head_count_kv"), n_layer, k_u32_max)
+                   .value_or(a.heads);
   // Head sizes default to n_embd / n_head of the first layer.
   const std::uint32_t fallback = a.heads[0] > 0 ? hidden / a.heads[0] : 0;
   a.key = static_cast<std::uint32_t>(
@@ -288,7 +289,7 @@ struct Experts {
   std::uint32_t used = 0;
   std::uint32_t shared = 0;
   std::optional<std::vector<std::uint32_t>> expert_ffn;  // {arch}.expert_feed_forward_length
-  std::uint64_t shared_ffn = 0;  // {arch}.expert_shared_feed_forward_length
+  std::uint64_t shared_ffn = 0;                          // {arch}.expert_shared_feed_forward_length
 };
 
 Experts read_experts(const Metadata& meta, std::size_t n_layer) {
@@ -299,8 +300,8 @@ Experts read_experts(const Metadata& meta, std::size_t n_layer) {
   e.used = static_cast<std::uint32_t>(meta.uint(used_key, e.count).value_or(0));
   // llama.cpp asserts n_expert_used > 0 when there are experts.
   if (e.count > 0 && e.used == 0) {
-    meta.fail_key(used_key, "must be at least 1 when " + count_key + " is " +
-                                std::to_string(e.count));
+    meta.fail_key(used_key,
+                  "must be at least 1 when " + count_key + " is " + std::to_string(e.count));
   }
   e.shared = static_cast<std::uint32_t>(
       meta.uint(meta.arch_key("expert_shared_count"), k_gguf_max_experts).value_or(0));
@@ -338,9 +339,9 @@ void check_attention_layer(const Metadata& meta, const LayerSpec& layer, std::si
   const std::string where = "block " + std::to_string(il) + ": ";
   if (layer.n_head == 0 || layer.head_dim_k == 0 || layer.head_dim_v == 0) {
     meta.fail_key(meta.arch_key("attention.key_length"),
-                  "cannot be worked out: " + where + std::to_string(layer.n_head) +
-                      " heads of " + std::to_string(layer.head_dim_k) + "/" +
-                      std::to_string(layer.head_dim_v) + " elements");
+                  "cannot be worked out: " + where + std::to_string(layer.n_head) + " heads of " +
+                      std::to_string(layer.head_dim_k) + "/" + std::to_string(layer.head_dim_v) +
+                      " elements");
   }
   if (layer.n_head % layer.n_kv_head != 0) {
     meta.fail_key(meta.arch_key("attention.head_count_kv"),

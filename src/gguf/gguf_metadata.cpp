@@ -58,20 +58,18 @@ const GgufValue* Metadata::find(std::string_view key) const {
 }
 
 void Metadata::fail_key(std::string_view key, const std::string& problem) const {
-  fail(m_header.source, "metadata " + quoted(key) + " " + problem,
-       std::string(k_metadata_hint));
+  fail(m_header.source, "metadata " + quoted(key) + " " + problem, std::string(k_metadata_hint));
 }
 
-std::uint64_t Metadata::element(std::string_view key, const GgufValue& value,
-                                std::size_t index, std::uint64_t max) const {
+std::uint64_t Metadata::element(std::string_view key, const GgufValue& value, std::size_t index,
+                                std::uint64_t max) const {
   const auto number = gguf_uint(value, index);
   if (!number) {
     fail_key(key, "must hold non-negative integers (it is " +
                       std::string(gguf_value_type_name(value.element_type)) + ")");
   }
   if (*number > max) {
-    fail_key(key, "is " + std::to_string(*number) + ", above the limit of " +
-                      std::to_string(max));
+    fail_key(key, "is " + std::to_string(*number) + ", above the limit of " + std::to_string(max));
   }
   return *number;
 }
@@ -82,8 +80,7 @@ std::optional<std::uint64_t> Metadata::uint(std::string_view key, std::uint64_t 
     return std::nullopt;
   }
   if (value->type == GgufValueType::array || !is_integer(value->type)) {
-    fail_key(key, "must be an integer, not " +
-                      std::string(gguf_value_type_name(value->type)));
+    fail_key(key, "must be an integer, not " + std::string(gguf_value_type_name(value->type)));
   }
   return element(key, *value, 0, max);
 }

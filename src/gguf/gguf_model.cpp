@@ -57,7 +57,14 @@ std::vector<gguf::BlockTensors> add_tensors(const gguf::Metadata& meta, ModelSpe
     info.layer = kind.layer;
     info.shape = tensor.shape;
     info.elements = tensor.elements;
-    info.stored_type = std::string(ggml_type_by_id(tensor.type_id)->name);
+    const GgmlType* type = ggml_type_by_id(tensor.type_id);
+    if (type == nullptr) {  // only a header not made by the reader can hold one
+      gguf::fail(meta.source(),
+                 "tensor " + gguf::quoted(tensor.name) + " has unknown ggml type " +
+                     std::to_string(tensor.type_id),
+                 "read headers with read_gguf_header");
+    }
+    info.stored_type = std::string(type->name);
     info.stored_bytes = tensor.bytes;
     model.total_params = add(meta, model.total_params, tensor.elements);
     // Parts add up to total_params the way weight_breakdown adds bytes: blocks, embeddings,
@@ -91,8 +98,7 @@ std::vector<gguf::BlockTensors> add_tensors(const gguf::Metadata& meta, ModelSpe
 std::uint64_t active_params(const gguf::Metadata& meta, const ModelSpec& model) {
   const std::string count_key = meta.arch_key("expert_count");
   const std::uint64_t n_expert = meta.uint(count_key, k_gguf_max_experts).value_or(0);
-  const std::uint64_t n_used =
-      meta.uint(meta.arch_key("expert_used_count"), n_expert).value_or(0);
+  const std::uint64_t n_used = meta.uint(meta.arch_key("expert_used_count"), n_expert).value_or(0);
   std::uint64_t unused = 0;
   for (const TensorInfo& tensor : model.tensors) {
     if (!gguf::classify_tensor(tensor.name).expert) {

@@ -24,9 +24,9 @@ struct TensorClass {
 
 /// What the tensor table says about one block.
 struct BlockTensors {
-  std::uint64_t params = 0;           ///< elements of every tensor of the block
-  bool has_experts = false;           ///< the block holds routed-expert tensors
-  std::uint64_t expert_ffn = 0;       ///< width of one expert (ne[1] of ffn_up/gate_exps)
+  std::uint64_t params = 0;             ///< elements of every tensor of the block
+  bool has_experts = false;             ///< the block holds routed-expert tensors
+  std::uint64_t expert_ffn = 0;         ///< width of one expert (ne[1] of ffn_up/gate_exps)
   std::uint64_t shared_expert_ffn = 0;  ///< width of the shared experts (ne[1] of ffn_up_shexp)
 };
 

@@ -131,9 +131,13 @@ class Cursor {
   std::uint64_t m_window_start = 0;
 };
 
-std::string at(std::uint64_t offset) { return " at offset " + std::to_string(offset); }
+std::string at(std::uint64_t offset) {
+  return " at offset " + std::to_string(offset);
+}
 
-bool valid_value_type(std::uint32_t raw) { return raw <= static_cast<std::uint32_t>(12); }
+bool valid_value_type(std::uint32_t raw) {
+  return raw <= static_cast<std::uint32_t>(12);
+}
 
 // Bytes of one element of a fixed-size type; 0 for STRING and ARRAY.
 std::uint64_t fixed_size(GgufValueType type) {
@@ -275,8 +279,8 @@ class ValueReader {
   }
 
  private:
-  // Charges `bytes` to the keep budget when `elements` is within the keep limits; false when
-  // the value is to be skipped.
+  // Charges `bytes` to the keep budget when a string of `length` bytes may be kept and the
+  // budget allows; false when the value is to be skipped.
   bool charge(std::uint64_t bytes, std::uint64_t length) {
     if (length > k_gguf_max_kept_string_bytes || bytes > k_gguf_max_kept_bytes - m_kept) {
       return false;
@@ -288,8 +292,8 @@ class ValueReader {
   void read_array(GgufValue& value, const std::string& what, std::uint32_t depth) {
     if (depth >= k_gguf_max_array_depth) {
       fail(m_cursor.name(),
-           what + ": arrays nested more than " + std::to_string(k_gguf_max_array_depth) +
-               " deep" + at(m_cursor.offset()),
+           what + ": arrays nested more than " + std::to_string(k_gguf_max_array_depth) + " deep" +
+               at(m_cursor.offset()),
            std::string(k_corrupt_hint));
     }
     const GgufValueType element = read_type(what + " element type");
@@ -307,8 +311,8 @@ class ValueReader {
                       std::string(gguf_value_type_name(element)) + " elements");
     value.element_type = element;
     value.length = count;
-    const bool keep = count <= k_gguf_max_kept_array_elements &&
-                      charge(count * sizeof(std::uint64_t), 0);
+    const bool keep =
+        count <= k_gguf_max_kept_array_elements && charge(count * sizeof(std::uint64_t), 0);
     if (element == GgufValueType::string) {
       read_string_elements(value, what, count, keep);
     } else if (element == GgufValueType::array) {
@@ -344,8 +348,7 @@ class ValueReader {
                             bool keep) {
     value.kept = keep;
     for (std::uint64_t i = 0; i < count; ++i) {
-      auto text = read_string(what + "[" + std::to_string(i) + "]", k_gguf_max_string_bytes,
-                              false);
+      auto text = read_string(what + "[" + std::to_string(i) + "]", k_gguf_max_string_bytes, false);
       if (!text) {
         value.kept = false;
       }
@@ -402,10 +405,10 @@ void check_counts(const Cursor& cursor, std::uint64_t n_tensors, std::uint64_t n
   const std::uint64_t least = n_kv * k_min_kv_bytes + n_tensors * k_min_tensor_info_bytes;
   if (least > cursor.available()) {
     fail(name,
-         "truncated: " + std::to_string(n_kv) + " metadata pairs and " +
-             std::to_string(n_tensors) + " tensor infos (counts at offsets 16 and 8) need at " +
-             "least " + std::to_string(least) + " bytes but only " +
-             std::to_string(cursor.available()) + " remain",
+         "truncated: " + std::to_string(n_kv) + " metadata pairs and " + std::to_string(n_tensors) +
+             " tensor infos (counts at offsets 16 and 8) need at " + "least " +
+             std::to_string(least) + " bytes but only " + std::to_string(cursor.available()) +
+             " remain",
          "the counts are corrupt or the file is incomplete; download it again");
   }
 }
@@ -413,18 +416,17 @@ void check_counts(const Cursor& cursor, std::uint64_t n_tensors, std::uint64_t n
 std::vector<GgufKv> read_metadata(Cursor& cursor, ValueReader& values, std::uint64_t n_kv) {
   std::vector<GgufKv> metadata;
   metadata.reserve(static_cast<std::size_t>(n_kv));
-  std::unordered_map<std::string, std::uint64_t> seen;
+  // Views of the keys already stored: `metadata` never reallocates (reserved above).
+  std::unordered_map<std::string_view, std::uint64_t> seen;
   for (std::uint64_t i = 0; i < n_kv; ++i) {
     GgufKv kv;
     kv.offset = cursor.offset();
     const std::string what = "metadata key #" + std::to_string(i);
     kv.key = *values.read_string(what, k_gguf_max_key_bytes, true);
     if (kv.key.empty()) {
-      fail(cursor.name(), what + " is empty" + at(kv.offset),
-           std::string(k_corrupt_hint));
+      fail(cursor.name(), what + " is empty" + at(kv.offset), std::string(k_corrupt_hint));
     }
-    const auto [it, inserted] = seen.emplace(kv.key, kv.offset);
-    if (!inserted) {
+    if (const auto it = seen.find(kv.key); it != seen.end()) {
       fail(cursor.name(),
            "duplicate metadata key " + quoted(kv.key) + at(kv.offset) + " (first at offset " +
                std::to_string(it->second) + ")",
@@ -434,6 +436,7 @@ std::vector<GgufKv> read_metadata(Cursor& cursor, ValueReader& values, std::uint
     const GgufValueType type = values.read_type(label + " value type");
     kv.value = values.read_value(type, label, 0);
     metadata.push_back(std::move(kv));
+    seen.emplace(metadata.back().key, metadata.back().offset);
   }
   return metadata;
 }
@@ -454,8 +457,7 @@ std::uint64_t read_alignment(const Cursor& cursor, const std::vector<GgufKv>& me
     if (!std::has_single_bit(alignment) || alignment > k_gguf_max_alignment) {
       fail(cursor.name(),
            "general.alignment" + at(kv.offset) + " is " + std::to_string(alignment) +
-               "; a power of two up to " + std::to_string(k_gguf_max_alignment) +
-               " is required",
+               "; a power of two up to " + std::to_string(k_gguf_max_alignment) + " is required",
            std::string(k_corrupt_hint));
     }
     return alignment;
@@ -505,8 +507,8 @@ void read_shape(Cursor& cursor, GgufTensor& tensor, const std::string& label) {
     const auto dim = cursor.read_uint<std::uint64_t>(label + " dimension");
     if (dim == 0 || dim > k_gguf_max_dim) {
       fail(cursor.name(),
-           label + " dimension " + std::to_string(d) + " is " + std::to_string(dim) +
-               at(where) + "; it must be between 1 and 2^63-1",
+           label + " dimension " + std::to_string(d) + " is " + std::to_string(dim) + at(where) +
+               "; it must be between 1 and 2^63-1",
            std::string(k_corrupt_hint));
     }
     // Checked per dimension (llama.cpp issue #27203: never gate the check on the product).
@@ -653,15 +655,17 @@ GgufHeader parse_header(const io::ByteSource& source) {
   header.file_size = source.size();
   if (header.file_size < 4) {
     fail(source.name(),
-         "not a GGUF file: " + std::to_string(header.file_size) + " bytes, too short for the "
+         "not a GGUF file: " + std::to_string(header.file_size) +
+             " bytes, too short for the "
              "magic at offset 0",
          "name a .gguf model file");
   }
   std::array<char, 4> magic{};
   cursor.read(magic.data(), magic.size(), "magic");
   if (magic != k_magic) {
-    fail(source.name(), "not a GGUF file: magic " + quoted({magic.data(), magic.size()}) +
-                            " at offset 0, 'GGUF' expected",
+    fail(source.name(),
+         "not a GGUF file: magic " + quoted({magic.data(), magic.size()}) +
+             " at offset 0, 'GGUF' expected",
          "name a .gguf model file");
   }
   header.version = cursor.read_uint<std::uint32_t>("version");

@@ -51,10 +51,10 @@ std::optional<std::uint64_t> split_key(const GgufHeader& header, std::string_vie
 std::uint64_t split_count(const GgufHeader& header) {
   const auto count = split_key(header, "split.count");
   if (count && *count > k_gguf_max_shards) {
-    gguf::fail(header.source,
-               "split.count " + std::to_string(*count) + " exceeds " +
-                   std::to_string(k_gguf_max_shards),
-               "the split metadata is corrupt; download the shards again");
+    gguf::fail(
+        header.source,
+        "split.count " + std::to_string(*count) + " exceeds " + std::to_string(k_gguf_max_shards),
+        "the split metadata is corrupt; download the shards again");
   }
   return count.value_or(1);
 }

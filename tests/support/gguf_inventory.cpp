@@ -22,7 +22,8 @@ FixtureKv integer_kv(std::string key, const json& value) {
                : kv_u64(std::move(key), v);
   }
   const auto v = value.get<std::int64_t>();
-  return v >= std::numeric_limits<std::int32_t>::min() && v <= std::numeric_limits<std::int32_t>::max()
+  return v >= std::numeric_limits<std::int32_t>::min() &&
+                 v <= std::numeric_limits<std::int32_t>::max()
              ? kv_i32(std::move(key), static_cast<std::int32_t>(v))
              : kv_i64(std::move(key), v);
 }
@@ -81,7 +82,9 @@ FixtureKv to_kv(std::string key, const json& value) {
 
 }  // namespace
 
-std::string inventory_dir() { return std::string(VRAMCALC_TEST_DATA_DIR) + "/gguf-inventories"; }
+std::string inventory_dir() {
+  return std::string(VRAMCALC_TEST_DATA_DIR) + "/gguf-inventories";
+}
 
 std::vector<std::string> inventory_paths() {
   std::vector<std::string> paths;

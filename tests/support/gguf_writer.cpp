@@ -58,7 +58,9 @@ std::string le64(std::uint64_t value) {
   return out;
 }
 
-std::string gguf_string(std::string_view text) { return le64(text.size()) + std::string(text); }
+std::string gguf_string(std::string_view text) {
+  return le64(text.size()) + std::string(text);
+}
 
 FixtureKv kv_u8(std::string key, std::uint8_t value) {
   return {std::move(key), le32(k_type_uint8) + std::string(1, static_cast<char>(value))};
@@ -151,8 +153,8 @@ FixtureKv kv_zero_array(std::string key, std::uint32_t element_type, std::uint64
     default:
       size = 8;
   }
-  return {std::move(key),
-          array_header(element_type, count) + std::string(static_cast<std::size_t>(count * size), '\0')};
+  return {std::move(key), array_header(element_type, count) +
+                              std::string(static_cast<std::size_t>(count * size), '\0')};
 }
 
 FixtureKv kv_raw(std::string key, std::uint32_t type, std::string value_bytes) {

@@ -73,8 +73,8 @@ FixtureKv kv_raw(std::string key, std::uint32_t type, std::string value_bytes);
 /// One tensor-table entry.
 struct FixtureTensor {
   std::string name;
-  std::vector<std::uint64_t> shape;  ///< innermost first
-  std::uint32_t type = k_ggml_f32;   ///< ggml type id
+  std::vector<std::uint64_t> shape;     ///< innermost first
+  std::uint32_t type = k_ggml_f32;      ///< ggml type id
   std::optional<std::uint64_t> offset;  ///< explicit data offset; default: laid out in order
 };
 
@@ -92,11 +92,11 @@ struct GgufFixture {
 
 /// Where things are in an encoded fixture.
 struct FixtureLayout {
-  std::string header;            ///< bytes from the magic to the end of the tensor infos
-  std::uint64_t data_start = 0;  ///< header size aligned up
+  std::string header;                  ///< bytes from the magic to the end of the tensor infos
+  std::uint64_t data_start = 0;        ///< header size aligned up
   std::vector<std::uint64_t> offsets;  ///< per tensor, relative to data_start
   std::vector<std::uint64_t> bytes;    ///< per tensor (32 when the type is unknown)
-  std::uint64_t file_size = 0;   ///< data_start + each tensor padded to the alignment
+  std::uint64_t file_size = 0;         ///< data_start + each tensor padded to the alignment
 };
 
 /// Encodes `fixture`: offsets are laid out contiguously in table order, each tensor padded to

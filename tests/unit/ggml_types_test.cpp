@@ -23,7 +23,7 @@ TEST_CASE("ggml types by id carry ggml's block sizes") {
   CHECK(ggml_type_by_id(14)->block_bytes == 210);  // Q6_K: 128 + 64 + 16 + 2
   CHECK(ggml_type_by_id(23)->block_bytes == 136);  // IQ4_XS
   CHECK(ggml_type_by_id(30)->name == "BF16");
-  CHECK(ggml_type_by_id(39)->block_bytes == 17);   // MXFP4: E8M0 + 16 bytes of E2M1
+  CHECK(ggml_type_by_id(39)->block_bytes == 17);  // MXFP4: E8M0 + 16 bytes of E2M1
   CHECK(ggml_type_by_id(40)->block_elements == 64);
   CHECK(ggml_type_by_id(41)->name == "Q1_0");
 }

@@ -29,7 +29,9 @@ std::string error_of(const std::string& bytes) {
   return "(accepted)";
 }
 
-std::string error_of(const GgufFixture& fixture) { return error_of(gguf_file_bytes(fixture)); }
+std::string error_of(const GgufFixture& fixture) {
+  return error_of(gguf_file_bytes(fixture));
+}
 
 std::string start(std::uint32_t version, std::uint64_t n_tensors, std::uint64_t n_kv) {
   return "GGUF" + le32(version) + le64(n_tensors) + le64(n_kv);
@@ -92,8 +94,8 @@ TEST_CASE("GGUF string lengths are checked before allocating") {
   CHECK(error_of(start(3, 0, 1) + gguf_string("k") + le32(k_type_string) + le64(1000) + "abc") ==
         "bad.gguf: truncated: metadata 'k' of 1000 bytes at offset 45 needs 1000 bytes but only "
         "3 remain (file size 48)");
-  CHECK(error_of(start(3, 0, 1) + gguf_string("k") + le32(k_type_string) +
-                 le64((1ULL << 30) + 1) + "abc") ==
+  CHECK(error_of(start(3, 0, 1) + gguf_string("k") + le32(k_type_string) + le64((1ULL << 30) + 1) +
+                 "abc") ==
         "bad.gguf: metadata 'k' length 1073741825 at offset 37 exceeds the limit of 1073741824 "
         "bytes");
 }
@@ -104,7 +106,8 @@ TEST_CASE("GGUF metadata keys must be non-empty and unique") {
         "bad.gguf: metadata key #0 is empty at offset 24");
   GgufFixture duplicate;
   duplicate.metadata = {kv_u32("a", 1), kv_u32("a", 2)};  // each pair: 9 + 4 + 4 = 17 bytes
-  CHECK(error_of(duplicate) == "bad.gguf: duplicate metadata key 'a' at offset 41 (first at offset 24)");
+  CHECK(error_of(duplicate) ==
+        "bad.gguf: duplicate metadata key 'a' at offset 41 (first at offset 24)");
 }
 
 TEST_CASE("GGUF metadata value types above 12 are rejected") {
@@ -218,7 +221,8 @@ TEST_CASE("GGUF tensor byte sizes may not overflow") {
 
 TEST_CASE("GGUF tensor types must be known ggml types") {
   // CVE-2024-42477-style / ctransformers huntr PoC: unchecked type indexes type_traits.
-  CHECK(error_of(one_tensor({32}, 42)) == "bad.gguf: tensor 't' has unknown ggml type 42 at offset 45");
+  CHECK(error_of(one_tensor({32}, 42)) ==
+        "bad.gguf: tensor 't' has unknown ggml type 42 at offset 45");
   CHECK(error_of(one_tensor({32}, 0xFFFFFFFFU)) ==
         "bad.gguf: tensor 't' has unknown ggml type 4294967295 at offset 45");
   // Removed ids have blck_size 0 in ggml (§2).
@@ -246,7 +250,8 @@ TEST_CASE("GGUF tensors may not overlap") {
   GgufFixture fixture;
   fixture.tensors.push_back({"a", {64}, k_ggml_f32, 0});    // [0, 256)
   fixture.tensors.push_back({"b", {64}, k_ggml_f32, 128});  // [128, 384)
-  CHECK(error_of(fixture) == "bad.gguf: tensors 'a' and 'b' overlap: data offset 128 lies inside [0, 256)");
+  CHECK(error_of(fixture) ==
+        "bad.gguf: tensors 'a' and 'b' overlap: data offset 128 lies inside [0, 256)");
 }
 
 TEST_CASE("GGUF tensor data must lie inside the file") {
@@ -255,12 +260,11 @@ TEST_CASE("GGUF tensor data must lie inside the file") {
   const FixtureLayout layout = encode_gguf(fixture);
   std::string bytes = gguf_file_bytes(fixture);
   bytes.pop_back();
-  CHECK(error_of(bytes) == "bad.gguf: tensor 'output.weight' data (offset " +
-                               std::to_string(layout.offsets.back()) + ", " +
-                               std::to_string(layout.bytes.back()) + " bytes, from data start " +
-                               std::to_string(layout.data_start) +
-                               ") lies past the end of the file (" +
-                               std::to_string(layout.file_size - 1) + " bytes)");
+  CHECK(error_of(bytes) ==
+        "bad.gguf: tensor 'output.weight' data (offset " + std::to_string(layout.offsets.back()) +
+            ", " + std::to_string(layout.bytes.back()) + " bytes, from data start " +
+            std::to_string(layout.data_start) + ") lies past the end of the file (" +
+            std::to_string(layout.file_size - 1) + " bytes)");
 }
 
 TEST_CASE("GGUF tensor ends that wrap 64 bits are caught") {
@@ -306,8 +310,9 @@ TEST_CASE("GGUF headers larger than 1 GiB are rejected") {
     FAIL("expected an error");
   } catch (const Error& error) {
     CHECK(std::string(error.what()) ==
-          path + ": metadata 'k': array of 1073741824 UINT8 elements at offset 49 takes the "
-                 "header past 1073741824 bytes, more than any real model");
+          path +
+              ": metadata 'k': array of 1073741824 UINT8 elements at offset 49 takes the "
+              "header past 1073741824 bytes, more than any real model");
   }
 }
 

@@ -292,7 +292,8 @@ TEST_CASE("GGUF tensors get roles, layers and stored types from their names") {
   const ModelSpec qwen = inventory_model("qwen25_05b.Q8_0.gguf");
   CHECK(tensor_named(qwen, "blk.0.attn_q.bias").role == TensorRole::bias);
   CHECK(qwen.tied_embeddings);
-  CHECK(tensor_named(inventory_model("olmoe_1b_7b.Q8_0.gguf"), "output.weight").role == TensorRole::output);
+  CHECK(tensor_named(inventory_model("olmoe_1b_7b.Q8_0.gguf"), "output.weight").role ==
+        TensorRole::output);
 
   const ModelSpec deepseek = inventory_model("deepseek_v2_lite.Q8_0.gguf");
   CHECK(tensor_named(deepseek, "blk.1.attn_kv_a_mqa.weight").role == TensorRole::attn_kv_a);
@@ -337,13 +338,14 @@ TEST_CASE("llama.cpp file types are named like llama-quantize names them") {
 }
 
 TEST_CASE("a GGUF without general.file_type is labelled by its dominant tensor type") {
-  const ModelSpec model = model_of(without(small_model("llama", 2, 64, k_ggml_q8_0), "general.file_type"));
+  const ModelSpec model =
+      model_of(without(small_model("llama", 2, 64, k_ggml_q8_0), "general.file_type"));
   CHECK(model.stored_format == "Q8_0");
 }
 
 TEST_CASE("Gemma 3 GGUF: five local layers to one global") {
-  const ModelSpec model = model_of(with(small_model("gemma3", 12),
-                                        {kv_u32("gemma3.attention.sliding_window", 512)}));
+  const ModelSpec model =
+      model_of(with(small_model("gemma3", 12), {kv_u32("gemma3.attention.sliding_window", 512)}));
   for (std::size_t i = 0; i < 12; ++i) {
     INFO("layer " << i);
     const bool global = i == 5 || i == 11;
@@ -356,22 +358,22 @@ TEST_CASE("Gemma 3 GGUF: five local layers to one global") {
 }
 
 TEST_CASE("Cohere2 and gpt-oss GGUF slide on all but every 4th and every 2nd layer") {
-  const ModelSpec cohere = model_of(with(small_model("cohere2", 8),
-                                         {kv_u32("cohere2.attention.sliding_window", 4096)}));
+  const ModelSpec cohere =
+      model_of(with(small_model("cohere2", 8), {kv_u32("cohere2.attention.sliding_window", 4096)}));
   CHECK(count_kind(cohere, AttentionKind::full) == 2);
   CHECK(cohere.layers[3].attention == AttentionKind::full);
   CHECK(cohere.layers[7].attention == AttentionKind::full);
   CHECK(cohere.layers[4].sliding_window == 4096);
-  const ModelSpec oss = model_of(with(small_model("gpt-oss", 4),
-                                      {kv_u32("gpt-oss.attention.sliding_window", 128)}));
+  const ModelSpec oss =
+      model_of(with(small_model("gpt-oss", 4), {kv_u32("gpt-oss.attention.sliding_window", 128)}));
   CHECK(oss.layers[0].attention == AttentionKind::sliding_window);
   CHECK(oss.layers[1].attention == AttentionKind::full);
   CHECK(oss.layers[2].sliding_window == 128);
 }
 
 TEST_CASE("Llama 4 GGUF: 8192-token chunks on 3 of 4 layers unless the window is 0") {
-  const ModelSpec chunked = model_of(with(small_model("llama4", 4),
-                                          {kv_u32("llama4.attention.sliding_window", 4096)}));
+  const ModelSpec chunked =
+      model_of(with(small_model("llama4", 4), {kv_u32("llama4.attention.sliding_window", 4096)}));
   CHECK(chunked.layers[0].sliding_window == 8192);  // llama.cpp overrides the key's value
   CHECK(chunked.layers[3].attention == AttentionKind::full);
   CHECK(count_kind(model_of(small_model("llama4", 4)), AttentionKind::sliding_window) == 3);
@@ -382,8 +384,8 @@ TEST_CASE("Llama 4 GGUF: 8192-token chunks on 3 of 4 layers unless the window is
 
 TEST_CASE("OLMo 2, SmallThinker and EXAONE 4 GGUF slide only when configured to") {
   CHECK(count_kind(model_of(small_model("olmo2", 4)), AttentionKind::full) == 4);
-  const ModelSpec olmo = model_of(with(small_model("olmo2", 4),
-                                       {kv_u32("olmo2.attention.sliding_window", 4096)}));
+  const ModelSpec olmo =
+      model_of(with(small_model("olmo2", 4), {kv_u32("olmo2.attention.sliding_window", 4096)}));
   CHECK(count_kind(olmo, AttentionKind::sliding_window) == 3);
   // SmallThinker: dense first (layers 0 and 4 full), window forced to 4096.
   const ModelSpec thinker = model_of(with(small_model("smallthinker", 8),
@@ -402,16 +404,16 @@ TEST_CASE("OLMo 2, SmallThinker and EXAONE 4 GGUF slide only when configured to"
 }
 
 TEST_CASE("a sliding_window_pattern key sets which GGUF layers slide") {
-  const ModelSpec per_layer = model_of(with(
-      small_model("mimo2", 4), {kv_u32("mimo2.attention.sliding_window", 1024),
-                                kv_bool_array("mimo2.attention.sliding_window_pattern",
-                                              {true, false, false, true})}));
+  const ModelSpec per_layer = model_of(
+      with(small_model("mimo2", 4),
+           {kv_u32("mimo2.attention.sliding_window", 1024),
+            kv_bool_array("mimo2.attention.sliding_window_pattern", {true, false, false, true})}));
   CHECK(per_layer.layers[0].attention == AttentionKind::sliding_window);
   CHECK(per_layer.layers[1].attention == AttentionKind::full);
   CHECK(per_layer.layers[3].sliding_window == 1024);
-  const ModelSpec period = model_of(with(
-      small_model("newarch", 6), {kv_u32("newarch.attention.sliding_window", 64),
-                                  kv_u32("newarch.attention.sliding_window_pattern", 3)}));
+  const ModelSpec period = model_of(
+      with(small_model("newarch", 6), {kv_u32("newarch.attention.sliding_window", 64),
+                                       kv_u32("newarch.attention.sliding_window_pattern", 3)}));
   CHECK(count_kind(period, AttentionKind::full) == 2);  // layers 2 and 5
   CHECK(period.layers[2].attention == AttentionKind::full);
   // Without a family rule or a pattern key, a window alone changes nothing (llama.cpp's
@@ -422,10 +424,11 @@ TEST_CASE("a sliding_window_pattern key sets which GGUF layers slide") {
 }
 
 TEST_CASE("GGUF key_length_swa sets the head size of sliding layers") {
-  const ModelSpec model = model_of(with(
-      small_model("gemma2", 2),
-      {kv_u32("gemma2.attention.key_length", 64), kv_u32("gemma2.attention.value_length", 64),
-       kv_u32("gemma2.attention.key_length_swa", 32), kv_u32("gemma2.attention.value_length_swa", 16)}));
+  const ModelSpec model =
+      model_of(with(small_model("gemma2", 2), {kv_u32("gemma2.attention.key_length", 64),
+                                               kv_u32("gemma2.attention.value_length", 64),
+                                               kv_u32("gemma2.attention.key_length_swa", 32),
+                                               kv_u32("gemma2.attention.value_length_swa", 16)}));
   CHECK(model.layers[0].head_dim_k == 32);
   CHECK(model.layers[0].head_dim_v == 16);
   CHECK(model.layers[1].head_dim_k == 64);
@@ -463,22 +466,24 @@ TEST_CASE("Mamba GGUF layers hold recurrent state, not KV") {
 
 TEST_CASE("Mamba-2 GGUF state counts the B and C groups in the convolution") {
   // conv: 3 x (4096 + 2 x 1 x 128) = 13056; ssm: 128 x 4096 = 524288; f32.
-  GgufFixture mamba2 = with(replacing(small_model("mamba2", 1), kv_u32("mamba2.attention.head_count_kv", 0)),
-                            {kv_u32("mamba2.ssm.conv_kernel", 4), kv_u32("mamba2.ssm.inner_size", 4096),
-                             kv_u32("mamba2.ssm.state_size", 128), kv_u32("mamba2.ssm.group_count", 1)});
+  GgufFixture mamba2 =
+      with(replacing(small_model("mamba2", 1), kv_u32("mamba2.attention.head_count_kv", 0)),
+           {kv_u32("mamba2.ssm.conv_kernel", 4), kv_u32("mamba2.ssm.inner_size", 4096),
+            kv_u32("mamba2.ssm.state_size", 128), kv_u32("mamba2.ssm.group_count", 1)});
   CHECK(model_of(mamba2).layers[0].recurrent_state_bytes == (13056 + 524288) * 4);
 }
 
 TEST_CASE("RWKV and LFM2 GGUF recurrent state") {
   // RWKV-6: token_shift_count (default 2) x n_embd + n_embd x head_size, f32.
-  const ModelSpec rwkv = model_of(with(small_model("rwkv6", 2, 64),
-                                       {kv_u32("rwkv6.wkv.head_size", 16)}));
+  const ModelSpec rwkv =
+      model_of(with(small_model("rwkv6", 2, 64), {kv_u32("rwkv6.wkv.head_size", 16)}));
   CHECK(rwkv.layers[1].attention == AttentionKind::none);
   CHECK(rwkv.layers[1].recurrent_state_bytes == (2 * 64 + 64 * 16) * 4);
   // LFM2: convolution layers (no kv heads) keep n_embd x (l_cache - 1) f32 values.
-  const ModelSpec lfm2 = model_of(with(
-      replacing(small_model("lfm2", 4, 64), kv_u32_array("lfm2.attention.head_count_kv", {0, 0, 2, 0})),
-      {kv_u32("lfm2.shortconv.l_cache", 3)}));
+  const ModelSpec lfm2 =
+      model_of(with(replacing(small_model("lfm2", 4, 64),
+                              kv_u32_array("lfm2.attention.head_count_kv", {0, 0, 2, 0})),
+                    {kv_u32("lfm2.shortconv.l_cache", 3)}));
   CHECK(lfm2.layers[0].attention == AttentionKind::none);
   CHECK(lfm2.layers[0].recurrent_state_bytes == 64 * 2 * 4);
   CHECK(lfm2.layers[2].attention == AttentionKind::full);
@@ -488,30 +493,31 @@ TEST_CASE("RWKV and LFM2 GGUF recurrent state") {
 
 TEST_CASE("hybrid GGUF layers: kv heads of 0 mark the recurrent ones") {
   // Jamba: attention where head_count_kv > 0.
-  const ModelSpec jamba = model_of(with(
-      replacing(small_model("jamba", 4), kv_u32_array("jamba.attention.head_count_kv", {0, 0, 0, 2})),
-      {kv_u32("jamba.ssm.conv_kernel", 4), kv_u32("jamba.ssm.inner_size", 128),
-       kv_u32("jamba.ssm.state_size", 16)}));
+  const ModelSpec jamba =
+      model_of(with(replacing(small_model("jamba", 4),
+                              kv_u32_array("jamba.attention.head_count_kv", {0, 0, 0, 2})),
+                    {kv_u32("jamba.ssm.conv_kernel", 4), kv_u32("jamba.ssm.inner_size", 128),
+                     kv_u32("jamba.ssm.state_size", 16)}));
   CHECK(count_kind(jamba, AttentionKind::none) == 3);
   CHECK(jamba.layers[3].attention == AttentionKind::full);
   CHECK(jamba.layers[0].recurrent_state_bytes == (3 + 16) * 128 * 4);
   // Nemotron-H: no kv heads and no MLP is recurrent; no kv heads with an MLP is an MLP-only
   // layer with no state.
-  const ModelSpec nemotron = model_of(with(
-      replacing(replacing(small_model("nemotron_h", 3),
-                          kv_u32_array("nemotron_h.attention.head_count_kv", {0, 0, 2})),
-                kv_u32_array("nemotron_h.feed_forward_length", {0, 128, 0})),
-      {kv_u32("nemotron_h.ssm.conv_kernel", 4), kv_u32("nemotron_h.ssm.inner_size", 128),
-       kv_u32("nemotron_h.ssm.state_size", 16)}));
+  const ModelSpec nemotron = model_of(
+      with(replacing(replacing(small_model("nemotron_h", 3),
+                               kv_u32_array("nemotron_h.attention.head_count_kv", {0, 0, 2})),
+                     kv_u32_array("nemotron_h.feed_forward_length", {0, 128, 0})),
+           {kv_u32("nemotron_h.ssm.conv_kernel", 4), kv_u32("nemotron_h.ssm.inner_size", 128),
+            kv_u32("nemotron_h.ssm.state_size", 16)}));
   CHECK(nemotron.layers[0].recurrent_state_bytes > 0);
   CHECK(nemotron.layers[1].attention == AttentionKind::none);
   CHECK(nemotron.layers[1].recurrent_state_bytes == 0);
   CHECK(nemotron.layers[2].attention == AttentionKind::full);
   // Qwen3-Next: full attention every 4th layer, gated delta-net elsewhere.
-  const ModelSpec next = model_of(with(small_model("qwen3next", 8),
-                                       {kv_u32("qwen3next.ssm.conv_kernel", 4),
-                                        kv_u32("qwen3next.ssm.inner_size", 128),
-                                        kv_u32("qwen3next.ssm.state_size", 16)}));
+  const ModelSpec next =
+      model_of(with(small_model("qwen3next", 8), {kv_u32("qwen3next.ssm.conv_kernel", 4),
+                                                  kv_u32("qwen3next.ssm.inner_size", 128),
+                                                  kv_u32("qwen3next.ssm.state_size", 16)}));
   CHECK(next.layers[3].attention == AttentionKind::full);
   CHECK(next.layers[7].attention == AttentionKind::full);
   CHECK(count_kind(next, AttentionKind::none) == 6);
@@ -519,27 +525,31 @@ TEST_CASE("hybrid GGUF layers: kv heads of 0 mark the recurrent ones") {
 
 TEST_CASE("GGUF layers that keep no KV of their own") {
   // Gemma 3n: only the first 20 layers keep KV.
-  const ModelSpec gemma3n = model_of(with(small_model("gemma3n", 30),
-                                          {kv_u32("gemma3n.attention.sliding_window", 512)}));
+  const ModelSpec gemma3n =
+      model_of(with(small_model("gemma3n", 30), {kv_u32("gemma3n.attention.sliding_window", 512)}));
   CHECK(gemma3n.layers[19].attention != AttentionKind::none);
   CHECK(gemma3n.layers[20].attention == AttentionKind::none);
   CHECK(gemma3n.layers[20].n_head == 4);  // it still attends, through an earlier cache
   // MTP layers (nextn_predict_layers) at the end keep no KV.
-  const ModelSpec glm = model_of(with(small_model("glm4moe", 3), {kv_u32("glm4moe.nextn_predict_layers", 1)}));
+  const ModelSpec glm =
+      model_of(with(small_model("glm4moe", 3), {kv_u32("glm4moe.nextn_predict_layers", 1)}));
   CHECK(glm.layers[1].attention == AttentionKind::full);
   CHECK(glm.layers[2].attention == AttentionKind::none);
   // Non-causal (embedding) models keep none at all.
-  const ModelSpec bert = model_of(with(small_model("bert", 2), {kv_bool("bert.attention.causal", false)}));
+  const ModelSpec bert =
+      model_of(with(small_model("bert", 2), {kv_bool("bert.attention.causal", false)}));
   CHECK(count_kind(bert, AttentionKind::none) == 2);
 }
 
 TEST_CASE("old-layout DeepSeek-2 GGUF without MLA sizes caches full keys and values") {
   // Without key_length_mla/value_length_mla llama.cpp runs MHA: 16 kv heads of 192 / 128.
   const ModelSpec model = model_of(with(
-      replacing(replacing(small_model("deepseek2", 2, 64), kv_u32("deepseek2.attention.head_count", 16)),
-                kv_u32("deepseek2.attention.head_count_kv", 16)),
-      {kv_u32("deepseek2.attention.kv_lora_rank", 512), kv_u32("deepseek2.rope.dimension_count", 64),
-       kv_u32("deepseek2.attention.key_length", 192), kv_u32("deepseek2.attention.value_length", 128)}));
+      replacing(
+          replacing(small_model("deepseek2", 2, 64), kv_u32("deepseek2.attention.head_count", 16)),
+          kv_u32("deepseek2.attention.head_count_kv", 16)),
+      {kv_u32("deepseek2.attention.kv_lora_rank", 512),
+       kv_u32("deepseek2.rope.dimension_count", 64), kv_u32("deepseek2.attention.key_length", 192),
+       kv_u32("deepseek2.attention.value_length", 128)}));
   CHECK(model.layers[0].attention == AttentionKind::full);
   CHECK(kv_per_token(model) == 2 * (16 * 192 + 16 * 128) * 2);
 }
@@ -574,7 +584,8 @@ TEST_CASE("malformed GGUF metadata is rejected naming the key") {
   CHECK(model_error(replacing(base, kv_u32("llama.attention.head_count_kv", 3))) ==
         "test.gguf: metadata 'llama.attention.head_count_kv' does not divide the heads: block 0: "
         "4 heads, 3 kv heads");
-  CHECK(model_error(with(base, {kv_u32("llama.expert_count", 8), kv_u32("llama.expert_used_count", 9)})) ==
+  CHECK(model_error(
+            with(base, {kv_u32("llama.expert_count", 8), kv_u32("llama.expert_used_count", 9)})) ==
         "test.gguf: metadata 'llama.expert_used_count' is 9, above the limit of 8");
   CHECK(model_error(with(base, {kv_u32("llama.expert_count", 8)})) ==
         "test.gguf: metadata 'llama.expert_used_count' must be at least 1 when llama.expert_count "
@@ -595,10 +606,10 @@ TEST_CASE("GGUF expert tensors need an expert count") {
 }
 
 TEST_CASE("GGUF MLA needs the rope dimension count") {
-  const GgufFixture fixture = with(small_model("deepseek2", 1),
-                                   {kv_u32("deepseek2.attention.kv_lora_rank", 512),
-                                    kv_u32("deepseek2.attention.key_length_mla", 192),
-                                    kv_u32("deepseek2.attention.value_length_mla", 128)});
+  const GgufFixture fixture =
+      with(small_model("deepseek2", 1), {kv_u32("deepseek2.attention.kv_lora_rank", 512),
+                                         kv_u32("deepseek2.attention.key_length_mla", 192),
+                                         kv_u32("deepseek2.attention.value_length_mla", 128)});
   CHECK(model_error(fixture) == "test.gguf: metadata 'deepseek2.rope.dimension_count' is missing");
 }
 

@@ -302,10 +302,14 @@ std::vector<std::pair<std::string, GgufFixture>> fuzz_seeds() {
   shard.metadata.push_back(kv_i32("split.tensors.count", 11));
   save("split_keys.gguf", shard);
   GgufFixture types;
-  types.metadata = {kv_u8("a", 1), kv_i64("b", -1), kv_f64("c", 1.5), kv_bool("d", true),
-                    kv_str_array("e", {"x", "y"}),
-                    kv_raw("f", k_type_array, le32(k_type_array) + le64(1) + le32(k_type_uint8) +
-                                                  le64(2) + std::string("\1\2"))};
+  types.metadata = {
+      kv_u8("a", 1),
+      kv_i64("b", -1),
+      kv_f64("c", 1.5),
+      kv_bool("d", true),
+      kv_str_array("e", {"x", "y"}),
+      kv_raw("f", k_type_array,
+             le32(k_type_array) + le64(1) + le32(k_type_uint8) + le64(2) + std::string("\1\2"))};
   save("value_types.gguf", types);
   return seeds;
 }

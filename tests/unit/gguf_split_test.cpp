@@ -70,11 +70,11 @@ TEST_CASE("split GGUF file names") {
   CHECK(name->index == 2);
   CHECK(name->count == 5);
   CHECK(parse_gguf_split_name("a-00001-of-00001.gguf")->prefix == "a");
-  CHECK_FALSE(parse_gguf_split_name("model-00000-of-00003.gguf"));   // numbers start at 1
-  CHECK_FALSE(parse_gguf_split_name("model-00004-of-00003.gguf"));   // beyond the count
-  CHECK_FALSE(parse_gguf_split_name("model-0001-of-00003.gguf"));    // four digits
+  CHECK_FALSE(parse_gguf_split_name("model-00000-of-00003.gguf"));  // numbers start at 1
+  CHECK_FALSE(parse_gguf_split_name("model-00004-of-00003.gguf"));  // beyond the count
+  CHECK_FALSE(parse_gguf_split_name("model-0001-of-00003.gguf"));   // four digits
   CHECK_FALSE(parse_gguf_split_name("model-00001-of-00003.bin"));
-  CHECK_FALSE(parse_gguf_split_name("-00001-of-00003.gguf"));        // no prefix
+  CHECK_FALSE(parse_gguf_split_name("-00001-of-00003.gguf"));           // no prefix
   CHECK_FALSE(parse_gguf_split_name("dir/model-00001-of-00003.gguf"));  // not a plain name
   CHECK_FALSE(parse_gguf_split_name("dir\\model-00001-of-00003.gguf"));
   CHECK_FALSE(parse_gguf_split_name("model.gguf"));
@@ -130,8 +130,9 @@ TEST_CASE("GGUF shards must agree with their names") {
   shards[1].metadata[0] = kv_u16("split.no", 0);  // says it is the first shard
   const auto paths = write_shards(dir, shards);
   CHECK(load_error(paths[0]) ==
-        paths[1] + ": shard metadata says split.no 0 of split.count 2 but the file name says 2 "
-                   "of 2 (split.no counts from 0)");
+        paths[1] +
+            ": shard metadata says split.no 0 of split.count 2 but the file name says 2 "
+            "of 2 (split.no counts from 0)");
 }
 
 TEST_CASE("a GGUF shard with split.count must be named like a shard") {
@@ -139,8 +140,9 @@ TEST_CASE("a GGUF shard with split.count must be named like a shard") {
   const std::string path = dir.file("renamed.gguf");
   write_gguf(path, split(small_model("llama", 2), 2)[0]);
   CHECK(load_error(path) ==
-        path + ": split.count is 2 but the file name does not follow <prefix>-NNNNN-of-00002.gguf, "
-               "so the other shards cannot be found");
+        path +
+            ": split.count is 2 but the file name does not follow <prefix>-NNNNN-of-00002.gguf, "
+            "so the other shards cannot be found");
 }
 
 TEST_CASE("GGUF shards may not repeat a tensor") {
@@ -148,8 +150,8 @@ TEST_CASE("GGUF shards may not repeat a tensor") {
   auto shards = split(small_model("llama", 2), 2);
   shards[1].tensors.push_back(shards[0].tensors.front());  // token_embd.weight again
   const auto paths = write_shards(dir, shards);
-  CHECK(load_error(paths[0]) == paths[1] + ": tensor 'token_embd.weight' is also in shard 1 (" +
-                                    paths[0] + ")");
+  CHECK(load_error(paths[0]) ==
+        paths[1] + ": tensor 'token_embd.weight' is also in shard 1 (" + paths[0] + ")");
 }
 
 TEST_CASE("GGUF shards must hold split.tensors.count tensors") {
