@@ -325,6 +325,12 @@ std::uint32_t ffn_width(const Metadata& meta, const Experts& experts, const Bloc
     expert = dense;  // Mixtral/OLMoE write the expert width as feed_forward_length
   }
   std::uint64_t shared = block.shared_expert_ffn;
+  if (expert > k_u32_max || shared > k_u32_max) {  // widths read from tensor shapes
+    meta.fail_key(meta.arch_key("expert_feed_forward_length"),
+                  "cannot be worked out: block " + std::to_string(il) +
+                      " has expert tensors wider than 2^32");
+  }
+  // Below: at most 1024 experts x 2^32 elements, far inside 64 bits.
   if (shared == 0 && experts.shared > 0) {
     shared = experts.shared_ffn > 0 ? experts.shared_ffn : std::uint64_t{experts.shared} * expert;
   }

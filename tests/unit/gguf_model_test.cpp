@@ -628,3 +628,23 @@ TEST_CASE("GGUF model name falls back to the file name") {
   CHECK(model.name == "My-Model.Q8_0");
   CHECK(model.source_detail == path);
 }
+
+TEST_CASE("GGUF expert widths beyond 32 bits are rejected") {
+  // The expert width comes from the tensor shape when no key gives it; 2^33 does not fit a
+  // LayerSpec. A 1 TiB sparse file holds the tensor.
+  const TempDir dir;
+  const std::string path = dir.file("wide.gguf");
+  GgufFixture fixture = with(small_model("llama", 1), {kv_u32("llama.expert_count", 1),
+                                                       kv_u32("llama.expert_used_count", 1)});
+  fixture.tensors.push_back({"blk.0.ffn_up_exps.weight", {32, 1ULL << 33, 1}, k_ggml_f32,
+                             std::nullopt});
+  write_gguf(path, fixture);
+  try {
+    (void)load_gguf_model(path);
+    FAIL("expected an error");
+  } catch (const Error& error) {
+    CHECK(std::string(error.what()) ==
+          path + ": metadata 'llama.expert_feed_forward_length' cannot be worked out: block 0 has "
+                 "expert tensors wider than 2^32");
+  }
+}
