@@ -64,27 +64,17 @@ class Cursor {
     return m_offset < limit ? limit - m_offset : 0;
   }
 
-  /// Throws unless `count` bytes can be read at the current offset.
-  void need(std::uint64_t count, const std::string& what) const {
+  /// Throws unless `count` bytes can be read at the current offset. The message names
+  /// `what` followed by `detail`; it is only built when it is needed.
+  void need(std::uint64_t count, std::string_view what, std::string_view detail = {}) const {
     if (count <= available()) {
       return;
     }
-    if (m_offset <= m_size && count <= m_size - m_offset) {
-      fail(name(),
-           what + " at offset " + std::to_string(m_offset) + " takes the header past " +
-               std::to_string(k_gguf_max_header_bytes) + " bytes, more than any real model",
-           std::string(k_corrupt_hint));
-    }
-    fail(name(),
-         "truncated: " + what + " at offset " + std::to_string(m_offset) + " needs " +
-             std::to_string(count) + " bytes but only " +
-             std::to_string(m_size - std::min(m_offset, m_size)) + " remain (file size " +
-             std::to_string(m_size) + ")",
-         "the file is incomplete or not a GGUF model; download it again");
+    fail_need(count, std::string(what) + std::string(detail));
   }
 
-  void read(void* out, std::size_t count, const std::string& what) {
-    need(count, what);
+  void read(void* out, std::size_t count, std::string_view what, std::string_view detail = {}) {
+    need(count, what, detail);
     if (count == 0) {
       return;  // `out` may be null (an empty vector's data()): memcpy must not see it
     }
@@ -99,16 +89,16 @@ class Cursor {
     m_offset += count;
   }
 
-  void skip(std::uint64_t count, const std::string& what) {
-    need(count, what);
+  void skip(std::uint64_t count, std::string_view what, std::string_view detail = {}) {
+    need(count, what, detail);
     m_offset += count;
   }
 
   template <typename T>
-  T read_uint(const std::string& what) {
+  T read_uint(std::string_view what, std::string_view detail = {}) {
     static_assert(std::is_unsigned_v<T>);
     std::array<unsigned char, sizeof(T)> bytes{};
-    read(bytes.data(), bytes.size(), what);
+    read(bytes.data(), bytes.size(), what, detail);
     T value = 0;
     for (std::size_t i = 0; i < sizeof(T); ++i) {
       value = static_cast<T>(value | static_cast<T>(static_cast<T>(bytes[i]) << (8 * i)));
@@ -117,6 +107,21 @@ class Cursor {
   }
 
  private:
+  [[noreturn]] void fail_need(std::uint64_t count, const std::string& what) const {
+    if (m_offset <= m_size && count <= m_size - m_offset) {
+      fail(name(),
+           what + " at offset " + std::to_string(m_offset) + " takes the header past " +
+               std::to_string(k_gguf_max_header_bytes) + " bytes, more than any real model",
+           std::string(k_corrupt_hint));
+    }
+    fail(name(),
+         "truncated: " + what + " at offset " + std::to_string(m_offset) + " needs " +
+             std::to_string(count) + " bytes but only " +
+             std::to_string(m_size - std::min(m_offset, m_size)) + " remain (file size " +
+             std::to_string(m_size) + ")",
+         "the file is incomplete or not a GGUF model; download it again");
+  }
+
   void refill() {
     const std::uint64_t length = std::min<std::uint64_t>(k_window_bytes, m_size - m_offset);
     m_window.resize(static_cast<std::size_t>(length));
@@ -225,31 +230,39 @@ class ValueReader {
  public:
   explicit ValueReader(Cursor& cursor) : m_cursor(cursor) {}
 
-  GgufValueType read_type(const std::string& what) {
+  /// Whether a string is kept: always (keys, names), while the budget allows, or never
+  /// (elements of an array that is not kept).
+  enum class Keep { always, if_budget, never };
+
+  GgufValueType read_type(const std::string& what, std::string_view detail) {
     const std::uint64_t where = m_cursor.offset();
-    const auto raw = m_cursor.read_uint<std::uint32_t>(what);
+    const auto raw = m_cursor.read_uint<std::uint32_t>(what, detail);
     if (!valid_value_type(raw)) {
       fail(m_cursor.name(),
-           what + " is " + std::to_string(raw) + at(where) + "; GGUF value types are 0..12",
+           what + std::string(detail) + " is " + std::to_string(raw) + at(where) +
+               "; GGUF value types are 0..12",
            std::string(k_corrupt_hint));
     }
     return static_cast<GgufValueType>(raw);
   }
 
-  /// Reads a string of at most `max_bytes`; a string longer than the keep limit is skipped
-  /// and nullopt returned.
+  /// Reads a string of at most `max_bytes`; a string that is not kept is skipped and nullopt
+  /// returned.
   std::optional<std::string> read_string(const std::string& what, std::uint64_t max_bytes,
-                                         bool always_keep) {
+                                         Keep keep) {
     const std::uint64_t where = m_cursor.offset();
-    const auto length = m_cursor.read_uint<std::uint64_t>(what + " length");
+    const auto length = m_cursor.read_uint<std::uint64_t>(what, " length");
     if (length > max_bytes) {
       fail(m_cursor.name(),
            what + " length " + std::to_string(length) + at(where) + " exceeds the limit of " +
                std::to_string(max_bytes) + " bytes",
            std::string(k_corrupt_hint));
     }
-    m_cursor.need(length, what + " of " + std::to_string(length) + " bytes");
-    if (!always_keep && !charge(length + sizeof(std::string), length)) {
+    if (length > m_cursor.available()) {
+      m_cursor.need(length, what, " of " + std::to_string(length) + " bytes");
+    }
+    if (keep == Keep::never ||
+        (keep == Keep::if_budget && !charge(length + sizeof(std::string), length))) {
       m_cursor.skip(length, what);
       return std::nullopt;
     }
@@ -265,7 +278,7 @@ class ValueReader {
     if (type == GgufValueType::array) {
       read_array(value, what, depth);
     } else if (type == GgufValueType::string) {
-      auto text = read_string(what, k_gguf_max_string_bytes, false);
+      auto text = read_string(what, k_gguf_max_string_bytes, Keep::if_budget);
       value.kept = text.has_value();
       if (text) {
         value.string_values.push_back(std::move(*text));
@@ -296,9 +309,9 @@ class ValueReader {
                at(m_cursor.offset()),
            std::string(k_corrupt_hint));
     }
-    const GgufValueType element = read_type(what + " element type");
+    const GgufValueType element = read_type(what, " element type");
     const std::uint64_t where = m_cursor.offset();
-    const auto count = m_cursor.read_uint<std::uint64_t>(what + " element count");
+    const auto count = m_cursor.read_uint<std::uint64_t>(what, " element count");
     if (count > k_gguf_max_array_elements) {
       fail(m_cursor.name(),
            what + ": array of " + std::to_string(count) + " elements" + at(where) +
@@ -306,9 +319,11 @@ class ValueReader {
            std::string(k_corrupt_hint));
     }
     // count <= 2^30 and element sizes <= 12: the product cannot overflow.
-    m_cursor.need(count * min_element_bytes(element),
-                  what + ": array of " + std::to_string(count) + " " +
-                      std::string(gguf_value_type_name(element)) + " elements");
+    if (count * min_element_bytes(element) > m_cursor.available()) {
+      m_cursor.need(count * min_element_bytes(element), what,
+                    ": array of " + std::to_string(count) + " " +
+                        std::string(gguf_value_type_name(element)) + " elements");
+    }
     value.element_type = element;
     value.length = count;
     const bool keep =
@@ -317,9 +332,9 @@ class ValueReader {
       read_string_elements(value, what, count, keep);
     } else if (element == GgufValueType::array) {
       value.kept = keep;
+      const std::string inner_label = what + "[]";
       for (std::uint64_t i = 0; i < count; ++i) {
-        GgufValue inner =
-            read_value(GgufValueType::array, what + "[" + std::to_string(i) + "]", depth + 1);
+        GgufValue inner = read_value(GgufValueType::array, inner_label, depth + 1);
         if (keep) {
           value.array_values.push_back(std::move(inner));
         }
@@ -347,8 +362,10 @@ class ValueReader {
   void read_string_elements(GgufValue& value, const std::string& what, std::uint64_t count,
                             bool keep) {
     value.kept = keep;
+    const std::string element = what + " element";
     for (std::uint64_t i = 0; i < count; ++i) {
-      auto text = read_string(what + "[" + std::to_string(i) + "]", k_gguf_max_string_bytes, false);
+      auto text =
+          read_string(element, k_gguf_max_string_bytes, value.kept ? Keep::if_budget : Keep::never);
       if (!text) {
         value.kept = false;
       }
@@ -422,7 +439,7 @@ std::vector<GgufKv> read_metadata(Cursor& cursor, ValueReader& values, std::uint
     GgufKv kv;
     kv.offset = cursor.offset();
     const std::string what = "metadata key #" + std::to_string(i);
-    kv.key = *values.read_string(what, k_gguf_max_key_bytes, true);
+    kv.key = *values.read_string(what, k_gguf_max_key_bytes, ValueReader::Keep::always);
     if (kv.key.empty()) {
       fail(cursor.name(), what + " is empty" + at(kv.offset), std::string(k_corrupt_hint));
     }
@@ -433,7 +450,7 @@ std::vector<GgufKv> read_metadata(Cursor& cursor, ValueReader& values, std::uint
            "a file must not define a key twice; convert the model again");
     }
     const std::string label = "metadata " + quoted(kv.key);
-    const GgufValueType type = values.read_type(label + " value type");
+    const GgufValueType type = values.read_type(label, " value type");
     kv.value = values.read_value(type, label, 0);
     metadata.push_back(std::move(kv));
     seen.emplace(metadata.back().key, metadata.back().offset);
@@ -476,7 +493,7 @@ std::string_view removed_type_name(std::uint32_t id) {
 
 const GgmlType& read_tensor_type(Cursor& cursor, const std::string& label) {
   const std::uint64_t where = cursor.offset();
-  const auto id = cursor.read_uint<std::uint32_t>(label + " type");
+  const auto id = cursor.read_uint<std::uint32_t>(label, " type");
   const GgmlType* type = ggml_type_by_id(id);
   if (type != nullptr) {
     return *type;
@@ -494,7 +511,7 @@ const GgmlType& read_tensor_type(Cursor& cursor, const std::string& label) {
 
 void read_shape(Cursor& cursor, GgufTensor& tensor, const std::string& label) {
   const std::uint64_t dims_at = cursor.offset();
-  const auto n_dims = cursor.read_uint<std::uint32_t>(label + " n_dims");
+  const auto n_dims = cursor.read_uint<std::uint32_t>(label, " n_dims");
   if (n_dims == 0 || n_dims > k_gguf_max_dims) {
     fail(cursor.name(),
          label + " has " + std::to_string(n_dims) + " dimensions" + at(dims_at) +
@@ -504,7 +521,7 @@ void read_shape(Cursor& cursor, GgufTensor& tensor, const std::string& label) {
   std::uint64_t elements = 1;
   for (std::uint32_t d = 0; d < n_dims; ++d) {
     const std::uint64_t where = cursor.offset();
-    const auto dim = cursor.read_uint<std::uint64_t>(label + " dimension");
+    const auto dim = cursor.read_uint<std::uint64_t>(label, " dimension");
     if (dim == 0 || dim > k_gguf_max_dim) {
       fail(cursor.name(),
            label + " dimension " + std::to_string(d) + " is " + std::to_string(dim) + at(where) +
@@ -530,7 +547,7 @@ GgufTensor read_tensor_info(Cursor& cursor, ValueReader& values, std::uint64_t i
   GgufTensor tensor;
   const std::uint64_t name_at = cursor.offset();
   const std::string what = "tensor #" + std::to_string(index) + " name";
-  tensor.name = *values.read_string(what, k_gguf_max_tensor_name_bytes, true);
+  tensor.name = *values.read_string(what, k_gguf_max_tensor_name_bytes, ValueReader::Keep::always);
   if (tensor.name.empty()) {
     fail(cursor.name(), what + " is empty" + at(name_at), std::string(k_corrupt_hint));
   }
@@ -558,7 +575,7 @@ GgufTensor read_tensor_info(Cursor& cursor, ValueReader& values, std::uint64_t i
   }
   tensor.bytes = *bytes;
   const std::uint64_t offset_at = cursor.offset();
-  tensor.offset = cursor.read_uint<std::uint64_t>(label + " data offset");
+  tensor.offset = cursor.read_uint<std::uint64_t>(label, " data offset");
   if (tensor.offset % alignment != 0) {
     fail(cursor.name(),
          label + " data offset " + std::to_string(tensor.offset) + at(offset_at) +

@@ -143,7 +143,7 @@ TEST_CASE("GGUF arrays nested more than two deep are rejected") {
   const std::string nested = le32(k_type_array) + le32(k_type_array) + le64(1) +
                              le32(k_type_array) + le64(1) + le32(k_type_uint8) + le64(0);
   CHECK(error_of(start(3, 0, 1) + gguf_string("k") + nested + std::string(32, '\0')) ==
-        "bad.gguf: metadata 'k'[0][0]: arrays nested more than 2 deep at offset 61");
+        "bad.gguf: metadata 'k'[][]: arrays nested more than 2 deep at offset 61");
 }
 
 TEST_CASE("general.alignment must be a UINT32 power of two of at most 1 MiB") {
