@@ -9,6 +9,7 @@
 #include "estimate_command.hpp"
 #include "exit_codes.hpp"
 #include "gpus_command.hpp"
+#include "inspect_command.hpp"
 #include "models_command.hpp"
 #include "vramcalc/error.hpp"
 #include "vramcalc/spelling.hpp"
@@ -83,6 +84,9 @@ int run_app(int argc, char** argv) {
   ModelsCommandOptions models_options;
   CLI::App* models = app.add_subcommand("models", "List the built-in model catalog");
   setup_models(*models, models_options);
+  InspectCommandOptions inspect_options;
+  CLI::App* inspect = app.add_subcommand("inspect", "Show what vramcalc reads from a model file");
+  setup_inspect(*inspect, inspect_options);
 
   try {
     try {
@@ -108,6 +112,9 @@ int run_app(int argc, char** argv) {
     }
     if (models->parsed()) {
       return run_models(models_options);
+    }
+    if (inspect->parsed()) {
+      return run_inspect(inspect_options);
     }
     return run_estimate(estimate_options);
   } catch (const Error& e) {

@@ -1,10 +1,14 @@
 #include "model_source.hpp"
 
+#include <filesystem>
+#include <fstream>
+
 #include <CLI/CLI.hpp>
 
 #include "quantity.hpp"
 #include "vramcalc/catalog.hpp"
 #include "vramcalc/error.hpp"
+#include "vramcalc/gguf.hpp"
 #include "vramcalc/hf_config.hpp"
 #include "vramcalc/params_model.hpp"
 #include "vramcalc/quantization.hpp"
@@ -37,7 +41,31 @@ LoadedModel from_reading(HfConfigReading reading) {
   return loaded;
 }
 
+bool looks_like_gguf(const std::string& path) {
+  if (path.size() >= 5 && path.compare(path.size() - 5, 5, ".gguf") == 0) {
+    return true;
+  }
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  return in.gcount() == 4 && std::string_view(magic, 4) == "GGUF";
+}
+
+LoadedModel from_gguf(const std::string& path) {
+  LoadedModel loaded;
+  loaded.model = load_gguf_model(path);
+  return loaded;
+}
+
 }  // namespace
+
+LoadedModel load_model_file(const std::string& path) {
+  std::error_code error;
+  if (!std::filesystem::is_directory(path, error) && looks_like_gguf(path)) {
+    return from_gguf(path);
+  }
+  return from_reading(read_hf_config_file(path));
+}
 
 void add_model_source_options(CLI::App& app, ModelSourceOptions& o) {
   app.add_option("--params", o.params,
@@ -54,6 +82,10 @@ void add_model_source_options(CLI::App& app, ModelSourceOptions& o) {
   app.add_option("--config", o.config, "A Hugging Face config.json, or the folder holding it")
       ->group("Model")
       ->type_name("PATH");
+  app.add_option("--gguf", o.gguf,
+                 "A GGUF file (or any shard of a split model): exact tensor bytes, header only")
+      ->group("Model")
+      ->type_name("PATH");
   const auto shape = [&](const char* name, std::string& target, const char* help) {
     app.add_option(name, target, help)->group("Model")->type_name("N");
   };
@@ -67,14 +99,15 @@ void add_model_source_options(CLI::App& app, ModelSourceOptions& o) {
 
 LoadedModel load_model(const ModelSourceOptions& o) {
   const int sources = (o.params_given ? 1 : 0) + (o.model.empty() ? 0 : 1) +
-                      (o.config.empty() ? 0 : 1);
+                      (o.config.empty() ? 0 : 1) + (o.gguf.empty() ? 0 : 1);
   if (sources == 0) {
     throw Error(ErrorKind::usage, "no model given",
-                "give one of --params 7B, --model llama-3.1-8b, --config config.json");
+                "give one of --params 7B, --model llama-3.1-8b, --config config.json, "
+                "--gguf model.gguf");
   }
   if (sources > 1) {
     throw Error(ErrorKind::usage, "more than one model given",
-                "use exactly one of --params, --model, --config");
+                "use exactly one of --params, --model, --config, --gguf");
   }
   ShapeOverrides overrides;
   overrides.layers = shape_value(o.layers, "--layers");
@@ -94,6 +127,9 @@ LoadedModel load_model(const ModelSourceOptions& o) {
   }
   if (!o.model.empty()) {
     return from_reading(read_catalog_entry(find_catalog_entry(o.model)));
+  }
+  if (!o.gguf.empty()) {
+    return from_gguf(o.gguf);
   }
   return from_reading(read_hf_config_file(o.config));
 }

@@ -20,6 +20,7 @@ struct ModelSourceOptions {
   bool params_given = false;
   std::string model;        ///< --model NAME (catalog)
   std::string config;       ///< --config PATH (file or folder)
+  std::string gguf;         ///< --gguf PATH (a file, or any shard of a split model)
   std::string layers, hidden, heads, kv_heads, head_dim, vocab;  ///< --params shape overrides
 };
 
@@ -31,6 +32,10 @@ struct LoadedModel {
 
 /// Registers the model-source flags in the "Model" group.
 void add_model_source_options(CLI::App& app, ModelSourceOptions& options);
+
+/// Loads a model file by what it is: GGUF (by magic or .gguf), a config.json (or a folder
+/// holding one). Used by `vramcalc inspect`.
+[[nodiscard]] LoadedModel load_model_file(const std::string& path);
 
 /// Loads the one model source given. Throws vramcalc::Error (usage) when none or several are
 /// given, or shape overrides come without --params; (input/file) when the source is bad.

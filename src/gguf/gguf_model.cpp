@@ -180,6 +180,19 @@ ModelSpec gguf_model(const GgufHeader& header) {
   const std::vector<gguf::BlockTensors> blocks = add_tensors(meta, model, n_layer);
   model.layers = gguf::build_layers(meta, model.hidden, blocks);
   model.active_params = active_params(meta, model);
+  model.n_experts = static_cast<std::uint32_t>(
+      meta.uint(meta.arch_key("expert_count"), k_gguf_max_experts).value_or(0));
+  model.n_experts_used = static_cast<std::uint32_t>(
+      meta.uint(meta.arch_key("expert_used_count"), model.n_experts).value_or(0));
+  for (const gguf::BlockTensors& block : blocks) {
+    if (block.has_experts && block.expert_ffn != 0) {
+      model.expert_ffn_dim = static_cast<std::uint32_t>(block.expert_ffn);
+      model.n_shared_experts = static_cast<std::uint32_t>(
+          div_ceil(block.shared_expert_ffn, block.expert_ffn));
+    }
+  }
+  // Phi-3 (and Phi-4 mini) store gate and up as one ffn_up of twice the MLP width.
+  model.fused_gate_up = model.architecture == "phi3";
   model.vocab = vocab_size(meta, model);
   model.max_context = meta.uint(meta.arch_key("context_length"), k_gguf_max_dim).value_or(0);
   // llama.cpp reuses token_embd when output.weight is absent (TENSOR_DUPLICATED).
