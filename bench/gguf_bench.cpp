@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include "gguf_writer.hpp"
@@ -31,14 +30,17 @@ GgufFixture large_fixture() {
 }
 
 // A sparse file on /tmp, written once per process, removed at exit.
+struct SparseFile {
+  std::string path = "/tmp/vramcalc-bench-" + std::to_string(::getpid()) + ".gguf";
+  SparseFile() { write_gguf(path, large_fixture()); }
+  ~SparseFile() { std::remove(path.c_str()); }
+  SparseFile(const SparseFile&) = delete;
+  SparseFile& operator=(const SparseFile&) = delete;
+};
+
 const std::string& sparse_file() {
-  static const std::string path = [] {
-    std::string p = "/tmp/vramcalc-bench-" + std::to_string(::getpid()) + ".gguf";
-    write_gguf(p, large_fixture());
-    std::atexit([] { std::remove(sparse_file().c_str()); });
-    return p;
-  }();
-  return path;
+  static const SparseFile file;
+  return file.path;
 }
 
 void BM_GgufReadHeader(benchmark::State& state) {
