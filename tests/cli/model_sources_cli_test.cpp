@@ -111,7 +111,7 @@ TEST_CASE("cli: bad model sources are exit 2 with a precise message") {
   CHECK(bad.err.find("hidden_size") != std::string::npos);
 }
 
-TEST_CASE("cli: a context beyond the trained length is a warning, not an error") {
+TEST_CASE("cli: a context beyond the trained length is a warning and not an error") {
   const auto r = run_cli({"--model", "llama-2-7b", "--context", "8k", "--format", "json"});
   CHECK(r.exit_code == 0);
   const json doc = json::parse(r.out);
