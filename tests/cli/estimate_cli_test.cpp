@@ -140,7 +140,7 @@ TEST_CASE("cli: every bad input is one error line with a hint and exit 2 and emp
                     "cannot read");
 }
 
-TEST_CASE("cli: --vram stands for any card; sizes are decimal or binary as written") {
+TEST_CASE("cli: --vram stands for any card and sizes are decimal or binary as written") {
   const auto gb = run_cli({"--params", "7B", "--vram", "16GB", "--format", "json"});
   CHECK(json::parse(gb.out)["hardware"]["gpus"][0]["usable_bytes"] == 16'000'000'000ULL);
   CHECK(gb.exit_code == 1);  // 16.46 GB needed
@@ -158,7 +158,7 @@ TEST_CASE("cli: shape overrides change the KV cache and not the weights") {
   CHECK(mha["model"]["assumed_shape"]["overridden"][0] == "kv_heads");
 }
 
-TEST_CASE("cli: context and batch scale the KV cache; 8k means 8192") {
+TEST_CASE("cli: context and batch scale the KV cache and 8k means 8192") {
   const auto r = json::parse(
       run_cli({"--params", "7B", "--context", "8k", "--batch", "2", "--format", "json"}).out);
   CHECK(r["workload"]["context"] == 8192);
@@ -192,7 +192,7 @@ TEST_CASE("cli: text report shows inputs and GB and GiB and usage bar and verdic
   CHECK(r.err.empty());
 }
 
-TEST_CASE("cli: colour only when asked or on a terminal; NO_COLOR wins") {
+TEST_CASE("cli: colour only when asked or on a terminal and NO_COLOR wins") {
   const std::vector<std::string> args = {"--params", "7B", "--gpu", "L4"};
   CHECK(run_cli(args).out.find('\x1b') == std::string::npos);  // not a terminal
   auto always = args;

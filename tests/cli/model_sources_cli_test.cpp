@@ -22,7 +22,7 @@ std::string config(const char* name) {
 }
 }  // namespace
 
-TEST_CASE("cli: --config gives each released checkpoint's exact parameter count; bf16 is x2") {
+TEST_CASE("cli: --config gives each released checkpoint's exact parameter count and bf16 is x2") {
   // shared/reference/configs/expected_params.json (released safetensors totals / 2 bytes).
   const std::pair<const char*, std::uint64_t> expected[] = {
       {"llama-3.1-8b.json", 8'030'261'248ULL},  {"mistral-7b-v0.1.json", 7'241'732'096ULL},
@@ -63,7 +63,7 @@ TEST_CASE("cli: --config accepts the folder holding config.json") {
   CHECK(run_json({"--config", dir})["model"]["params"] == 8'030'261'248ULL);
 }
 
-TEST_CASE("cli: --model finds catalog entries forgivingly; models lists them") {
+TEST_CASE("cli: --model finds catalog entries forgivingly and models lists them") {
   for (const char* name : {"llama-3.1-8b", "Llama-3.1-8B", "meta-llama/Llama-3.1-8B",
                            "llama3.1-8b", "Llama-3.1-8B-Instruct"}) {
     INFO(name);

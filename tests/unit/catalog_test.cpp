@@ -43,7 +43,7 @@ nlohmann::json pytorch_counts() {
 
 }  // namespace
 
-TEST_CASE("every catalog entry parses; ids unique and sorted; each has a source") {
+TEST_CASE("every catalog entry parses and ids unique and sorted and each has a source") {
   const auto& entries = catalog_entries();
   REQUIRE(entries.size() >= 40);
   std::set<std::string> ids;

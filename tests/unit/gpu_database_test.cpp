@@ -19,7 +19,7 @@ std::string error_of(const GpuDatabase& db, const char* name) {
 }
 }  // namespace
 
-TEST_CASE("the embedded database parses; ids unique; every entry has memory and a source") {
+TEST_CASE("the embedded database parses and ids unique and every entry has memory and a source") {
   const GpuDatabase db = GpuDatabase::built_in();
   REQUIRE(db.gpus().size() >= 43);
   std::set<std::string> ids;

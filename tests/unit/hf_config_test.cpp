@@ -266,7 +266,7 @@ TEST_CASE("sliding windows: Mistral everywhere and Qwen2 only when enabled and M
   CHECK(null_window.layers[0].attention == AttentionKind::full);
 }
 
-TEST_CASE("layer_types decides per layer; Gemma-3 slides five layers in six") {
+TEST_CASE("layer_types decides per layer and Gemma-3 slides five layers in six") {
   const ModelSpec listed = read_hf_config(llama_with(R"("sliding_window": 8,
       "layer_types": ["sliding_attention", "full_attention"])"), "lt").model;
   CHECK(listed.layers[0].attention == AttentionKind::sliding_window);
@@ -296,7 +296,7 @@ TEST_CASE("MoE active parameters count only the routed experts a token uses") {
   CHECK(read("llama-3.1-8b.json").model.active_params == 8'030'261'248ULL);
 }
 
-TEST_CASE("Qwen-MoE: mlp_only_layers and decoder_sparse_step keep dense blocks; shared expert gated") {
+TEST_CASE("Qwen-MoE: mlp_only_layers and decoder_sparse_step keep dense blocks and shared expert gated") {
   const ModelSpec m = read_hf_config(R"({"model_type": "qwen2_moe", "hidden_size": 16,
       "intermediate_size": 32, "num_hidden_layers": 4, "num_attention_heads": 2,
       "vocab_size": 10, "num_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 8,
