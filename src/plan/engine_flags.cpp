@@ -137,10 +137,12 @@ std::string engine_flags(const Plan& plan, const PlanRequest& request) {
   }
   // The generic profile names no engine: llama.cpp for GGUF/ggml formats and CPU offload,
   // vLLM for the rest.
+  // Mixed cards split by layers are llama.cpp's --tensor-split too (vLLM needs equal shards).
+  const bool mixed_cards = request.gpus.size() > 1;
   const bool gguf_like = request.model->source == ModelSource::gguf ||
                          request.format.scheme == WeightScheme::ggml_mix ||
                          plan.strategy == PlanStrategy::offload ||
-                         plan.strategy == PlanStrategy::expert_offload;
+                         plan.strategy == PlanStrategy::expert_offload || mixed_cards;
   if (gguf_like) {
     return llama_cpp_flags(plan, request);
   }
