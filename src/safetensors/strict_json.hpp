@@ -1,0 +1,55 @@
+#pragma once
+// Bookkeeping shared by the SAX readers of safetensors headers and indexes (internal header):
+// the nesting depth, and duplicate keys, which nlohmann's parser accepts silently (it keeps the
+// last value, as serde_json does: formats.md §4.3 item 8). The readers build their own compact
+// structures from the events instead of a DOM, so a 100 MB header costs what its tensors do.
+
+#include <cstddef>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "vramcalc/safetensors.hpp"
+
+namespace vramcalc::safetensors::detail {
+
+/// The open objects and arrays of a document, innermost last. `Context` says what a value
+/// stands for in the reader's schema.
+template <typename Context>
+class FrameStack {
+ public:
+  struct Frame {
+    Context context;
+    bool object = false;
+    std::string key;                       ///< objects: the key whose value comes next
+    std::unordered_set<std::string> keys;  ///< objects: keys seen so far
+    std::size_t items = 0;                 ///< arrays: values seen so far
+  };
+
+  /// Opens an object or array; false when it would nest deeper than k_max_json_depth.
+  [[nodiscard]] bool push(Context context, bool object) {
+    if (m_frames.size() >= k_max_json_depth) {
+      return false;
+    }
+    m_frames.push_back(Frame{context, object, {}, {}, 0});
+    return true;
+  }
+
+  void pop() { m_frames.pop_back(); }
+  [[nodiscard]] bool empty() const { return m_frames.empty(); }
+  [[nodiscard]] Frame& top() { return m_frames.back(); }
+  [[nodiscard]] const Frame& top() const { return m_frames.back(); }
+
+  /// Records `key` as the next key of the innermost object; false when the object had it.
+  [[nodiscard]] bool add_key(const std::string& key) {
+    Frame& frame = m_frames.back();
+    frame.key = key;
+    return frame.keys.insert(key).second;
+  }
+
+ private:
+  std::vector<Frame> m_frames;
+};
+
+}  // namespace vramcalc::safetensors::detail
