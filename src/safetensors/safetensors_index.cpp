@@ -125,13 +125,13 @@ bool IndexReader::start_object(std::size_t /*elements*/) {
     open(Context::root, true);
     return true;
   }
-  value("an object");
   if (in(Context::root) && m_frames.top().key == "weight_map") {
     m_weight_map_seen = true;
     open(Context::weight_map, true);
   } else if (in(Context::root) && m_frames.top().key == "metadata") {
     open(Context::metadata, true);
   } else {
+    value("an object");
     open(Context::ignored, true);
   }
   return true;
@@ -154,22 +154,28 @@ bool IndexReader::key(std::string& key) {
 std::optional<std::string> shard_name_problem(std::string_view name) {
   constexpr std::string_view k_suffix = ".safetensors";
   if (name.empty()) {
-    return "it is empty";
+    return std::string("it is empty");
   }
   for (const char c : name) {
     const auto byte = static_cast<unsigned char>(c);
     if (byte < 0x20 || byte == 0x7f) {
       return std::string("it contains a control character");
     }
+  }
+  const bool drive = name.size() >= 2 && name[1] == ':';
+  if (name.front() == '/' || name.front() == '\\' || drive) {
+    return std::string("it is an absolute path");
+  }
+  if (name.find("..") != std::string_view::npos) {
+    return std::string("it contains '..'");
+  }
+  for (const char c : name) {
     if (c == '/' || c == '\\') {
-      return std::string("it contains a path separator ('") + c + "')";
+      return std::string("it names a file in another folder (path separator '") + c + "')";
     }
     if (c == ':') {
       return std::string("it contains ':' (a drive or stream name)");
     }
-  }
-  if (name.find("..") != std::string_view::npos) {
-    return std::string("it contains '..'");
   }
   if (name.size() <= k_suffix.size() ||
       name.substr(name.size() - k_suffix.size()) != k_suffix) {
@@ -195,6 +201,9 @@ Index parse_index(const io::ByteSource& source) {
                   true, false);
   if (!reader.saw_weight_map()) {
     throw Error(ErrorKind::file, name + ": the index has no weight_map object", k_index_hint);
+  }
+  if (index.weight_map.empty()) {
+    throw Error(ErrorKind::file, name + ": the index's weight_map is empty", k_index_hint);
   }
   return index;
 }
