@@ -103,7 +103,7 @@ bool Attacher::has_sibling_starting(std::size_t i, std::string_view prefix) cons
 // GPTQ / AWQ `qweight`, I32 holding 32 / bits weights each (formats.md §4.5, AutoGPTQ and
 // AutoAWQ QuantLinear buffers). GPTQ packs the input dimension: qweight [in x bits / 32, out]
 // beside g_idx [in], so bits = 32 x rows / in. AWQ packs the output dimension: qweight
-// [in, out x bits / 32] beside scales [in / group, out], so bits = 32 x out / columns.
+// [in, out x bits / 32] beside scales [in / group, out], so bits = 32 x columns / out.
 Holding Attacher::packed_int32(std::size_t i) const {
   const SafetensorsTensor& tensor = m_inventory.tensors[i];
   const auto sane = [](std::uint64_t bits) { return bits == 2 || bits == 3 || bits == 4 ||
@@ -124,10 +124,10 @@ Holding Attacher::packed_int32(std::size_t i) const {
     if (scales != nullptr && scales->shape.size() == 2 && scales->shape[1] != columns &&
         columns > 0) {
       const std::uint64_t out = scales->shape[1];
-      const auto packed_bits = try_mul(out, 32);
-      if (packed_bits && *packed_bits % columns == 0 && sane(*packed_bits / columns)) {
+      const auto packed_bits = try_mul(columns, 32);
+      if (out > 0 && packed_bits && *packed_bits % out == 0 && sane(*packed_bits / out)) {
         return {checked_mul(rows, out, "parameters"),
-                "awq-int" + std::to_string(*packed_bits / columns)};
+                "awq-int" + std::to_string(*packed_bits / out)};
       }
     }
   }
