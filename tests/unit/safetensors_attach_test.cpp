@@ -6,6 +6,7 @@
 
 #include "catch.hpp"
 #include "run_cli.hpp"
+#include "safetensors_models.hpp"
 #include "safetensors_writer.hpp"
 #include "vramcalc/estimate.hpp"
 #include "vramcalc/safetensors.hpp"
@@ -13,6 +14,9 @@
 using namespace vramcalc;
 using vramcalc::test::error_message;
 using vramcalc::test::FixtureTensor;
+using vramcalc::test::small_deepseek;
+using vramcalc::test::small_llama;
+using vramcalc::test::small_mixtral;
 
 namespace {
 
@@ -86,27 +90,6 @@ void check_roles(const ModelSpec& model, const std::vector<Expected>& expected) 
   }
 }
 
-// Llama-style tensors of a small model: hidden 8, 2 kv-head dims of 4 (k/v 4 wide), MLP 16,
-// vocab 10, BF16, untied head; a rotary inv_freq buffer in layer 0.
-std::vector<FixtureTensor> small_llama(int layers) {
-  std::vector<FixtureTensor> tensors = {{"model.embed_tokens.weight", "BF16", {10, 8}}};
-  for (int i = 0; i < layers; ++i) {
-    const std::string p = "model.layers." + std::to_string(i) + ".";
-    tensors.push_back({p + "self_attn.q_proj.weight", "BF16", {8, 8}});
-    tensors.push_back({p + "self_attn.k_proj.weight", "BF16", {4, 8}});
-    tensors.push_back({p + "self_attn.v_proj.weight", "BF16", {4, 8}});
-    tensors.push_back({p + "self_attn.o_proj.weight", "BF16", {8, 8}});
-    tensors.push_back({p + "mlp.gate_proj.weight", "BF16", {16, 8}});
-    tensors.push_back({p + "mlp.up_proj.weight", "BF16", {16, 8}});
-    tensors.push_back({p + "mlp.down_proj.weight", "BF16", {8, 16}});
-    tensors.push_back({p + "input_layernorm.weight", "BF16", {8}});
-    tensors.push_back({p + "post_attention_layernorm.weight", "BF16", {8}});
-  }
-  tensors.push_back({"model.layers.0.self_attn.rotary_emb.inv_freq", "F32", {4}});
-  tensors.push_back({"model.norm.weight", "BF16", {8}});
-  tensors.push_back({"lm_head.weight", "BF16", {10, 8}});
-  return tensors;
-}
 
 }  // namespace
 
@@ -189,34 +172,6 @@ TEST_CASE("attach_safetensors: the original Llama / Mistral checkpoint names") {
                      });
 }
 
-namespace {
-
-// Mixtral-style: 2 MoE layers of 4 experts (w1 gate [16, 8], w2 down [8, 16], w3 up [16, 8]),
-// router [4, 8], attention and norms as small_llama.
-std::vector<FixtureTensor> small_mixtral() {
-  std::vector<FixtureTensor> tensors = {{"model.embed_tokens.weight", "BF16", {10, 8}}};
-  for (int i = 0; i < 2; ++i) {
-    const std::string p = "model.layers." + std::to_string(i) + ".";
-    tensors.push_back({p + "self_attn.q_proj.weight", "BF16", {8, 8}});
-    tensors.push_back({p + "self_attn.k_proj.weight", "BF16", {4, 8}});
-    tensors.push_back({p + "self_attn.v_proj.weight", "BF16", {4, 8}});
-    tensors.push_back({p + "self_attn.o_proj.weight", "BF16", {8, 8}});
-    tensors.push_back({p + "block_sparse_moe.gate.weight", "BF16", {4, 8}});
-    for (int e = 0; e < 4; ++e) {
-      const std::string x = p + "block_sparse_moe.experts." + std::to_string(e) + ".";
-      tensors.push_back({x + "w1.weight", "BF16", {16, 8}});
-      tensors.push_back({x + "w2.weight", "BF16", {8, 16}});
-      tensors.push_back({x + "w3.weight", "BF16", {16, 8}});
-    }
-    tensors.push_back({p + "input_layernorm.weight", "BF16", {8}});
-    tensors.push_back({p + "post_attention_layernorm.weight", "BF16", {8}});
-  }
-  tensors.push_back({"model.norm.weight", "BF16", {8}});
-  tensors.push_back({"lm_head.weight", "BF16", {10, 8}});
-  return tensors;
-}
-
-}  // namespace
 
 TEST_CASE("attach_safetensors: mixtral experts, router and active parameters") {
   // Per layer: attention 192 + router 32 + 4 experts x 384 + norms 16 = 1776; total
@@ -298,57 +253,6 @@ TEST_CASE("attach_safetensors: qwen2-moe shared expert, its gate, and attention 
   CHECK(model.head_params == 8);
 }
 
-namespace {
-
-// DeepSeek-V3 in miniature: hidden 8, 2 heads, q_lora 16, kv_lora 6, nope 4, rope 2, v 4;
-// layer 0 dense (MLP 16), layers 1-2 MoE (4 experts of width 4, one shared expert of width 4);
-// layer 3 the multi-token-prediction module. Linear weights F8_E4M3 with F32 weight_scale_inv
-// [1, 1] (one 128 x 128 block); norms, embeddings, head and router BF16; router bias F32.
-std::vector<FixtureTensor> small_deepseek() {
-  std::vector<FixtureTensor> t = {{"model.embed_tokens.weight", "BF16", {10, 8}}};
-  const auto fp8 = [&](const std::string& name, std::vector<std::uint64_t> shape) {
-    t.push_back({name + ".weight", "F8_E4M3", std::move(shape)});
-    t.push_back({name + ".weight_scale_inv", "F32", {1, 1}});
-  };
-  for (int i = 0; i < 3; ++i) {
-    const std::string p = "model.layers." + std::to_string(i) + ".";
-    fp8(p + "self_attn.q_a_proj", {16, 8});
-    t.push_back({p + "self_attn.q_a_layernorm.weight", "BF16", {16}});
-    fp8(p + "self_attn.q_b_proj", {12, 16});          // 2 heads x (4 + 2)
-    fp8(p + "self_attn.kv_a_proj_with_mqa", {8, 8});  // kv_lora 6 + rope 2
-    t.push_back({p + "self_attn.kv_a_layernorm.weight", "BF16", {6}});
-    fp8(p + "self_attn.kv_b_proj", {16, 6});          // 2 heads x (4 + 4)
-    fp8(p + "self_attn.o_proj", {8, 8});
-    t.push_back({p + "input_layernorm.weight", "BF16", {8}});
-    t.push_back({p + "post_attention_layernorm.weight", "BF16", {8}});
-    if (i == 0) {
-      fp8(p + "mlp.gate_proj", {16, 8});
-      fp8(p + "mlp.up_proj", {16, 8});
-      fp8(p + "mlp.down_proj", {8, 16});
-      continue;
-    }
-    t.push_back({p + "mlp.gate.weight", "BF16", {4, 8}});
-    t.push_back({p + "mlp.gate.e_score_correction_bias", "F32", {4}});
-    for (int e = 0; e < 4; ++e) {
-      const std::string x = p + "mlp.experts." + std::to_string(e) + ".";
-      fp8(x + "gate_proj", {4, 8});
-      fp8(x + "up_proj", {4, 8});
-      fp8(x + "down_proj", {8, 4});
-    }
-    fp8(p + "mlp.shared_experts.gate_proj", {4, 8});
-    fp8(p + "mlp.shared_experts.up_proj", {4, 8});
-    fp8(p + "mlp.shared_experts.down_proj", {8, 4});
-  }
-  t.push_back({"model.layers.3.embed_tokens.weight", "BF16", {10, 8}});
-  t.push_back({"model.layers.3.enorm.weight", "BF16", {8}});
-  t.push_back({"model.layers.3.eh_proj.weight", "F8_E4M3", {8, 16}});
-  t.push_back({"model.layers.3.shared_head.head.weight", "BF16", {10, 8}});
-  t.push_back({"model.norm.weight", "BF16", {8}});
-  t.push_back({"lm_head.weight", "BF16", {10, 8}});
-  return t;
-}
-
-}  // namespace
 
 TEST_CASE("attach_safetensors: deepseek-v3 MLA, experts, FP8 scales and the MTP layer") {
   ModelSpec model = model_with(3, {1, 2});

@@ -1,0 +1,75 @@
+// libFuzzer target: the safetensors header parser over arbitrary bytes, then attach_safetensors
+// over whatever it accepts (tensor names from the input reach the name classifier). A
+// vramcalc::Error is the expected answer to garbage; a crash, a sanitizer report, another
+// exception or a broken invariant is a bug.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "io/byte_source.hpp"
+#include "safetensors/safetensors_header.hpp"
+#include "vramcalc/error.hpp"
+#include "vramcalc/model.hpp"
+#include "vramcalc/safetensors.hpp"
+
+namespace {
+
+// What an accepted header must satisfy: the tensors tile the data section exactly.
+void check_invariants(const vramcalc::safetensors::Header& header, std::size_t size) {
+  if (8 + header.header_bytes + header.data_bytes != size) {
+    __builtin_trap();
+  }
+  std::uint64_t expected = 0;
+  for (const auto& tensor : header.tensors) {
+    if (tensor.data_begin != expected || tensor.bytes > header.data_bytes - expected) {
+      __builtin_trap();
+    }
+    expected += tensor.bytes;
+  }
+  if (expected != header.data_bytes) {
+    __builtin_trap();
+  }
+}
+
+// A model the tensors are attached to: 4 layers, the last two mixture-of-experts when `moe`.
+vramcalc::ModelSpec fuzz_model(bool moe) {
+  vramcalc::ModelSpec model;
+  model.layers.resize(4);
+  model.layers[2].moe = moe;
+  model.layers[3].moe = moe;
+  model.total_params = 1000;
+  model.active_params = 400;
+  return model;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  const auto source = vramcalc::io::memory_source(bytes, "fuzz.safetensors");
+  vramcalc::SafetensorsInventory inventory;
+  try {
+    vramcalc::safetensors::Header header = vramcalc::safetensors::parse_header(*source);
+    check_invariants(header, size);
+    inventory.path = "fuzz.safetensors";
+    for (auto& tensor : header.tensors) {
+      inventory.total_bytes += tensor.bytes;
+      inventory.tensors.push_back(std::move(tensor));
+    }
+  } catch (const vramcalc::Error&) {
+    return 0;
+  }
+  for (const bool moe : {false, true}) {
+    try {
+      vramcalc::ModelSpec model = fuzz_model(moe);
+      vramcalc::SafetensorsAttachOptions options;
+      options.mtp_layers = 1;
+      vramcalc::attach_safetensors(model, inventory, options);
+      if (model.active_params > model.total_params || model.tensors.size() > inventory.tensors.size()) {
+        __builtin_trap();
+      }
+    } catch (const vramcalc::Error&) {
+    }
+  }
+  return 0;
+}
