@@ -4,6 +4,7 @@
 // exception or a broken invariant is a bug.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "io/byte_source.hpp"
@@ -42,22 +43,20 @@ vramcalc::ModelSpec fuzz_model(bool moe) {
   return model;
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+// Parses `bytes` as a file, then attaches what it accepts to a dense and to a MoE model.
+void run(std::string_view bytes) {
   const auto source = vramcalc::io::memory_source(bytes, "fuzz.safetensors");
   vramcalc::SafetensorsInventory inventory;
   try {
     vramcalc::safetensors::Header header = vramcalc::safetensors::parse_header(*source);
-    check_invariants(header, size);
+    check_invariants(header, bytes.size());
     inventory.path = "fuzz.safetensors";
     for (auto& tensor : header.tensors) {
       inventory.total_bytes += tensor.bytes;
       inventory.tensors.push_back(std::move(tensor));
     }
   } catch (const vramcalc::Error&) {
-    return 0;
+    return;
   }
   for (const bool moe : {false, true}) {
     try {
@@ -65,11 +64,34 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       vramcalc::SafetensorsAttachOptions options;
       options.mtp_layers = 1;
       vramcalc::attach_safetensors(model, inventory, options);
-      if (model.active_params > model.total_params || model.tensors.size() > inventory.tensors.size()) {
+      if (model.active_params > model.total_params ||
+          model.tensors.size() > inventory.tensors.size()) {
         __builtin_trap();
       }
     } catch (const vramcalc::Error&) {
     }
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  run(bytes);
+  // Again with the length prefix rewritten to end the header at the last '}' (and the spaces
+  // after it), so that mutations of the JSON are not all lost to a stale length.
+  const std::size_t close = bytes.rfind('}');
+  if (size > 8 && close != std::string_view::npos && close >= 8) {
+    std::size_t end = close + 1;
+    while (end < size && bytes[end] == ' ') {
+      ++end;
+    }
+    std::string fixed(bytes);
+    const std::uint64_t length = end - 8;
+    for (std::size_t i = 0; i < 8; ++i) {
+      fixed[i] = static_cast<char>((length >> (8 * i)) & 0xffU);
+    }
+    run(fixed);
   }
   return 0;
 }
