@@ -74,7 +74,9 @@ struct PendingTensor {
 // Builds the tensors and metadata from nlohmann's SAX events, checking the schema as it goes.
 class HeaderReader {
  public:
-  HeaderReader(const std::string& source, Header& header) : m_source(source), m_header(header) {}
+  HeaderReader(const std::string& source, Header& header, const char* begin,
+               const char* const* furthest)
+      : m_source(source), m_header(header), m_begin(begin), m_furthest(furthest) {}
 
   bool null() { return scalar("null"); }
   bool boolean(bool /*value*/) { return scalar("a boolean"); }
@@ -97,16 +99,35 @@ class HeaderReader {
   bool end_array();
   bool parse_error(std::size_t position, const std::string& /*last_token*/,
                    const nlohmann::detail::exception& error) {
-    fail("header is not valid JSON at header byte " + std::to_string(position) +
-         " (file offset " + std::to_string(8 + position) + "): " + printable(error.what()));
+    throw Error(ErrorKind::file,
+                m_source + ": header is not valid JSON at header byte " +
+                    std::to_string(position) + " (file offset " + std::to_string(8 + position) +
+                    "): " + printable(error.what()),
+                k_header_hint);
   }
 
  private:
+  // Bytes the lexer has read: the current token ends there or one byte before.
+  [[nodiscard]] std::size_t position() const {
+    return static_cast<std::size_t>(*m_furthest - m_begin);
+  }
+  // A problem with the value just read: says where the parser stands.
   [[noreturn]] void fail(const std::string& what) const {
-    throw Error(ErrorKind::file, m_source + ": " + what, k_header_hint);
+    throw Error(ErrorKind::file,
+                m_source + ": " + what + " (near header byte " + std::to_string(position()) +
+                    ", file offset " + std::to_string(8 + position()) + ")",
+                k_header_hint);
   }
   [[noreturn]] void fail_tensor(const std::string& what) const {
     fail("tensor " + quote_name(m_tensor.name) + ": " + what);
+  }
+  // A problem with the whole entry of the current tensor: says where the entry starts.
+  [[noreturn]] void fail_entry(const std::string& what) const {
+    throw Error(ErrorKind::file,
+                m_source + ": tensor " + quote_name(m_tensor.name) + " (entry at header byte " +
+                    std::to_string(m_tensor_at) + ", file offset " +
+                    std::to_string(8 + m_tensor_at) + "): " + what,
+                k_header_hint);
   }
 
   [[nodiscard]] Slot next_slot() const;
@@ -117,8 +138,12 @@ class HeaderReader {
 
   const std::string& m_source;
   Header& m_header;
+  const char* m_begin;
+  const char* const* m_furthest;
   detail::FrameStack<Context> m_frames;
   PendingTensor m_tensor;
+  std::size_t m_tensor_at = 0;  // header byte of the current entry's '{'
+
   bool m_metadata_seen = false;
 };
 
@@ -253,6 +278,7 @@ bool HeaderReader::start_object(std::size_t /*elements*/) {
       }
       m_tensor = PendingTensor{};
       m_tensor.name = name;
+      m_tensor_at = position() - 1;  // the lexer has just read the '{'
       open(Context::tensor, true);
       return true;
     }
@@ -316,16 +342,16 @@ bool HeaderReader::end_array() {
 
 void HeaderReader::finish_tensor() {
   if (!m_tensor.dtype) {
-    fail_tensor("has no dtype");
+    fail_entry("has no dtype");
   }
   if (!m_tensor.has_shape) {
-    fail_tensor("has no shape");
+    fail_entry("has no shape");
   }
   if (!m_tensor.has_offsets) {
-    fail_tensor("has no data_offsets");
+    fail_entry("has no data_offsets");
   }
   if (m_tensor.offsets.size() != 2) {
-    fail_tensor("data_offsets has " + std::to_string(m_tensor.offsets.size()) +
+    fail_entry("data_offsets has " + std::to_string(m_tensor.offsets.size()) +
                 " entries, not 2 ([begin, end])");
   }
   const std::uint64_t begin = m_tensor.offsets[0];
@@ -333,7 +359,7 @@ void HeaderReader::finish_tensor() {
   const std::string where = "data_offsets " + offsets_text(begin, end);
   const std::uint32_t bits = dtype_bits(*m_tensor.dtype);
   if (bits == 0) {
-    fail_tensor("unknown dtype " + quote_name(*m_tensor.dtype) + " at " + where + " (known: " +
+    fail_entry("unknown dtype " + quote_name(*m_tensor.dtype) + " at " + where + " (known: " +
                 known_dtypes() + ")");
   }
   // Per-dimension checked products: never test the product after it may have wrapped
@@ -342,26 +368,26 @@ void HeaderReader::finish_tensor() {
   for (const std::uint64_t dim : m_tensor.shape) {
     const auto product = try_mul(elements, dim);
     if (!product) {
-      fail_tensor("shape " + shape_text(m_tensor.shape) + " at " + where +
+      fail_entry("shape " + shape_text(m_tensor.shape) + " at " + where +
                   " has more than 2^64 elements");
     }
     elements = *product;
   }
   if (end < begin) {
-    fail_tensor(where + " end before they begin");
+    fail_entry(where + " end before they begin");
   }
   const auto nbits = try_mul(elements, bits);
   if (!nbits) {
-    fail_tensor("shape " + shape_text(m_tensor.shape) + " of " + *m_tensor.dtype + " at " +
+    fail_entry("shape " + shape_text(m_tensor.shape) + " of " + *m_tensor.dtype + " at " +
                 where + " has more than 2^64 bits");
   }
   if (*nbits % 8 != 0) {
-    fail_tensor("shape " + shape_text(m_tensor.shape) + " of " + *m_tensor.dtype + " at " +
+    fail_entry("shape " + shape_text(m_tensor.shape) + " of " + *m_tensor.dtype + " at " +
                 where + " is " + std::to_string(*nbits) + " bits, not whole bytes");
   }
   const std::uint64_t bytes = *nbits / 8;
   if (end - begin != bytes) {
-    fail_tensor(where + " hold " + std::to_string(end - begin) + " bytes but shape " +
+    fail_entry(where + " hold " + std::to_string(end - begin) + " bytes but shape " +
                 shape_text(m_tensor.shape) + " of " + *m_tensor.dtype + " needs " +
                 std::to_string(bytes));
   }
@@ -493,10 +519,12 @@ Header parse_header(const io::ByteSource& source) {
 
   std::string text(static_cast<std::size_t>(n), '\0');
   source.read(8, text.data(), text.size());
-  HeaderReader reader(name, header);
+  const char* furthest = text.data();
+  HeaderReader reader(name, header, text.data(), &furthest);
   // strict: nothing but whitespace may follow the object (writers pad with spaces).
-  Json::sax_parse(text.data(), text.data() + text.size(), &reader, Json::input_format_t::json,
-                  true, false);
+  Json::sax_parse(detail::CountingIterator(text.data(), &furthest),
+                  detail::CountingIterator(text.data() + text.size(), nullptr), &reader,
+                  Json::input_format_t::json, true, false);
   check_layout(name, header);
   return header;
 }

@@ -22,7 +22,9 @@ enum class Context { root, metadata, weight_map, ignored };
 
 class IndexReader {
  public:
-  IndexReader(const std::string& source, Index& index) : m_source(source), m_index(index) {}
+  IndexReader(const std::string& source, Index& index, const char* begin,
+              const char* const* furthest)
+      : m_source(source), m_index(index), m_begin(begin), m_furthest(furthest) {}
 
   bool null() { return value("null"); }
   bool boolean(bool /*value*/) { return value("a boolean"); }
@@ -55,14 +57,20 @@ class IndexReader {
   }
   bool parse_error(std::size_t position, const std::string& /*last_token*/,
                    const nlohmann::detail::exception& error) {
-    fail("not valid JSON at byte " + std::to_string(position) + ": " + printable(error.what()));
+    throw Error(ErrorKind::file,
+                m_source + ": not valid JSON at byte " + std::to_string(position) + ": " +
+                    printable(error.what()),
+                k_index_hint);
   }
 
   [[nodiscard]] bool saw_weight_map() const { return m_weight_map_seen; }
 
  private:
+  // Says where the parser stands: the value just read ends at that byte or one before.
   [[noreturn]] void fail(const std::string& what) const {
-    throw Error(ErrorKind::file, m_source + ": " + what, k_index_hint);
+    const auto at = static_cast<std::size_t>(*m_furthest - m_begin);
+    throw Error(ErrorKind::file, m_source + ": " + what + " (near byte " + std::to_string(at) + ")",
+                k_index_hint);
   }
   [[nodiscard]] bool in(Context context) const {
     return !m_frames.empty() && m_frames.top().context == context;
@@ -89,6 +97,8 @@ class IndexReader {
 
   const std::string& m_source;
   Index& m_index;
+  const char* m_begin;
+  const char* const* m_furthest;
   detail::FrameStack<Context> m_frames;
   bool m_weight_map_seen = false;
   std::string m_duplicate;  // a weight_map key seen before, until its value names the shard
@@ -196,9 +206,11 @@ Index parse_index(const io::ByteSource& source) {
   std::string text(static_cast<std::size_t>(size), '\0');
   source.read(0, text.data(), text.size());
   Index index;
-  IndexReader reader(name, index);
-  Json::sax_parse(text.data(), text.data() + text.size(), &reader, Json::input_format_t::json,
-                  true, false);
+  const char* furthest = text.data();
+  IndexReader reader(name, index, text.data(), &furthest);
+  Json::sax_parse(detail::CountingIterator(text.data(), &furthest),
+                  detail::CountingIterator(text.data() + text.size(), nullptr), &reader,
+                  Json::input_format_t::json, true, false);
   if (!reader.saw_weight_map()) {
     throw Error(ErrorKind::file, name + ": the index has no weight_map object", k_index_hint);
   }

@@ -5,6 +5,7 @@
 // structures from the events instead of a DOM, so a 100 MB header costs what its tensors do.
 
 #include <cstddef>
+#include <iterator>
 #include <string>
 #include <unordered_set>
 #include <utility>
@@ -50,6 +51,41 @@ class FrameStack {
 
  private:
   std::vector<Frame> m_frames;
+};
+
+/// An iterator over the document's bytes that records how far the JSON lexer has read, so the
+/// SAX handlers can say where a problem is (nlohmann's SAX events carry no position). When an
+/// event arrives, the lexer has read its token and at most one byte more.
+class CountingIterator {
+ public:
+  using iterator_category = std::forward_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+
+  CountingIterator() = default;
+  CountingIterator(const char* at, const char** furthest) : m_at(at), m_furthest(furthest) {}
+
+  reference operator*() const { return *m_at; }
+  CountingIterator& operator++() {
+    ++m_at;
+    if (m_furthest != nullptr && m_at > *m_furthest) {
+      *m_furthest = m_at;
+    }
+    return *this;
+  }
+  CountingIterator operator++(int) {
+    CountingIterator before = *this;
+    ++*this;
+    return before;
+  }
+  bool operator==(const CountingIterator& other) const { return m_at == other.m_at; }
+  bool operator!=(const CountingIterator& other) const { return m_at != other.m_at; }
+
+ private:
+  const char* m_at = nullptr;
+  const char** m_furthest = nullptr;
 };
 
 }  // namespace vramcalc::safetensors::detail

@@ -195,7 +195,8 @@ TEST_CASE("safetensors header rejects: bytes that are not UTF-8") {
 }
 
 TEST_CASE("safetensors header rejects: a document that is not an object") {
-  CHECK(rejection("[1, 2]", 0) == "mem.safetensors: header is a list, not a JSON object");
+  CHECK(rejection("[1, 2]", 0) ==
+        "mem.safetensors: header is a list, not a JSON object (near header byte 1, file offset 9)");
   CHECK(has(rejection("{\"t\": 5}", 0), "entry 't' is a number, not an object"));
 }
 
@@ -203,15 +204,19 @@ TEST_CASE("safetensors header rejects: a tensor listed twice (duplicate key)") {
   // openasr #73: serde_json keeps the last of two equal keys silently; nlohmann does the same.
   const std::string header = "{" + tensor_entry("w", "F32", {2}, 0, 8) + "," +
                              tensor_entry("w", "F32", {4}, 0, 16) + "}";
-  CHECK(rejection(header, 8) == "mem.safetensors: tensor 'w' is listed twice");
+  // The second "w" ends at header byte 56: 1 + 4 + the 48-byte first entry + 1 comma + 3.
+  CHECK(rejection(header, 8) ==
+        "mem.safetensors: tensor 'w' is listed twice (near header byte 57, file offset 65)");
 }
 
 TEST_CASE("safetensors header rejects: duplicate keys inside an entry and in __metadata__") {
   CHECK(rejection("{\"w\":{\"dtype\":\"F32\",\"dtype\":\"F16\",\"shape\":[1],"
                   "\"data_offsets\":[0,4]}}",
-                  4) == "mem.safetensors: tensor 'w': key 'dtype' appears twice");
+                  4) == "mem.safetensors: tensor 'w': key 'dtype' appears twice (near header byte "
+                        "27, file offset 35)");
   CHECK(rejection("{\"__metadata__\":{\"format\":\"pt\",\"format\":\"np\"}}", 0) ==
-        "mem.safetensors: __metadata__ key 'format' appears twice");
+        "mem.safetensors: __metadata__ key 'format' appears twice (near header byte 39, file "
+        "offset 47)");
   CHECK(has(rejection("{\"w\":{\"x\":{\"k\":1,\"k\":2}}}", 0),
             "key 'k' appears twice in an object inside tensor 'w'"));
 }
@@ -219,20 +224,23 @@ TEST_CASE("safetensors header rejects: duplicate keys inside an entry and in __m
 TEST_CASE("safetensors header rejects: __metadata__ values that are not strings") {
   // §4.1: __metadata__ is a string -> string map; a number fails deserialization.
   CHECK(rejection("{\"__metadata__\":{\"total\":5}}", 0) ==
-        "mem.safetensors: __metadata__ value of 'total' is a number, not a string");
+        "mem.safetensors: __metadata__ value of 'total' is a number, not a string (near header "
+        "byte 27, file offset 35)");
 }
 
 TEST_CASE("safetensors header rejects: an unknown dtype") {
   // ctransformers-style type confusion: a type outside the table never indexes anything.
   const auto message = rejection("{" + tensor_entry("w", "F9", {2}, 0, 2) + "}", 2);
   INFO(message);
-  CHECK(has(message, "tensor 'w': unknown dtype 'F9' at data_offsets [0, 2] (known: BOOL, F4,"));
+  CHECK(has(message, "tensor 'w' (entry at header byte 5, file offset 13): unknown dtype 'F9' at "
+                     "data_offsets [0, 2] (known: BOOL, F4,"));
 }
 
 TEST_CASE("safetensors header rejects: negative, fractional and huge shape entries") {
   // audio.cpp #138: negative numbers cast to size_t; §4.3 rule 5: negatives and floats fail.
   CHECK(rejection("{\"w\":{\"dtype\":\"F32\",\"shape\":[2,-3],\"data_offsets\":[0,4]}}", 4) ==
-        "mem.safetensors: tensor 'w': shape entry 1 is -3: negative");
+        "mem.safetensors: tensor 'w': shape entry 1 is -3: negative (near header byte 34, file "
+        "offset 42)");
   CHECK(has(rejection("{\"w\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,4]}}", 4),
             "tensor 'w': shape entry 0 is 1.5: not an integer below 2^64"));
   CHECK(has(rejection("{\"w\":{\"dtype\":\"F32\",\"shape\":[18446744073709551616],"
@@ -249,7 +257,8 @@ TEST_CASE("safetensors header rejects: a shape whose product wraps to 0") {
   const auto message = rejection(
       "{" + tensor_entry("w", "F32", {4294967296ULL, 4294967296ULL}, 0, 0) + "}", 0);
   INFO(message);
-  CHECK(has(message, "tensor 'w': shape [4294967296, 4294967296] at data_offsets [0, 0] has "
+  CHECK(has(message, "tensor 'w' (entry at header byte 5, file offset 13): shape "
+                     "[4294967296, 4294967296] at data_offsets [0, 0] has "
                      "more than 2^64 elements"));
 }
 
@@ -258,44 +267,47 @@ TEST_CASE("safetensors header rejects: a bit count past 2^64") {
   const auto message =
       rejection("{" + tensor_entry("w", "F32", {4'611'686'018'427'387'904ULL}, 0, 0) + "}", 0);
   INFO(message);
-  CHECK(has(message, "tensor 'w': shape [4611686018427387904] of F32 at data_offsets [0, 0] has "
+  CHECK(has(message, "): shape [4611686018427387904] of F32 at data_offsets [0, 0] has "
                      "more than 2^64 bits"));
 }
 
 TEST_CASE("safetensors header rejects: sub-byte tensors that are not whole bytes") {
   // §4.2: nelements x bits must divide by 8 (MisalignedSlice).
   CHECK(has(rejection("{" + tensor_entry("w", "F4", {3}, 0, 2) + "}", 2),
-            "tensor 'w': shape [3] of F4 at data_offsets [0, 2] is 12 bits, not whole bytes"));
+            "): shape [3] of F4 at data_offsets [0, 2] is 12 bits, not whole bytes"));
 }
 
 TEST_CASE("safetensors header rejects: data_offsets that are not exactly [begin, end]") {
   // fastllm #712: data_offsets[1] read without checking it exists.
   CHECK(rejection("{\"w\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[0]}}", 4) ==
-        "mem.safetensors: tensor 'w': data_offsets has 1 entries, not 2 ([begin, end])");
+        "mem.safetensors: tensor 'w' (entry at header byte 5, file offset 13): data_offsets "
+        "has 1 entries, not 2 ([begin, end])");
   CHECK(rejection("{\"w\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[0,4,8]}}", 4) ==
-        "mem.safetensors: tensor 'w': data_offsets has more than 2 entries");
+        "mem.safetensors: tensor 'w': data_offsets has more than 2 entries (near header byte "
+        "53, file offset 61)");
   CHECK(has(rejection("{\"w\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[0,-4]}}", 4),
             "tensor 'w': data_offsets entry 1 is -4: negative"));
   CHECK(rejection("{\"w\":{\"dtype\":\"U8\",\"shape\":[4]}}", 4) ==
-        "mem.safetensors: tensor 'w': has no data_offsets");
+        "mem.safetensors: tensor 'w' (entry at header byte 5, file offset 13): has no "
+        "data_offsets");
   CHECK(rejection("{\"w\":{\"shape\":[4],\"data_offsets\":[0,4]}}", 4) ==
-        "mem.safetensors: tensor 'w': has no dtype");
+        "mem.safetensors: tensor 'w' (entry at header byte 5, file offset 13): has no dtype");
   CHECK(rejection("{\"w\":{\"dtype\":\"U8\",\"data_offsets\":[0,4]}}", 4) ==
-        "mem.safetensors: tensor 'w': has no shape");
+        "mem.safetensors: tensor 'w' (entry at header byte 5, file offset 13): has no shape");
 }
 
 TEST_CASE("safetensors header rejects: data_offsets that end before they begin") {
   // audio.cpp #138: end < begin underflowed and defeated the `offset + size > len` guard.
   CHECK(has(rejection("{" + tensor_entry("w", "U8", {0}, 8, 4) + "}", 8),
-            "tensor 'w': data_offsets [8, 4] end before they begin"));
+            "): data_offsets [8, 4] end before they begin"));
 }
 
 TEST_CASE("safetensors header rejects: offsets that hold other bytes than the shape needs") {
   // fastllm #712: buffer sized from the shape but filled from the offsets ([32,8] F32 with
   // offsets [0,65536] wrote 64 KiB into 1 KiB).
   const auto message = rejection("{" + tensor_entry("w", "F32", {32, 8}, 0, 65536) + "}", 65536);
-  CHECK(message == "mem.safetensors: tensor 'w': data_offsets [0, 65536] hold 65536 bytes but "
-                   "shape [32, 8] of F32 needs 1024");
+  CHECK(message == "mem.safetensors: tensor 'w' (entry at header byte 5, file offset 13): "
+                   "data_offsets [0, 65536] hold 65536 bytes but shape [32, 8] of F32 needs 1024");
 }
 
 TEST_CASE("safetensors header rejects: a gap between tensors") {
@@ -360,7 +372,8 @@ TEST_CASE("safetensors header rejects: more dimensions than the cap") {
   }
   const auto message =
       rejection("{\"w\":{\"dtype\":\"U8\",\"shape\":" + shape + "],\"data_offsets\":[0,1]}}", 1);
-  CHECK(message == "mem.safetensors: tensor 'w': shape has more than 64 dimensions");
+  CHECK(has(message, "mem.safetensors: tensor 'w': shape has more than 64 dimensions (near "
+                     "header byte"));
 }
 
 TEST_CASE("safetensors header: names from the file are shown with control bytes escaped") {
@@ -369,7 +382,8 @@ TEST_CASE("safetensors header: names from the file are shown with control bytes 
                                  "\"data_offsets\":[0,0]}}",
                                  0);
   INFO(message);
-  CHECK(has(message, "tensor 'a\\x1b[31m': unknown dtype 'X'"));
+  CHECK(has(message, "tensor 'a\\x1b[31m' (entry at header byte 15, file offset 23): unknown "
+                     "dtype 'X'"));
   CHECK(!has(message, "\x1b"));
 }
 
