@@ -121,6 +121,10 @@ struct SafetensorsAttachOptions {
   /// main model (vLLM deepseek_v2.py `load_weights`: "skip spec decode layers for main model").
   /// Default: 0 (a tensor past the last layer is an error).
   std::uint32_t mtp_layers = 0;
+  /// Bits of each packed integer weight where the tensors do not tell (GPTQ without g_idx,
+  /// compressed-tensors `weight_packed`, MLX): config.json `quantization_config.bits` or
+  /// `quantization.bits`. Default (and when not 2, 3, 4 or 8): 4.
+  std::optional<std::uint32_t> packed_bits;
 };
 
 /// Replaces `model.tensors` by the checkpoint's tensors with their exact stored bytes, and
@@ -130,9 +134,10 @@ struct SafetensorsAttachOptions {
 ///   (GPTQ/AWQ qzeros, scales, g_idx; FP8 weight_scale(_inv), input_scale; bitsandbytes absmax,
 ///   quant_map, quant_state; MXFP4 *_scales; MLX biases) take the role of the weight they
 ///   serve, count their bytes, and are not parameters;
-/// - packed tensors count the weights they hold: GPTQ/AWQ `qweight` (32 / bits per I32),
-///   compressed-tensors `weight_packed`, bitsandbytes 4-bit and NVFP4 U8 weights, MXFP4
-///   `*_blocks` (2 per byte);
+/// - packed tensors count the weights they hold: GPTQ/AWQ `qweight` (32 / bits per I32, bits
+///   from the shapes of g_idx or scales where they tell, else `options.packed_bits`),
+///   compressed-tensors `weight_packed` and MLX U32 weights (32 / packed_bits), bitsandbytes
+///   4-bit and NVFP4 U8 weights and MXFP4 `*_blocks` (2 per byte);
 /// - total_params, embedding_params, head_params and every layer's params are sums over those
 ///   tensors; active_params leaves out the routed experts a token does not use (see the source
 ///   for the rule);

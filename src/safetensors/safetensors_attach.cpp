@@ -26,10 +26,15 @@ using safetensors::TensorName;
 // router biases, ~10^-7, do not).
 constexpr std::uint64_t k_label_share_per_mille = 1;
 
-// Quantization bits GPTQ and AWQ checkpoints use when the tensors cannot tell: transformers
-// GPTQConfig / AwqConfig have no default, but 4 is what AutoGPTQ/AutoAWQ examples and nearly
-// every published checkpoint use (formats.md §5: "GPTQ (AutoGPTQ, b bits)", typical b = 4).
-constexpr std::uint64_t k_default_packed_bits = 4;
+// Bits of packed integer weights when neither the tensors nor the caller tell: 4, what
+// AutoGPTQ/AutoAWQ examples, compressed-tensors W4A16 and mlx.nn.quantize (bits=4,
+// group_size=64) default to, and nearly every published GPTQ/AWQ checkpoint uses (formats.md
+// §5: "GPTQ (AutoGPTQ, b bits)", typical b = 4).
+constexpr std::uint32_t k_default_packed_bits = 4;
+
+bool sane_bits(std::uint64_t bits) {
+  return bits == 2 || bits == 3 || bits == 4 || bits == 8;
+}
 
 bool is_routed_role(TensorRole role) {
   return role == TensorRole::ffn_gate_exps || role == TensorRole::ffn_up_exps ||
@@ -60,7 +65,8 @@ struct Holding {
 
 class Attacher {
  public:
-  explicit Attacher(const SafetensorsInventory& inventory) : m_inventory(inventory) {
+  Attacher(const SafetensorsInventory& inventory, std::uint32_t packed_bits)
+      : m_inventory(inventory), m_packed_bits(packed_bits) {
     m_names.reserve(inventory.tensors.size());
     for (std::size_t i = 0; i < inventory.tensors.size(); ++i) {
       m_names.push_back(safetensors::classify_tensor_name(inventory.tensors[i].name));
@@ -76,8 +82,13 @@ class Attacher {
   [[nodiscard]] const SafetensorsTensor* sibling(std::size_t i, std::string_view leaf) const;
   [[nodiscard]] bool has_sibling_starting(std::size_t i, std::string_view prefix) const;
   [[nodiscard]] Holding packed_int32(std::size_t i) const;
+  // Weights `tensor` holds when each 32-bit element packs 32 / m_packed_bits of them.
+  [[nodiscard]] std::uint64_t unpacked(const SafetensorsTensor& tensor) const {
+    return mul_div_ceil(tensor.elements, 32, m_packed_bits, "parameters");
+  }
 
   const SafetensorsInventory& m_inventory;
+  std::uint32_t m_packed_bits;
   std::vector<TensorName> m_names;
   std::unordered_map<std::string, std::vector<std::size_t>> m_modules;
 };
@@ -106,8 +117,6 @@ bool Attacher::has_sibling_starting(std::size_t i, std::string_view prefix) cons
 // [in, out x bits / 32] beside scales [in / group, out], so bits = 32 x columns / out.
 Holding Attacher::packed_int32(std::size_t i) const {
   const SafetensorsTensor& tensor = m_inventory.tensors[i];
-  const auto sane = [](std::uint64_t bits) { return bits == 2 || bits == 3 || bits == 4 ||
-                                                    bits == 8; };
   const SafetensorsTensor* g_idx = sibling(i, "g_idx");
   const SafetensorsTensor* scales = sibling(i, "scales");
   if (tensor.shape.size() == 2) {
@@ -116,7 +125,7 @@ Holding Attacher::packed_int32(std::size_t i) const {
     if (g_idx != nullptr && g_idx->shape.size() == 1 && g_idx->shape[0] > 0) {
       const std::uint64_t in = g_idx->shape[0];
       const auto packed_bits = try_mul(rows, 32);
-      if (packed_bits && *packed_bits % in == 0 && sane(*packed_bits / in)) {
+      if (packed_bits && *packed_bits % in == 0 && sane_bits(*packed_bits / in)) {
         return {checked_mul(in, columns, "parameters"),
                 "gptq-int" + std::to_string(*packed_bits / in)};
       }
@@ -125,15 +134,14 @@ Holding Attacher::packed_int32(std::size_t i) const {
         columns > 0) {
       const std::uint64_t out = scales->shape[1];
       const auto packed_bits = try_mul(columns, 32);
-      if (out > 0 && packed_bits && *packed_bits % out == 0 && sane(*packed_bits / out)) {
+      if (out > 0 && packed_bits && *packed_bits % out == 0 && sane_bits(*packed_bits / out)) {
         return {checked_mul(rows, out, "parameters"),
                 "awq-int" + std::to_string(*packed_bits / out)};
       }
     }
   }
   const std::string scheme = g_idx != nullptr || scales == nullptr ? "gptq" : "awq";
-  return {checked_mul(tensor.elements, 32 / k_default_packed_bits, "parameters"),
-          scheme + "-int" + std::to_string(k_default_packed_bits)};
+  return {unpacked(tensor), scheme + "-int" + std::to_string(m_packed_bits)};
 }
 
 Holding Attacher::holding(std::size_t i) const {
@@ -149,12 +157,13 @@ Holding Attacher::holding(std::size_t i) const {
     return packed_int32(i);
   }
   if (name.leaf == "weight_packed") {
-    // compressed-tensors pack-quantized: I32 holds 8 int4 (vLLM compressed_tensors_wNa16.py,
-    // W4A16 the common scheme); U8 holds 2 FP4 E2M1 (compressed_tensors_w4a4_nvfp4.py).
+    // compressed-tensors pack-quantized: I32 holds 32 / bits ints (vLLM
+    // compressed_tensors_wNa16.py, W4A16 the common scheme); U8 holds 2 FP4 E2M1
+    // (compressed_tensors_w4a4_nvfp4.py).
     if (tensor.dtype == "U8") {
       return times(2, "nvfp4");
     }
-    return times(32 / k_default_packed_bits, "compressed-tensors-int4");
+    return {unpacked(tensor), "compressed-tensors-int" + std::to_string(m_packed_bits)};
   }
   if (name.leaf == "blocks" && tensor.dtype == "U8") {
     return times(2, "mxfp4");  // gpt-oss *_blocks: two E2M1 per byte
@@ -178,7 +187,7 @@ Holding Attacher::holding(std::size_t i) const {
       sibling(i, "biases") != nullptr) {
     // MLX affine quantization: U32 holds 32 / bits codes; bits live in config.json
     // ("quantization": {"bits": 4, "group_size": 64} is mlx.nn.quantize's default).
-    return times(32 / k_default_packed_bits, "mlx-int4");
+    return {unpacked(tensor), "mlx-int" + std::to_string(m_packed_bits)};
   }
   if (name.leaf == "weight" && tensor.dtype == "I8" && sibling(i, "SCB") != nullptr) {
     return times(1, "bnb-int8");
@@ -250,7 +259,10 @@ void attach_safetensors(ModelSpec& model, const SafetensorsInventory& inventory,
     throw Error(ErrorKind::file, source + ": the checkpoint holds no tensors",
                 "name the model's weights (the .safetensors files, their folder or index)");
   }
-  const Attacher attacher(inventory);
+  const std::uint32_t packed_bits =
+      options.packed_bits && sane_bits(*options.packed_bits) ? *options.packed_bits
+                                                             : k_default_packed_bits;
+  const Attacher attacher(inventory, packed_bits);
   const auto layer_count = static_cast<std::int64_t>(model.layers.size());
 
   std::vector<TensorInfo> tensors;

@@ -538,6 +538,38 @@ TEST_CASE("attach_safetensors: MLX affine quantization and bitsandbytes int8") {
   CHECK(model.stored_format == "bnb-int8 + mlx-int4");
 }
 
+TEST_CASE("attach_safetensors: packed bits from the config where the tensors cannot tell") {
+  // MLX 8-bit (config.json "quantization": {"bits": 8}): [32, 64 x 8 / 32 = 16] U32 holds
+  // 4 codes per element = 32 x 64 = 2048 weights. A 3-bit GPTQ qweight without g_idx or
+  // scales, [128 x 3 / 32 = 12, 32] I32, holds 12 x 32 x 32 / 3 = 4096 = 128 x 32 weights.
+  const auto tensors = inventory_of({
+      {"model.layers.0.mlp.up_proj.weight", "U32", {32, 16}},
+      {"model.layers.0.mlp.up_proj.scales", "BF16", {32, 1}},
+      {"model.layers.0.mlp.up_proj.biases", "BF16", {32, 1}},
+  });
+  SafetensorsAttachOptions eight;
+  eight.packed_bits = 8;
+  ModelSpec model = model_with(1);
+  attach_safetensors(model, tensors, eight);
+  CHECK(model.total_params == 2048);
+  CHECK(model.stored_format == "mlx-int8");
+
+  SafetensorsAttachOptions three;
+  three.packed_bits = 3;
+  ModelSpec gptq = model_with(1);
+  attach_safetensors(gptq, inventory_of({{"model.layers.0.mlp.up_proj.qweight", "I32", {12, 32}}}),
+                     three);
+  CHECK(gptq.total_params == 4096);
+  CHECK(gptq.stored_format == "gptq-int3");
+
+  SafetensorsAttachOptions absurd;  // not 2, 3, 4 or 8: the default 4 bits
+  absurd.packed_bits = 5;
+  ModelSpec fallback = model_with(1);
+  attach_safetensors(fallback, tensors, absurd);
+  CHECK(fallback.total_params == 4096);
+  CHECK(fallback.stored_format == "mlx-int4");
+}
+
 // Contradictions between the checkpoint and the model.
 
 TEST_CASE("attach_safetensors rejects: a layer past the model's layers") {

@@ -25,7 +25,7 @@ std::string file_of(const std::vector<FixtureTensor>& tensors,
 
 }  // namespace
 
-TEST_CASE("write safetensors fuzz seeds", "[.fuzz-seeds]") {
+TEST_CASE("fuzz seeds: write the corpora of the header and index targets", "[.fuzz-seeds]") {
   namespace fs = std::filesystem;
   const fs::path root = fs::path(VRAMCALC_SOURCE_DIR) / "fuzz" / "seeds";
   const fs::path files = root / "safetensors_fuzz";
