@@ -250,73 +250,35 @@ std::uint64_t active_parameters(const ModelSpec& before, std::uint64_t total,
   return total - std::min(unused, total);
 }
 
-}  // namespace
-
-void attach_safetensors(ModelSpec& model, const SafetensorsInventory& inventory,
-                        const SafetensorsAttachOptions& options) {
-  const std::string& source = inventory.path;
-  if (inventory.tensors.empty()) {
-    throw Error(ErrorKind::file, source + ": the checkpoint holds no tensors",
-                "name the model's weights (the .safetensors files, their folder or index)");
-  }
-  const std::uint32_t packed_bits =
-      options.packed_bits && sane_bits(*options.packed_bits) ? *options.packed_bits
-                                                             : k_default_packed_bits;
-  const Attacher attacher(inventory, packed_bits);
-  const auto layer_count = static_cast<std::int64_t>(model.layers.size());
-
+// What the checkpoint's tensors add up to.
+struct Counts {
   std::vector<TensorInfo> tensors;
-  tensors.reserve(inventory.tensors.size());
-  std::vector<std::uint64_t> layer_params(model.layers.size(), 0);
-  std::vector<bool> layer_has_experts(model.layers.size(), false);
-  std::map<std::string, std::uint64_t> bytes_by_label;
+  std::vector<std::uint64_t> layer_params;
+  std::vector<bool> layer_has_experts;
+  std::map<std::string, std::uint64_t> bytes_by_label;  // parameter tensors' bytes by label
   std::uint64_t total = 0;
   std::uint64_t embedding = 0;
-  std::uint64_t head = 0;
-  std::uint64_t routed = 0;
+  std::uint64_t head = 0;    // everything outside the blocks but the embeddings
+  std::uint64_t routed = 0;  // routed-expert parameters
 
-  for (std::size_t i = 0; i < inventory.tensors.size(); ++i) {
-    const SafetensorsTensor& file = inventory.tensors[i];
-    const TensorName& name = attacher.name(i);
-    if (name.layer >= layer_count) {
-      if (name.layer < layer_count + options.mtp_layers) {
-        continue;  // a multi-token-prediction layer: not part of the main model
-      }
-      contradiction(source, "tensor " + quote_name(file.name) + " (in " + quote_name(file.shard) +
-                                ") belongs to layer " + std::to_string(name.layer) +
-                                " but the model has " + std::to_string(layer_count) +
-                                " layers (0 to " + std::to_string(layer_count - 1) + ")" +
-                                (options.mtp_layers > 0
-                                     ? " and " + std::to_string(options.mtp_layers) +
-                                           " multi-token-prediction layers"
-                                     : std::string()));
-    }
-    if (name.routed_expert && name.layer >= 0) {
-      const auto layer = static_cast<std::size_t>(name.layer);
-      if (!model.layers[layer].moe) {
-        contradiction(source, "tensor " + quote_name(file.name) +
-                                  " holds routed experts but the model says layer " +
-                                  std::to_string(layer) + " is dense");
-      }
-      layer_has_experts[layer] = true;
-    }
-    const Holding holding = attacher.holding(i);
+  explicit Counts(std::size_t layers) : layer_params(layers, 0), layer_has_experts(layers, false) {}
+
+  void add(const SafetensorsTensor& file, const TensorName& name, const Holding& holding) {
     if (!holding.label.empty()) {
-      bytes_by_label[holding.label] =
-          checked_add(bytes_by_label[holding.label], file.bytes, "weight bytes");
+      auto& bytes = bytes_by_label[holding.label];
+      bytes = checked_add(bytes, file.bytes, "weight bytes");
     }
     total = checked_add(total, holding.params, "parameters");
     if (is_routed_role(name.role)) {
       routed = checked_add(routed, holding.params, "parameters");
     }
+    std::uint64_t* slot = &head;
     if (name.layer >= 0) {
-      auto& slot = layer_params[static_cast<std::size_t>(name.layer)];
-      slot = checked_add(slot, holding.params, "parameters");
+      slot = &layer_params[static_cast<std::size_t>(name.layer)];
     } else if (name.role == TensorRole::token_embd || name.role == TensorRole::pos_embd) {
-      embedding = checked_add(embedding, holding.params, "parameters");
-    } else {
-      head = checked_add(head, holding.params, "parameters");
+      slot = &embedding;
     }
+    *slot = checked_add(*slot, holding.params, "parameters");
 
     TensorInfo info;
     info.name = file.name;
@@ -328,25 +290,79 @@ void attach_safetensors(ModelSpec& model, const SafetensorsInventory& inventory,
     info.stored_bytes = file.bytes;
     tensors.push_back(std::move(info));
   }
+};
+
+// Whether the tensor belongs to the main model: false for a multi-token-prediction layer;
+// throws when its layer contradicts the model's.
+bool in_model(const ModelSpec& model, const SafetensorsInventory& inventory,
+              const SafetensorsTensor& file, const TensorName& name,
+              const SafetensorsAttachOptions& options, Counts& counts) {
+  const auto layer_count = static_cast<std::int64_t>(model.layers.size());
+  if (name.layer >= layer_count) {
+    if (name.layer < layer_count + options.mtp_layers) {
+      return false;
+    }
+    contradiction(inventory.path,
+                  "tensor " + quote_name(file.name) + " (in " + quote_name(file.shard) +
+                      ") belongs to layer " + std::to_string(name.layer) + " but the model has " +
+                      std::to_string(layer_count) + " layers (0 to " +
+                      std::to_string(layer_count - 1) + ")" +
+                      (options.mtp_layers > 0 ? " and " + std::to_string(options.mtp_layers) +
+                                                    " multi-token-prediction layers"
+                                              : std::string()));
+  }
+  if (name.routed_expert && name.layer >= 0) {
+    const auto layer = static_cast<std::size_t>(name.layer);
+    if (!model.layers[layer].moe) {
+      contradiction(inventory.path, "tensor " + quote_name(file.name) +
+                                        " holds routed experts but the model says layer " +
+                                        std::to_string(layer) + " is dense");
+    }
+    counts.layer_has_experts[layer] = true;
+  }
+  return true;
+}
+
+}  // namespace
+
+void attach_safetensors(ModelSpec& model, const SafetensorsInventory& inventory,
+                        const SafetensorsAttachOptions& options) {
+  if (inventory.tensors.empty()) {
+    throw Error(ErrorKind::file, inventory.path + ": the checkpoint holds no tensors",
+                "name the model's weights (the .safetensors files, their folder or index)");
+  }
+  const std::uint32_t packed_bits =
+      options.packed_bits && sane_bits(*options.packed_bits) ? *options.packed_bits
+                                                             : k_default_packed_bits;
+  const Attacher attacher(inventory, packed_bits);
+  Counts counts(model.layers.size());
+  counts.tensors.reserve(inventory.tensors.size());
+  for (std::size_t i = 0; i < inventory.tensors.size(); ++i) {
+    const SafetensorsTensor& file = inventory.tensors[i];
+    if (in_model(model, inventory, file, attacher.name(i), options, counts)) {
+      counts.add(file, attacher.name(i), attacher.holding(i));
+    }
+  }
   for (std::size_t layer = 0; layer < model.layers.size(); ++layer) {
-    if (model.layers[layer].moe && !layer_has_experts[layer]) {
-      contradiction(source, "the model says layer " + std::to_string(layer) +
-                                " is a mixture of experts but the checkpoint has no routed-expert "
-                                "tensors for it (such as model.layers." +
-                                std::to_string(layer) + ".mlp.experts.0.down_proj.weight)");
+    if (model.layers[layer].moe && !counts.layer_has_experts[layer]) {
+      contradiction(inventory.path,
+                    "the model says layer " + std::to_string(layer) +
+                        " is a mixture of experts but the checkpoint has no routed-expert "
+                        "tensors for it (such as model.layers." +
+                        std::to_string(layer) + ".mlp.experts.0.down_proj.weight)");
     }
   }
 
-  model.active_params = active_parameters(model, total, routed);
-  model.total_params = total;
-  model.embedding_params = embedding;
-  model.head_params = head;
+  model.active_params = active_parameters(model, counts.total, counts.routed);
+  model.total_params = counts.total;
+  model.embedding_params = counts.embedding;
+  model.head_params = counts.head;
   for (std::size_t layer = 0; layer < model.layers.size(); ++layer) {
-    model.layers[layer].params = layer_params[layer];
+    model.layers[layer].params = counts.layer_params[layer];
   }
-  model.tensors = std::move(tensors);
+  model.tensors = std::move(counts.tensors);
   model.stored_bytes_exact = true;
-  model.stored_format = storage_label(bytes_by_label);
+  model.stored_format = storage_label(counts.bytes_by_label);
   model.source = ModelSource::safetensors;
   model.source_detail = inventory.path;
 }
