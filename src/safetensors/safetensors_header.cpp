@@ -181,8 +181,9 @@ Slot HeaderReader::next_slot() const {
 
 void HeaderReader::open(Context context, bool object) {
   if (!m_frames.push(context, object)) {
-    fail("header nests deeper than " + std::to_string(k_max_json_depth) + " levels" +
-         (m_tensor.name.empty() ? std::string() : " (in tensor " + quote_name(m_tensor.name) + ")"));
+    const std::string inside =
+        m_tensor.name.empty() ? std::string() : " (in tensor " + quote_name(m_tensor.name) + ")";
+    fail("header nests deeper than " + std::to_string(k_max_json_depth) + " levels" + inside);
   }
 }
 

@@ -116,8 +116,8 @@ bool IndexReader::string(std::string& text) {
         before = shard;
       }
     }
-    fail("tensor " + quote_name(m_duplicate) + " is mapped twice, to " + quote_name(before) + " and to " +
-         quote_name(text) + ": a tensor can be in one shard only");
+    fail("tensor " + quote_name(m_duplicate) + " is mapped twice, to " + quote_name(before) +
+         " and to " + quote_name(text) + ": a tensor can be in one shard only");
   }
   if (const auto problem = shard_name_problem(text)) {
     fail("weight_map maps " + quote_name(tensor) + " to " + quote_name(text) +

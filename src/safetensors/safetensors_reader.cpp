@@ -123,14 +123,14 @@ void read_index(SafetensorsInventory& inventory, const std::string& index_path) 
   for (const auto& [tensor, shard] : index.weight_map) {
     const auto found = where.find(tensor);
     if (found == where.end()) {
-      fail(index_path + ": weight_map puts tensor " + quote_name(tensor) + " in " + quote_name(shard) +
-               ", which does not hold it",
+      fail(index_path + ": weight_map puts tensor " + quote_name(tensor) + " in " +
+               quote_name(shard) + ", which does not hold it",
            "the shard and the index do not belong together; download them again");
     }
     const std::string& holder = names[found->second];
     if (holder != shard) {
-      fail(index_path + ": weight_map puts tensor " + quote_name(tensor) + " in " + quote_name(shard) +
-               ", but it is in " + quote_name(holder),
+      fail(index_path + ": weight_map puts tensor " + quote_name(tensor) + " in " +
+               quote_name(shard) + ", but it is in " + quote_name(holder),
            "the shards and the index do not belong together; download them again");
     }
   }

@@ -120,8 +120,8 @@ constexpr auto k_side_leaves = std::to_array<std::string_view>({
 
 // bitsandbytes 4-bit: weight.absmax, weight.quant_map, weight.nested_absmax,
 // weight.nested_quant_map (transformers quantizer_bnb_4bit.py `bnb_keys`).
-constexpr auto k_bnb_leaves = std::to_array<std::string_view>({"absmax", "quant_map", "nested_absmax",
-                                                          "nested_quant_map"});
+constexpr auto k_bnb_leaves = std::to_array<std::string_view>(
+    {"absmax", "quant_map", "nested_absmax", "nested_quant_map"});
 
 template <std::size_t N>
 bool one_of(std::string_view part, const std::array<std::string_view, N>& list) {

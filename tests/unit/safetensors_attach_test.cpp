@@ -182,7 +182,8 @@ TEST_CASE("attach_safetensors: mixtral experts, router and active parameters") {
   model.active_params = 3720 - 1536;
   attach_safetensors(model, inventory_of(small_mixtral()));
   check_roles(model, {
-                         {"model.layers.1.block_sparse_moe.gate.weight", TensorRole::ffn_gate_inp, 1},
+                         {"model.layers.1.block_sparse_moe.gate.weight",
+                          TensorRole::ffn_gate_inp, 1},
                          {"model.layers.1.block_sparse_moe.experts.3.w1.weight",
                           TensorRole::ffn_gate_exps, 1},
                          {"model.layers.0.block_sparse_moe.experts.0.w2.weight",
@@ -227,24 +228,32 @@ TEST_CASE("attach_safetensors: qwen2-moe shared expert, its gate, and attention 
                                 {"model.layers.0.mlp.experts.0.gate_proj.weight", "BF16", {4, 8}},
                                 {"model.layers.0.mlp.experts.1.up_proj.weight", "BF16", {4, 8}},
                                 {"model.layers.0.mlp.experts.1.down_proj.weight", "BF16", {8, 4}},
-                                {"model.layers.0.mlp.shared_expert.gate_proj.weight", "BF16", {16, 8}},
-                                {"model.layers.0.mlp.shared_expert.up_proj.weight", "BF16", {16, 8}},
-                                {"model.layers.0.mlp.shared_expert.down_proj.weight", "BF16", {8, 16}},
+                                {"model.layers.0.mlp.shared_expert.gate_proj.weight", "BF16",
+                                 {16, 8}},
+                                {"model.layers.0.mlp.shared_expert.up_proj.weight", "BF16",
+                                 {16, 8}},
+                                {"model.layers.0.mlp.shared_expert.down_proj.weight", "BF16",
+                                 {8, 16}},
                                 {"model.layers.0.mlp.shared_expert_gate.weight", "BF16", {1, 8}},
                                 {"model.norm.weight", "BF16", {8}},
                             }));
   check_roles(model, {
                          {"model.layers.0.self_attn.q_proj.bias", TensorRole::bias, 0},
                          {"model.layers.0.mlp.gate.weight", TensorRole::ffn_gate_inp, 0},
-                         {"model.layers.0.mlp.experts.0.gate_proj.weight", TensorRole::ffn_gate_exps, 0},
-                         {"model.layers.0.mlp.experts.1.up_proj.weight", TensorRole::ffn_up_exps, 0},
-                         {"model.layers.0.mlp.experts.1.down_proj.weight", TensorRole::ffn_down_exps, 0},
+                         {"model.layers.0.mlp.experts.0.gate_proj.weight",
+                          TensorRole::ffn_gate_exps, 0},
+                         {"model.layers.0.mlp.experts.1.up_proj.weight",
+                          TensorRole::ffn_up_exps, 0},
+                         {"model.layers.0.mlp.experts.1.down_proj.weight",
+                          TensorRole::ffn_down_exps, 0},
                          {"model.layers.0.mlp.shared_expert.gate_proj.weight",
                           TensorRole::ffn_gate_shexp, 0},
-                         {"model.layers.0.mlp.shared_expert.up_proj.weight", TensorRole::ffn_up_shexp, 0},
+                         {"model.layers.0.mlp.shared_expert.up_proj.weight",
+                          TensorRole::ffn_up_shexp, 0},
                          {"model.layers.0.mlp.shared_expert.down_proj.weight",
                           TensorRole::ffn_down_shexp, 0},
-                         {"model.layers.0.mlp.shared_expert_gate.weight", TensorRole::ffn_gate_inp, 0},
+                         {"model.layers.0.mlp.shared_expert_gate.weight",
+                          TensorRole::ffn_gate_inp, 0},
                      });
   // Layer: 64 + 8 + 16 + 3 x 32 + 3 x 128 + 8 = 576; embeddings 80; head 8.
   CHECK(model.layers[0].params == 576);
@@ -261,19 +270,24 @@ TEST_CASE("attach_safetensors: deepseek-v3 MLA, experts, FP8 scales and the MTP 
   attach_safetensors(model, inventory_of(small_deepseek()), options);
   check_roles(model, {
                          {"model.layers.0.self_attn.q_a_proj.weight", TensorRole::attn_q_a, 0},
-                         {"model.layers.0.self_attn.q_a_proj.weight_scale_inv", TensorRole::attn_q_a, 0},
+                         {"model.layers.0.self_attn.q_a_proj.weight_scale_inv",
+                          TensorRole::attn_q_a, 0},
                          {"model.layers.0.self_attn.q_a_layernorm.weight", TensorRole::norm, 0},
                          {"model.layers.0.self_attn.q_b_proj.weight", TensorRole::attn_q_b, 0},
-                         {"model.layers.0.self_attn.kv_a_proj_with_mqa.weight", TensorRole::attn_kv_a, 0},
+                         {"model.layers.0.self_attn.kv_a_proj_with_mqa.weight",
+                          TensorRole::attn_kv_a, 0},
                          {"model.layers.0.self_attn.kv_a_layernorm.weight", TensorRole::norm, 0},
                          {"model.layers.0.self_attn.kv_b_proj.weight", TensorRole::attn_kv_b, 0},
                          {"model.layers.0.mlp.gate_proj.weight", TensorRole::ffn_gate, 0},
                          {"model.layers.1.mlp.gate.weight", TensorRole::ffn_gate_inp, 1},
-                         {"model.layers.1.mlp.gate.e_score_correction_bias", TensorRole::ffn_gate_inp, 1},
-                         {"model.layers.2.mlp.experts.3.down_proj.weight", TensorRole::ffn_down_exps, 2},
+                         {"model.layers.1.mlp.gate.e_score_correction_bias",
+                          TensorRole::ffn_gate_inp, 1},
+                         {"model.layers.2.mlp.experts.3.down_proj.weight",
+                          TensorRole::ffn_down_exps, 2},
                          {"model.layers.2.mlp.experts.3.down_proj.weight_scale_inv",
                           TensorRole::ffn_down_exps, 2},
-                         {"model.layers.2.mlp.shared_experts.up_proj.weight", TensorRole::ffn_up_shexp, 2},
+                         {"model.layers.2.mlp.shared_experts.up_proj.weight",
+                          TensorRole::ffn_up_shexp, 2},
                      });
   // Attention per layer: q_a 128 + 16 + q_b 192 + kv_a 64 + 6 + kv_b 96 + o 64 + norms 16 = 582.
   // Layer 0 MLP 384 -> 966. MoE layers: router 32 + bias 4 + 4 x 96 + shared 96 = 516 -> 1098.
@@ -382,7 +396,8 @@ TEST_CASE("attach_safetensors: falcon and gpt-neox names") {
   check_roles(falcon,
               {
                   {"transformer.word_embeddings.weight", TensorRole::token_embd, -1},
-                  {"transformer.h.0.self_attention.query_key_value.weight", TensorRole::attn_qkv, 0},
+                  {"transformer.h.0.self_attention.query_key_value.weight",
+                   TensorRole::attn_qkv, 0},
                   {"transformer.h.0.self_attention.dense.weight", TensorRole::attn_output, 0},
                   {"transformer.h.0.mlp.dense_h_to_4h.weight", TensorRole::ffn_up, 0},
                   {"transformer.h.0.mlp.dense_4h_to_h.weight", TensorRole::ffn_down, 0},
@@ -396,7 +411,8 @@ TEST_CASE("attach_safetensors: falcon and gpt-neox names") {
   ModelSpec neox = model_with(1);
   attach_safetensors(neox, inventory_of({
                                {"gpt_neox.embed_in.weight", "F16", {10, 8}},
-                               {"gpt_neox.layers.0.attention.query_key_value.weight", "F16", {24, 8}},
+                               {"gpt_neox.layers.0.attention.query_key_value.weight", "F16",
+                                {24, 8}},
                                {"gpt_neox.layers.0.attention.query_key_value.bias", "F16", {24}},
                                {"gpt_neox.layers.0.attention.dense.weight", "F16", {8, 8}},
                                {"gpt_neox.layers.0.attention.bias", "BOOL", {1, 1, 16, 16}},
@@ -411,7 +427,8 @@ TEST_CASE("attach_safetensors: falcon and gpt-neox names") {
                            }));
   check_roles(neox, {
                         {"gpt_neox.embed_in.weight", TensorRole::token_embd, -1},
-                        {"gpt_neox.layers.0.attention.query_key_value.weight", TensorRole::attn_qkv, 0},
+                        {"gpt_neox.layers.0.attention.query_key_value.weight",
+                         TensorRole::attn_qkv, 0},
                         {"gpt_neox.layers.0.attention.query_key_value.bias", TensorRole::bias, 0},
                         {"gpt_neox.layers.0.attention.dense.weight", TensorRole::attn_output, 0},
                         {"gpt_neox.layers.0.attention.bias", TensorRole::other, 0},
@@ -506,12 +523,16 @@ TEST_CASE("attach_safetensors: bitsandbytes 4-bit, NVFP4, MXFP4 and compressed-t
                          {"model.layers.0.self_attn.q_proj.weight.absmax", TensorRole::attn_q, 0},
                          {"model.layers.0.self_attn.q_proj.weight.quant_state.bitsandbytes__nf4",
                           TensorRole::attn_q, 0},
-                         {"model.layers.0.self_attn.o_proj.weight_scale_2", TensorRole::attn_output, 0},
+                         {"model.layers.0.self_attn.o_proj.weight_scale_2",
+                          TensorRole::attn_output, 0},
                          {"model.layers.0.self_attn.k_proj.weight_packed", TensorRole::attn_k, 0},
-                         {"model.layers.0.mlp.experts.gate_up_proj_blocks", TensorRole::ffn_up_exps, 0},
-                         {"model.layers.0.mlp.experts.gate_up_proj_scales", TensorRole::ffn_up_exps, 0},
+                         {"model.layers.0.mlp.experts.gate_up_proj_blocks",
+                          TensorRole::ffn_up_exps, 0},
+                         {"model.layers.0.mlp.experts.gate_up_proj_scales",
+                          TensorRole::ffn_up_exps, 0},
                          {"model.layers.0.mlp.experts.gate_up_proj_bias", TensorRole::bias, 0},
-                         {"model.layers.0.mlp.experts.down_proj_blocks", TensorRole::ffn_down_exps, 0},
+                         {"model.layers.0.mlp.experts.down_proj_blocks",
+                          TensorRole::ffn_down_exps, 0},
                          {"model.layers.0.mlp.router.weight", TensorRole::ffn_gate_inp, 0},
                          {"model.layers.0.mlp.router.bias", TensorRole::bias, 0},
                          {"model.layers.0.self_attn.sinks", TensorRole::other, 0},
@@ -574,7 +595,8 @@ TEST_CASE("attach_safetensors: packed bits from the config where the tensors can
 
 TEST_CASE("attach_safetensors rejects: a layer past the model's layers") {
   ModelSpec model = model_with(1);
-  const auto message = error_message([&] { attach_safetensors(model, inventory_of(small_llama(2))); });
+  const auto message =
+      error_message([&] { attach_safetensors(model, inventory_of(small_llama(2))); });
   CHECK(message == "test.safetensors: tensor 'model.layers.1.self_attn.q_proj.weight' (in "
                    "'test.safetensors') belongs to layer 1 but the model has 1 layers (0 to 0)");
   // A block number too large for any model is no exception either.
