@@ -143,7 +143,10 @@ std::uint64_t write_checkpoint(
   std::vector<std::pair<std::string, std::string>> weight_map;
   std::uint64_t total = 0;
   for (const auto& [file_name, tensors] : shards) {
-    total += write_safetensors(folder + "/" + file_name, tensors);
+    std::string path = folder;
+    path += "/";
+    path += file_name;
+    total += write_safetensors(path, tensors);
     for (const FixtureTensor& tensor : tensors) {
       weight_map.emplace_back(tensor.name, file_name);
     }

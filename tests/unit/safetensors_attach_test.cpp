@@ -785,11 +785,11 @@ TEST_CASE("attach_safetensors: DeepSeek-V3 FP8 has 671,026,419,200 parameters, 3
     const std::string p = "model.layers." + std::to_string(i) + ".";
     fp8(p + "self_attn.q_a_proj", 1536, h);
     t.push_back({p + "self_attn.q_a_layernorm.weight", "BF16", {1536}});
-    fp8(p + "self_attn.q_b_proj", 128 * 192, 1536);
+    fp8(p + "self_attn.q_b_proj", 128ULL * 192, 1536);
     fp8(p + "self_attn.kv_a_proj_with_mqa", 576, h);
     t.push_back({p + "self_attn.kv_a_layernorm.weight", "BF16", {512}});
-    fp8(p + "self_attn.kv_b_proj", 128 * 256, 512);
-    fp8(p + "self_attn.o_proj", h, 128 * 128);
+    fp8(p + "self_attn.kv_b_proj", 128ULL * 256, 512);
+    fp8(p + "self_attn.o_proj", h, 128ULL * 128);
     t.push_back({p + "input_layernorm.weight", "BF16", {h}});
     t.push_back({p + "post_attention_layernorm.weight", "BF16", {h}});
     if (i < 3) {

@@ -122,6 +122,7 @@ TEST_CASE("safetensors header: only the 8 + N header bytes of a multi-GB file ar
   // 10 F32 tensors of 500,000,000 elements: 20,000,000,000 bytes of data that are never
   // written (the file is sparse) and never read.
   std::vector<FixtureTensor> tensors;
+  tensors.reserve(10);
   for (int i = 0; i < 10; ++i) {
     tensors.push_back({"blob." + std::to_string(i), "F32", {500'000'000}});
   }

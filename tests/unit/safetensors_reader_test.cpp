@@ -71,7 +71,7 @@ void check_two_shards(const SafetensorsInventory& inventory) {
 
 // A folder holding `k_two_shards` and their index with `weight_map` replaced by `map_text`.
 std::string folder_with_index(const std::string& index_text) {
-  const std::string dir = test::temp_dir();
+  std::string dir = test::temp_dir();
   write_checkpoint(dir, k_two_shards, "");
   write_file(dir + "/model.safetensors.index.json", index_text);
   return dir;
@@ -197,6 +197,7 @@ TEST_CASE("read_safetensors: a sparse 3 x 8 GB checkpoint costs only its headers
   std::vector<std::pair<std::string, std::vector<FixtureTensor>>> shards;
   for (int s = 0; s < 3; ++s) {
     std::vector<FixtureTensor> tensors;
+    tensors.reserve(17);
     for (int t = 0; t < 17; ++t) {
       tensors.push_back({"model.layers." + std::to_string(s * 17 + t) + ".mlp.up_proj.weight",
                          "BF16",
@@ -206,7 +207,7 @@ TEST_CASE("read_safetensors: a sparse 3 x 8 GB checkpoint costs only its headers
   }
   write_checkpoint(dir, shards);
   const SafetensorsInventory inventory = read_safetensors(dir);
-  CHECK(inventory.total_bytes == 3 * 17 * 469'762'048ULL);
+  CHECK(inventory.total_bytes == 3ULL * 17 * 469'762'048ULL);
   CHECK(inventory.total_bytes == 23'957'864'448ULL);
   CHECK(inventory.tensors.size() == 51);
   std::uintmax_t on_disk = 0;
