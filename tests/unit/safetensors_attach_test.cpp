@@ -195,6 +195,22 @@ TEST_CASE("attach_safetensors: mixtral experts, router and active parameters") {
   CHECK(model.layers[0].params == 1776);
   // No tensor list before: the config's 1536 unused parameters stay unused.
   CHECK(model.active_params == 2184);
+
+  // The same experts under "mlp" (as some Mixtral conversions name them).
+  ModelSpec renamed = model_with(1, {0});
+  attach_safetensors(renamed, inventory_of({{"model.layers.0.mlp.gate.weight", "BF16", {2, 8}},
+                                            {"model.layers.0.mlp.experts.0.w1.weight", "BF16",
+                                             {16, 8}},
+                                            {"model.layers.0.mlp.experts.1.w2.weight", "BF16",
+                                             {8, 16}},
+                                            {"model.layers.0.mlp.experts.1.w3.weight", "BF16",
+                                             {16, 8}}}));
+  check_roles(renamed, {
+                           {"model.layers.0.mlp.gate.weight", TensorRole::ffn_gate_inp, 0},
+                           {"model.layers.0.mlp.experts.0.w1.weight", TensorRole::ffn_gate_exps, 0},
+                           {"model.layers.0.mlp.experts.1.w2.weight", TensorRole::ffn_down_exps, 0},
+                           {"model.layers.0.mlp.experts.1.w3.weight", TensorRole::ffn_up_exps, 0},
+                       });
 }
 
 TEST_CASE("attach_safetensors: active parameters keep the config's unused share of experts") {
