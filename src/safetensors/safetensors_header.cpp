@@ -468,14 +468,23 @@ std::uint32_t dtype_bits(const std::string& name) {
 
 std::string printable(std::string_view text, bool escape_non_ascii) {
   constexpr std::size_t k_shown = 200;  // long enough for any real tensor or file name
+  constexpr const char* k_hex = "0123456789abcdef";
+  const auto escape = [&](std::string& out, unsigned char byte) {
+    out += "\\x";
+    out += k_hex[byte >> 4U];
+    out += k_hex[byte & 0xfU];
+  };
   std::string out;
   for (std::size_t i = 0; i < text.size() && i < k_shown; ++i) {
     const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte < 0x20 || byte == 0x7f || (escape_non_ascii && byte >= 0x80)) {
-      constexpr const char* k_hex = "0123456789abcdef";
-      out += "\\x";
-      out += k_hex[byte >> 4U];
-      out += k_hex[byte & 0xfU];
+    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0U;
+    if (byte == 0xc2 && next >= 0x80 && next <= 0x9f) {
+      // A C1 control (U+0080..U+009F, e.g. CSI) in UTF-8: terminals may act on it too.
+      escape(out, byte);
+      escape(out, static_cast<unsigned char>(next));
+      ++i;
+    } else if (byte < 0x20 || byte == 0x7f || (escape_non_ascii && byte >= 0x80)) {
+      escape(out, byte);
     } else {
       out += static_cast<char>(byte);
     }

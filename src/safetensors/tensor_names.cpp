@@ -89,12 +89,13 @@ constexpr auto k_outer = std::to_array<RoleRow>({
 // Parts that hold the blocks, followed by the block number.
 constexpr auto k_block_lists = std::to_array<std::string_view>({"layers", "h", "blocks", "layer"});
 
-// Parts that open a tower other than the language model (multimodal checkpoints): their blocks
-// are not the model's layers.
+// Parts that open a tower other than the language model (multimodal checkpoints), or a
+// multi-token-prediction module kept apart from the blocks (Qwen3-Next "mtp.layers.N"): their
+// blocks are not the model's layers.
 constexpr auto k_towers = std::to_array<std::string_view>({
     "vision_tower",  "vision_model", "visual",        "vision_encoder", "vision",
     "audio_tower",   "audio_model",  "audio_encoder", "speech_encoder", "image_encoder",
-    "mm_projector",  "multi_modal_projector", "vpm", "resampler"});
+    "mm_projector",  "multi_modal_projector", "vpm", "resampler", "mtp"});
 
 // Containers of an attention block (where gpt2's c_proj and falcon's dense are its output).
 constexpr auto k_attention = std::to_array<std::string_view>({"attn", "attention", "self_attn",

@@ -327,6 +327,32 @@ TEST_CASE("attach_safetensors: deepseek-v3 MLA, experts, FP8 scales and the MTP 
                    "'test.safetensors') belongs to layer 3 but the model has 3 layers (0 to 2)");
 }
 
+TEST_CASE("attach_safetensors: vision towers and separate MTP modules are not model layers") {
+  // Gemma-3 / Llava wrappers: the language model's blocks under language_model; the vision
+  // tower's own "layers.N" and the projector stay outside the blocks (role other, in the head).
+  ModelSpec model = model_with(1);
+  attach_safetensors(
+      model, inventory_of({
+                 {"language_model.model.embed_tokens.weight", "BF16", {10, 8}},
+                 {"language_model.model.layers.0.self_attn.q_proj.weight", "BF16", {8, 8}},
+                 {"vision_tower.vision_model.encoder.layers.3.self_attn.q_proj.weight", "BF16",
+                  {4, 4}},
+                 {"multi_modal_projector.mm_input_projection_weight", "BF16", {4, 8}},
+                 {"mtp.layers.0.mlp.experts.0.up_proj.weight", "BF16", {2, 8}},
+             }));
+  check_roles(model,
+              {
+                  {"language_model.model.embed_tokens.weight", TensorRole::token_embd, -1},
+                  {"language_model.model.layers.0.self_attn.q_proj.weight", TensorRole::attn_q, 0},
+                  {"vision_tower.vision_model.encoder.layers.3.self_attn.q_proj.weight",
+                   TensorRole::other, -1},
+                  {"multi_modal_projector.mm_input_projection_weight", TensorRole::other, -1},
+                  {"mtp.layers.0.mlp.experts.0.up_proj.weight", TensorRole::other, -1},
+              });
+  CHECK(model.layers[0].params == 64);
+  CHECK(model.head_params == 16 + 32 + 16);
+}
+
 TEST_CASE("attach_safetensors: phi-3 fused qkv_proj and gate_up_proj") {
   ModelSpec model = model_with(1);
   attach_safetensors(model, inventory_of({

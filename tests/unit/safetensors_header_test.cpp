@@ -386,6 +386,10 @@ TEST_CASE("safetensors header: names from the file are shown with control bytes 
   CHECK(has(message, "tensor 'a\\x1b[31m' (entry at header byte 15, file offset 23): unknown "
                      "dtype 'X'"));
   CHECK(!has(message, "\x1b"));
+  // C1 controls (U+009B is CSI) too; other non-ASCII names are shown as they are.
+  const std::string c1 = "{\"a\\u009b2J\u00e9\":{\"dtype\":\"X\",\"shape\":[],"
+                         "\"data_offsets\":[0,0]}}";
+  CHECK(has(rejection(c1, 0), "tensor 'a\\xc2\\x9b2J\u00e9'"));
 }
 
 TEST_CASE("safetensors header: errors are file errors with a hint") {
