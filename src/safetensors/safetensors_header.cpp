@@ -4,8 +4,10 @@
 #include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>
-#include <numeric>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "safetensors/strict_json.hpp"
 #include "vramcalc/bytes.hpp"
@@ -25,12 +27,12 @@ struct DtypeRow {
 // Every dtype of the reference implementation with its size in bits: huggingface/safetensors
 // safetensors/src/tensor.rs `enum Dtype` and `Dtype::bitsize` (formats.md §4.2). F4 is MX FP4
 // E2M1; F6_* are the MX FP6 types; F8_E8M0 is the MX scale type; C64 is two F32.
-constexpr std::array<DtypeRow, 20> k_dtypes = {{
+constexpr auto k_dtypes = std::to_array<DtypeRow>({
     {"BOOL", 8},    {"F4", 4},       {"F6_E2M3", 6}, {"F6_E3M2", 6}, {"U8", 8},
     {"I8", 8},      {"F8_E5M2", 8},  {"F8_E4M3", 8}, {"F8_E8M0", 8}, {"I16", 16},
     {"U16", 16},    {"F16", 16},     {"BF16", 16},   {"I32", 32},    {"U32", 32},
     {"F32", 32},    {"C64", 64},     {"F64", 64},    {"I64", 64},    {"U64", 64},
-}};
+});
 
 std::string known_dtypes() {
   std::string out;
@@ -88,7 +90,7 @@ class HeaderReader {
   }
   bool number_unsigned(Json::number_unsigned_t value);
   bool number_float(Json::number_float_t /*value*/, const std::string& text) {
-    return number_text(text, "not an integer below 2^64");
+    return number_text(printable(text), "not an integer below 2^64");
   }
   bool string(std::string& value);
   bool binary(Json::binary_t& /*value*/) { return scalar("binary data"); }
@@ -143,8 +145,6 @@ class HeaderReader {
   detail::FrameStack<Context> m_frames;
   PendingTensor m_tensor;
   std::size_t m_tensor_at = 0;  // header byte of the current entry's '{'
-
-  bool m_metadata_seen = false;
 };
 
 Slot HeaderReader::next_slot() const {
@@ -252,10 +252,10 @@ bool HeaderReader::number_unsigned(Json::number_unsigned_t value) {
 bool HeaderReader::string(std::string& value) {
   switch (next_slot()) {
     case Slot::dtype:
-      m_tensor.dtype = value;
+      m_tensor.dtype = std::move(value);  // nlohmann's SAX interface lets values be moved
       return true;
     case Slot::metadata_value:
-      m_header.metadata[m_frames.top().key] = value;
+      m_header.metadata[m_frames.top().key] = std::move(value);
       return true;
     default:
       return scalar("a string");
@@ -270,7 +270,6 @@ bool HeaderReader::start_object(std::size_t /*elements*/) {
     case Slot::entry: {
       const std::string& name = m_frames.top().key;
       if (name == "__metadata__") {
-        m_metadata_seen = true;
         open(Context::metadata, true);
         return true;
       }

@@ -39,19 +39,26 @@ std::string join(const fs::path& folder, const std::string& file_name) {
 std::vector<std::string> files_ending_in(const std::string& folder, std::string_view suffix) {
   std::vector<std::string> names;
   std::error_code error;
-  fs::directory_iterator it(folder, error);
-  if (error) {
-    fail("cannot list '" + folder + "': " + error.message(), "check the path and permissions");
-  }
-  for (const fs::directory_entry& entry : it) {
-    const std::string name = entry.path().filename().string();
+  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
     std::error_code ignored;
-    if (ends_with(name, suffix) && name.size() > suffix.size() && entry.is_regular_file(ignored)) {
+    if (ends_with(name, suffix) && name.size() > suffix.size() && it->is_regular_file(ignored)) {
       names.push_back(name);
     }
   }
+  if (error) {
+    fail("cannot list '" + folder + "': " + error.message(), "check the path and permissions");
+  }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+void check_shard_count(const SafetensorsInventory& inventory, std::size_t count) {
+  if (count > safetensors::k_max_shards) {
+    fail(inventory.path + ": " + std::to_string(count) + " shard files, over the limit of " +
+             std::to_string(safetensors::k_max_shards),
+         "name the model's own folder or index");
+  }
 }
 
 // Reads the header of each shard, in name order, into `inventory`; a tensor in two shards is an
@@ -59,11 +66,7 @@ std::vector<std::string> files_ending_in(const std::string& folder, std::string_
 std::unordered_map<std::string, std::size_t> read_shards(SafetensorsInventory& inventory,
                                                          const fs::path& folder,
                                                          const std::vector<std::string>& names) {
-  if (names.size() > safetensors::k_max_shards) {
-    fail(inventory.path + ": " + std::to_string(names.size()) + " shard files, over the limit of " +
-             std::to_string(safetensors::k_max_shards),
-         "name the model's own folder or index");
-  }
+  check_shard_count(inventory, names.size());
   std::unordered_map<std::string, std::size_t> where;
   for (std::size_t i = 0; i < names.size(); ++i) {
     const std::string path = folder.empty() ? names[i] : join(folder, names[i]);
@@ -111,6 +114,7 @@ void read_index(SafetensorsInventory& inventory, const std::string& index_path) 
   }
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
+  check_shard_count(inventory, names.size());
   for (const std::string& name : names) {
     std::error_code error;
     if (!fs::exists(folder / name, error)) {

@@ -349,6 +349,17 @@ TEST_CASE("read_safetensors rejects: an index that maps no tensor") {
             "model.safetensors.index.json: the index's weight_map is empty"));
 }
 
+TEST_CASE("read_safetensors rejects: an index naming more shards than the cap") {
+  // Checked before any shard is looked for: 10,001 names cost no file system work.
+  std::vector<std::pair<std::string, std::string>> map;
+  for (int i = 0; i <= 10'000; ++i) {
+    map.emplace_back("t" + std::to_string(i), "s" + std::to_string(i) + ".safetensors");
+  }
+  const std::string dir = test::temp_dir();
+  write_file(dir + "/model.safetensors.index.json", index_json(map));
+  CHECK(read_error(dir) == dir + ": 10001 shard files, over the limit of 10000");
+}
+
 TEST_CASE("read_safetensors rejects: paths that hold no checkpoint") {
   const std::string dir = test::temp_dir();
   CHECK(has(read_error(dir + "/nothing.safetensors"), "cannot open '" + dir +
