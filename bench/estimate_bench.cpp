@@ -30,7 +30,7 @@ void BM_EstimateAndPlan(benchmark::State& state) {
   const GpuDatabase db = GpuDatabase::built_in();
   Request request;
   request.model = model_from_params(7'000'000'000ULL, {});
-  request.format = find_weight_format("fp32");
+  request.format = *find_weight_format("fp32");
   request.hardware = Hardware{*db.resolve("L4").gpu, 1};
   for (auto _ : state) {
     Report report = build_report(request);

@@ -9,6 +9,8 @@
 #include "estimate_command.hpp"
 #include "exit_codes.hpp"
 #include "gpus_command.hpp"
+#include "inspect_command.hpp"
+#include "models_command.hpp"
 #include "vramcalc/error.hpp"
 #include "vramcalc/spelling.hpp"
 #include "vramcalc/version.hpp"
@@ -66,6 +68,7 @@ int run_app(int argc, char** argv) {
   app.footer(
       "Examples:\n"
       "  vramcalc --params 7B --dtype fp16 --gpu L4\n"
+      "  vramcalc --model llama-3.1-8b --engine vllm --gpu L40S --max-model-len 32k\n"
       "  vramcalc --params 70B --gpu A100-80GB --gpus 2 --format json\n"
       "  vramcalc --params 8B --context 32k --batch 4 --gpu 4090 --ladder\n"
       "\n"
@@ -78,6 +81,12 @@ int run_app(int argc, char** argv) {
   GpusCommandOptions gpus_options;
   CLI::App* gpus = app.add_subcommand("gpus", "List the GPU database");
   setup_gpus(*gpus, gpus_options);
+  ModelsCommandOptions models_options;
+  CLI::App* models = app.add_subcommand("models", "List the built-in model catalog");
+  setup_models(*models, models_options);
+  InspectCommandOptions inspect_options;
+  CLI::App* inspect = app.add_subcommand("inspect", "Show what vramcalc reads from a model file");
+  setup_inspect(*inspect, inspect_options);
 
   try {
     try {
@@ -100,6 +109,12 @@ int run_app(int argc, char** argv) {
     }
     if (gpus->parsed()) {
       return run_gpus(gpus_options);
+    }
+    if (models->parsed()) {
+      return run_models(models_options);
+    }
+    if (inspect->parsed()) {
+      return run_inspect(inspect_options);
     }
     return run_estimate(estimate_options);
   } catch (const Error& e) {

@@ -1,7 +1,9 @@
 #include "estimate_command.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
-#include <iostream>
+#include <initializer_list>
 
 #include <CLI/CLI.hpp>
 
@@ -10,6 +12,7 @@
 #include "quantity.hpp"
 #include "render.hpp"
 #include "terminal.hpp"
+#include "vramcalc/engine.hpp"
 #include "vramcalc/error.hpp"
 #include "vramcalc/params_model.hpp"
 #include "vramcalc/report.hpp"
@@ -19,18 +22,10 @@ namespace vramcalc::cli {
 
 namespace {
 
+KvType kv_type_named(const std::string& name);
+
 // Cards one command may name: a whole rack of 8-GPU nodes is far below this.
 constexpr std::uint64_t k_max_gpus = 1024;
-// Shape overrides: generous caps, checked again by the library.
-constexpr std::uint64_t k_max_shape_value = 100'000'000;
-
-std::optional<std::uint32_t> shape_value(const std::string& text, const char* flag) {
-  if (text.empty()) {
-    return std::nullopt;
-  }
-  return static_cast<std::uint32_t>(parse_count(text, flag, k_max_shape_value));
-}
-
 const WeightFormat& weight_format_named(const std::string& name) {
   if (const WeightFormat* format = find_weight_format(name)) {
     return *format;
@@ -43,6 +38,115 @@ const WeightFormat& weight_format_named(const std::string& name) {
   throw Error(ErrorKind::input, "unknown --dtype '" + name + "'",
               (suggestion ? "did you mean '" + *suggestion + "'? " : std::string()) +
                   "known precisions: " + valid);
+}
+
+EngineKind engine_named(const std::string& name) {
+  if (const auto kind = find_engine(name)) {
+    return *kind;
+  }
+  const auto names = engine_names();
+  const auto suggestion = closest_name(name, names);
+  std::string valid;
+  for (const auto& known : names) {
+    valid += (valid.empty() ? "" : ", ") + known;
+  }
+  throw Error(ErrorKind::input, "unknown --engine '" + name + "'",
+              (suggestion ? "did you mean '" + *suggestion + "'? " : std::string()) +
+                  "known engines: " + valid);
+}
+
+double parse_fraction(const std::string& text, const char* flag) {
+  double value = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (error != std::errc() || stop != end || !(value > 0.0 && value <= 1.0)) {
+    throw Error(ErrorKind::input, std::string("invalid ") + flag + " '" + text + "'",
+                "use a fraction of the card between 0 and 1, e.g. 0.9");
+  }
+  return value;
+}
+
+// Engine flags that only mean something to some engines: naming one with another engine is a
+// usage error, not a silent no-op.
+void check_engine_flag(const std::string& value, bool set, const char* flag, EngineKind engine,
+                       std::initializer_list<EngineKind> allowed, const char* engines) {
+  if (!set && value.empty()) {
+    return;
+  }
+  if (std::find(allowed.begin(), allowed.end(), engine) == allowed.end()) {
+    throw Error(ErrorKind::usage,
+                std::string(flag) + " applies to " + engines + ", not to --engine " +
+                    std::string(engine_name(engine)),
+                std::string("add --engine ") + engines + " or drop " + flag);
+  }
+}
+
+EngineSettings engine_from_options(const EstimateCommandOptions& o) {
+  EngineSettings s;
+  s.kind = engine_named(o.engine);
+  using K = EngineKind;
+  const auto llama = {K::llama_cpp, K::ollama};
+  const auto pool = {K::vllm, K::sglang};
+  check_engine_flag(o.ubatch, false, "--ubatch", s.kind, llama, "llama.cpp or ollama");
+  check_engine_flag(o.flash_attn, false, "--flash-attn", s.kind, llama, "llama.cpp or ollama");
+  check_engine_flag({}, o.swa_full, "--swa-full", s.kind, llama, "llama.cpp or ollama");
+  check_engine_flag({}, o.kv_unified, "--kv-unified", s.kind, llama, "llama.cpp or ollama");
+  check_engine_flag(o.gpu_memory_utilization, false, "--gpu-memory-utilization", s.kind,
+                    {K::vllm}, "vllm");
+  check_engine_flag(o.mem_fraction_static, false, "--mem-fraction-static", s.kind, {K::sglang},
+                    "sglang");
+  check_engine_flag(o.max_num_batched_tokens, false, "--max-num-batched-tokens", s.kind, pool,
+                    "vllm or sglang");
+  check_engine_flag(o.max_num_seqs, false, "--max-num-seqs", s.kind, {K::vllm}, "vllm");
+  check_engine_flag(o.block_size, false, "--block-size", s.kind, {K::vllm}, "vllm");
+  check_engine_flag(o.max_new_tokens, false, "--max-new-tokens", s.kind, {K::transformers},
+                    "transformers");
+  if (!o.ubatch.empty()) {
+    s.ubatch = static_cast<std::uint32_t>(parse_count(o.ubatch, "--ubatch", 1'000'000));
+  }
+  if (!o.flash_attn.empty()) {
+    if (o.flash_attn == "on") {
+      s.flash_attn = FlashAttention::on;
+    } else if (o.flash_attn == "off") {
+      s.flash_attn = FlashAttention::off;
+    } else if (o.flash_attn == "auto") {
+      s.flash_attn = FlashAttention::automatic;
+    } else {
+      throw Error(ErrorKind::input, "invalid --flash-attn '" + o.flash_attn + "'",
+                  "use --flash-attn on, off or auto");
+    }
+  }
+  s.swa_full = o.swa_full;
+  s.kv_unified = o.kv_unified;
+  if (!o.gpu_memory_utilization.empty()) {
+    s.gpu_memory_utilization = parse_fraction(o.gpu_memory_utilization, "--gpu-memory-utilization");
+  }
+  if (!o.mem_fraction_static.empty()) {
+    s.mem_fraction_static = parse_fraction(o.mem_fraction_static, "--mem-fraction-static");
+  }
+  if (!o.max_num_batched_tokens.empty()) {
+    s.max_num_batched_tokens =
+        parse_token_count(o.max_num_batched_tokens, "--max-num-batched-tokens");
+  }
+  if (!o.max_num_seqs.empty()) {
+    s.max_num_seqs = static_cast<std::uint32_t>(parse_count(o.max_num_seqs, "--max-num-seqs",
+                                                            1'000'000));
+  }
+  if (!o.block_size.empty()) {
+    s.block_size = static_cast<std::uint32_t>(parse_count(o.block_size, "--block-size", 1024));
+  }
+  if (!o.max_new_tokens.empty()) {
+    s.max_new_tokens = parse_token_count(o.max_new_tokens, "--max-new-tokens");
+  }
+  return s;
+}
+
+// --kv-dtype K or K,V (keys and values may differ, as llama.cpp's -ctk/-ctv).
+void apply_kv_types(const std::string& text, Workload& workload) {
+  const auto comma = text.find(',');
+  workload.kv_key = kv_type_named(text.substr(0, comma));
+  workload.kv_value =
+      comma == std::string::npos ? workload.kv_key : kv_type_named(text.substr(comma + 1));
 }
 
 KvType kv_type_named(const std::string& name) {
@@ -58,21 +162,6 @@ KvType kv_type_named(const std::string& name) {
   throw Error(ErrorKind::input, "unknown --kv-dtype '" + name + "'",
               (suggestion ? "did you mean '" + *suggestion + "'? " : std::string()) +
                   "known KV types: " + valid);
-}
-
-ModelSpec model_from_options(const EstimateCommandOptions& options) {
-  if (!options.params_given) {
-    throw Error(ErrorKind::usage, "no model given",
-                "give a parameter count, e.g. vramcalc --params 7B --gpu L4");
-  }
-  ShapeOverrides overrides;
-  overrides.layers = shape_value(options.layers, "--layers");
-  overrides.hidden = shape_value(options.hidden, "--hidden");
-  overrides.heads = shape_value(options.heads, "--heads");
-  overrides.kv_heads = shape_value(options.kv_heads, "--kv-heads");
-  overrides.head_dim = shape_value(options.head_dim, "--head-dim");
-  overrides.vocab = shape_value(options.vocab, "--vocab");
-  return model_from_params(parse_param_count(options.params, "--params"), overrides);
 }
 
 std::optional<Hardware> hardware_from_options(const EstimateCommandOptions& options,
@@ -111,29 +200,45 @@ void setup_estimate(CLI::App& app, EstimateCommandOptions& o) {
                        const char* type) {
     app.add_option(name, target, help)->group(group)->type_name(type);
   };
-  app.add_option("--params", o.params,
-                 "Parameter count: 7B, 0.5B, 1.5T, 350M, 7e9, 7_000_000_000 (K/M/B/T = "
-                 "10^3..10^12)")
-      ->group("Model")
-      ->type_name("COUNT")
-      ->each([&o](const std::string&) { o.params_given = true; });
-  add("--layers", o.layers, "Override the assumed shape: transformer layers", "Model", "N");
-  add("--hidden", o.hidden, "Override the assumed shape: hidden size", "Model", "N");
-  add("--heads", o.heads, "Override the assumed shape: attention heads", "Model", "N");
-  add("--kv-heads", o.kv_heads, "Override the assumed shape: key/value heads (divide --heads)",
-      "Model", "N");
-  add("--head-dim", o.head_dim, "Override the assumed shape: head dimension (default hidden/heads)",
-      "Model", "N");
-  add("--vocab", o.vocab, "Override the assumed shape: vocabulary size", "Model", "N");
+  add_model_source_options(app, o.source);
   add("--dtype", o.dtype,
       "Weight precision: fp32, fp16, bf16, fp8, int8, int4 (default: the model's own, else fp16)",
       "Precision", "TYPE");
   add("--kv-dtype", o.kv_dtype,
-      "KV-cache precision: f16 (default), bf16, f32, fp8, int8, q8_0, q4_0, ...", "Precision",
-      "TYPE");
-  add("--context", o.context, "Tokens per sequence: 4096 (default), 8k = 8192, 128k = 131072",
-      "Workload", "TOKENS");
-  add("--batch", o.batch, "Sequences served at once (default 1)", "Workload", "N");
+      "KV-cache precision: f16 (default), bf16, f32, fp8, int8, q8_0, q4_0, ...; K,V to differ "
+      "(q8_0,f16)",
+      "Precision", "TYPE[,TYPE]");
+  app.add_option("--context,--max-model-len", o.context,
+                 "Tokens per sequence: 4096 (default; Ollama: its own default), 8k = 8192, "
+                 "128k = 131072")
+      ->group("Workload")
+      ->type_name("TOKENS")
+      ->each([&o](const std::string&) { o.context_given = true; });
+  app.add_option("--batch,--parallel", o.batch,
+                 "Sequences served at once (default 1; llama.cpp's -np)")
+      ->group("Workload")
+      ->type_name("N");
+  add("--engine", o.engine,
+      "Serving engine: generic (default), llama.cpp, ollama, vllm, sglang, transformers",
+      "Engine", "NAME");
+  add("--ubatch", o.ubatch, "llama.cpp/Ollama micro-batch n_ubatch (default 512)", "Engine", "N");
+  add("--flash-attn", o.flash_attn, "llama.cpp/Ollama flash attention: on, off, auto (default)",
+      "Engine", "WHEN");
+  app.add_flag("--swa-full", o.swa_full, "llama.cpp: full-size caches for sliding-window layers")
+      ->group("Engine");
+  app.add_flag("--kv-unified", o.kv_unified, "llama.cpp: one KV cache shared by all sequences")
+      ->group("Engine");
+  add("--gpu-memory-utilization", o.gpu_memory_utilization,
+      "vLLM: fraction of the card it takes (default 0.9)", "Engine", "FRACTION");
+  add("--mem-fraction-static", o.mem_fraction_static,
+      "SGLang: fraction for weights and KV pool (default by TP: 0.88 on one card)", "Engine",
+      "FRACTION");
+  add("--max-num-batched-tokens", o.max_num_batched_tokens,
+      "vLLM/SGLang: tokens per prefill chunk (default 8192)", "Engine", "TOKENS");
+  add("--max-num-seqs", o.max_num_seqs, "vLLM: sequences per step (default 256)", "Engine", "N");
+  add("--block-size", o.block_size, "vLLM: KV block size in tokens (default 16)", "Engine", "N");
+  add("--max-new-tokens", o.max_new_tokens,
+      "transformers: tokens generated after the prompt (default 0)", "Engine", "TOKENS");
   add("--overhead", o.overhead,
       "Runtime overhead per card instead of the measured 1322 MiB, e.g. 500MiB", "Workload",
       "SIZE");
@@ -154,14 +259,17 @@ int run_estimate(const EstimateCommandOptions& options) {
   const bool color = use_color(parse_color_mode(options.output.color));
 
   Request request;
-  request.model = model_from_options(options);
+  LoadedModel loaded = load_model(options.source);
+  request.model = std::move(loaded.model);
+  request.input_notes = std::move(loaded.notes);
+  request.format = loaded.stored_format;
   if (!options.dtype.empty()) {
-    request.format = &weight_format_named(options.dtype);
+    request.format = weight_format_named(options.dtype);
   }
   if (!options.kv_dtype.empty()) {
-    request.workload.kv_key = kv_type_named(options.kv_dtype);
-    request.workload.kv_value = request.workload.kv_key;
+    apply_kv_types(options.kv_dtype, request.workload);
   }
+  request.options.engine = engine_from_options(options);
   request.workload.context = parse_token_count(options.context, "--context");
   request.workload.batch = parse_count(options.batch, "--batch", k_max_batch);
   if (!options.overhead.empty()) {
@@ -173,6 +281,11 @@ int run_estimate(const EstimateCommandOptions& options) {
   std::optional<GpuDatabase> database;
   request.hardware = hardware_from_options(options, request.variants, database);
   request.ladder = options.ladder;
+  if (request.options.engine.kind == EngineKind::ollama && !options.context_given) {
+    // Ollama picks its own default context by the card's memory.
+    request.workload.context = ollama_default_context(
+        request.hardware ? request.hardware->gpu.usable_bytes : 0, request.model.max_context);
+  }
 
   const Report report = build_report(std::move(request));
   // Render completely before writing, so a failure never leaves half a document on stdout.

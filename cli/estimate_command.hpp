@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "model_source.hpp"
 #include "output_options.hpp"
 
 namespace CLI {
@@ -14,16 +15,27 @@ namespace vramcalc::cli {
 /// Every flag as typed; parsed and validated in run_estimate so errors read the same way.
 struct EstimateCommandOptions {
   // Model
-  std::string params;
-  bool params_given = false;  ///< --params was on the command line (even if empty)
-  std::string layers, hidden, heads, kv_heads, head_dim, vocab;
+  ModelSourceOptions source;
   // Precision
   std::string dtype;
   std::string kv_dtype;
   // Workload
   std::string context = "4096";
+  bool context_given = false;  ///< --context / --max-model-len was on the command line
   std::string batch = "1";
   std::string overhead;
+  // Engine
+  std::string engine = "generic";
+  std::string ubatch;
+  std::string flash_attn;
+  bool swa_full = false;
+  bool kv_unified = false;
+  std::string gpu_memory_utilization;
+  std::string mem_fraction_static;
+  std::string max_num_batched_tokens;
+  std::string max_num_seqs;
+  std::string block_size;
+  std::string max_new_tokens;
   // Hardware
   std::string gpu;
   std::string gpus;

@@ -1,6 +1,9 @@
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "render.hpp"
+#include "vramcalc/engine.hpp"
 #include "vramcalc/version.hpp"
 
 namespace vramcalc::cli {
@@ -33,7 +36,27 @@ Json model_json(const ModelSpec& model) {
 }
 
 Json component_json(const Component& c) {
-  return {{"bytes", c.bytes}, {"provenance", provenance_name(c.provenance)}, {"basis", c.basis}};
+  return {{"bytes", c.bytes},
+          {"low_bytes", c.low_bytes},
+          {"high_bytes", c.high_bytes},
+          {"provenance", provenance_name(c.provenance)},
+          {"basis", c.basis}};
+}
+
+Json engine_json(const EngineDetails& engine) {
+  Json settings = Json::object();
+  for (const auto& setting : engine.settings) {
+    if (setting.numeric) {
+      settings[setting.name] = Json::parse(setting.value);
+    } else {
+      settings[setting.name] = setting.value;
+    }
+  }
+  return {{"name", std::string(engine_name(engine.kind))},
+          {"version", engine.version},
+          {"settings", settings},
+          {"equivalent_flags", engine.equivalent_flags},
+          {"notes", engine.notes}};
 }
 
 Json recommendation_json(const Recommendation& rec) {
@@ -90,11 +113,15 @@ std::string render_json(const Report& report) {
   doc["schema_version"] = k_json_schema_version;
   doc["vramcalc_version"] = std::string(version());
   doc["model"] = model_json(request.model);
-  doc["precision"] = {{"dtype", report.format->name},
+  doc["precision"] = {{"dtype", report.format.scheme == WeightScheme::as_stored
+                                    ? request.model.stored_format
+                                    : report.format.name},
+                      {"as_stored", report.format.scheme == WeightScheme::as_stored},
                       {"bits_per_weight", bits_per_weight(report.estimate, request.model)},
                       {"kv_dtype_k", std::string(request.workload.kv_key.name)},
                       {"kv_dtype_v", std::string(request.workload.kv_value.name)}};
   doc["workload"] = {{"context", request.workload.context}, {"batch", request.workload.batch}};
+  doc["engine"] = engine_json(e.engine);
 
   Json memory;
   memory["weights_bytes"] = e.weights.bytes;
@@ -102,15 +129,33 @@ std::string render_json(const Report& report) {
   memory["activations_bytes"] = e.activations.bytes;
   memory["overhead_bytes"] = e.overhead.bytes;
   memory["total_bytes"] = e.total_bytes;
+  memory["total_low_bytes"] = e.total_low_bytes;
+  memory["total_high_bytes"] = e.total_high_bytes;
+  memory["output_buffer_bytes"] = e.output_buffer.bytes;
+  memory["host_weights_bytes"] = e.host_weight_bytes;
   memory["provenance"] = {{"weights", provenance_name(e.weights.provenance)},
                           {"kv_cache", provenance_name(e.kv_cache.provenance)},
                           {"activations", provenance_name(e.activations.provenance)},
-                          {"overhead", provenance_name(e.overhead.provenance)}};
+                          {"overhead", provenance_name(e.overhead.provenance)},
+                          {"output_buffer", provenance_name(e.output_buffer.provenance)}};
   memory["components"] = {{"weights", component_json(e.weights)},
                           {"kv_cache", component_json(e.kv_cache)},
                           {"activations", component_json(e.activations)},
-                          {"overhead", component_json(e.overhead)}};
+                          {"overhead", component_json(e.overhead)},
+                          {"output_buffer", component_json(e.output_buffer)}};
   doc["memory"] = memory;
+  if (e.kv_pool) {
+    const KvPool& pool = *e.kv_pool;
+    doc["kv_pool"] = {{"bytes", pool.bytes},
+                      {"tokens", pool.tokens},
+                      {"max_concurrency", std::round(pool.max_concurrency * 100.0) / 100.0},
+                      {"block_size", pool.block_size},
+                      {"bytes_per_token", pool.bytes_per_token},
+                      {"tokens_needed", report.fit ? Json(report.fit->pool_tokens_needed)
+                                                   : Json(nullptr)}};
+  } else {
+    doc["kv_pool"] = nullptr;
+  }
 
   if (request.hardware) {
     Json card = gpu_json(request.hardware->gpu);

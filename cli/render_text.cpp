@@ -5,6 +5,7 @@
 
 #include "render.hpp"
 #include "vramcalc/bytes.hpp"
+#include "vramcalc/engine.hpp"
 #include "vramcalc/version.hpp"
 
 namespace vramcalc::cli {
@@ -63,9 +64,9 @@ void render_inputs(std::string& out, const Report& report) {
                      model.shape.assumed ? " (assumed from " + model.shape.reference_model + ")"
                                          : "");
   out += fmt::format("  {:<11}weights {} ({:.2f} bits/weight), KV cache {}{}\n", "Precision",
-                     report.format->scheme == WeightScheme::as_stored
+                     report.format.scheme == WeightScheme::as_stored
                          ? model.stored_format + " as stored"
-                         : report.format->name,
+                         : report.format.name,
                      bits_per_weight(report.estimate, model), request.workload.kv_key.name,
                      request.workload.kv_value.name != request.workload.kv_key.name
                          ? fmt::format("/{}", request.workload.kv_value.name)
@@ -73,6 +74,13 @@ void render_inputs(std::string& out, const Report& report) {
   out += fmt::format("  {:<11}{} tokens per sequence x {} sequence{}\n", "Workload",
                      with_commas(request.workload.context), request.workload.batch,
                      request.workload.batch == 1 ? "" : "s");
+  const EngineDetails& engine = report.estimate.engine;
+  out += fmt::format("  {:<11}{}{}\n", "Engine", engine_name(engine.kind),
+                     engine.kind == EngineKind::generic ? " (engine-neutral)"
+                                                        : " — follows " + engine.version);
+  if (!engine.equivalent_flags.empty()) {
+    out += fmt::format("  {:<11}{}\n", "", engine.equivalent_flags);
+  }
   if (request.hardware) {
     const GpuSpec& gpu = request.hardware->gpu;
     out += fmt::format("  {:<11}{} x {}: {} MiB usable each ({})\n", "Hardware",
@@ -90,11 +98,32 @@ void render_breakdown(std::string& out, const Report& report, const Painter& pai
                        to_gib(c.bytes), provenance_name(c.provenance), paint.dim(c.basis));
   };
   row("weights", e.weights);
-  row("KV cache", e.kv_cache);
-  row("activations", e.activations);
+  row(e.kv_pool ? "KV pool" : "KV cache", e.kv_cache);
+  row(e.engine.kind == EngineKind::llama_cpp || e.engine.kind == EngineKind::ollama
+          ? "compute buffer"
+          : "activations",
+      e.activations);
   row("runtime overhead", e.overhead);
-  out += fmt::format("  {}{:>10.3f} {:>10.3f}\n", paint.bold(fmt::format("{:<18}", "total")),
-                     to_gb(e.total_bytes), to_gib(e.total_bytes));
+  if (e.host_weight_bytes > 0) {
+    out += fmt::format("  {:<18}{:>10.3f} {:>10.3f}  {}\n", "- weights in RAM",
+                       to_gb(e.host_weight_bytes), to_gib(e.host_weight_bytes),
+                       paint.dim("token embeddings stay mapped in host RAM"));
+  }
+  out += fmt::format("  {}{:>10.3f} {:>10.3f}  {}\n", paint.bold(fmt::format("{:<18}", "total")),
+                     to_gb(e.total_bytes), to_gib(e.total_bytes),
+                     paint.dim(fmt::format("band {:.2f} - {:.2f} GB", to_gb(e.total_low_bytes),
+                                           to_gb(e.total_high_bytes))));
+  if (e.output_buffer.bytes > 0) {
+    out += fmt::format("  {:<18}{:>10.3f} {:>10.3f}  {}\n", "host output buffer",
+                       to_gb(e.output_buffer.bytes), to_gib(e.output_buffer.bytes),
+                       paint.dim("logits, in host RAM (not in the total)"));
+  }
+  if (e.kv_pool) {
+    const KvPool& pool = *e.kv_pool;
+    out += fmt::format("  {:<18}{} tokens ({} per token), max concurrency {:.2f}x at {} tokens\n",
+                       "KV pool holds", with_commas(pool.tokens), pool.bytes_per_token,
+                       pool.max_concurrency, with_commas(report.request.workload.context));
+  }
 }
 
 std::string recommendation_line(const Report& report, const Recommendation& rec) {
@@ -212,9 +241,12 @@ std::string render_text(const Report& report, const Painter& paint) {
   if (report.request.ladder) {
     render_ladder(out, report, paint);
   }
-  if (!report.notes.empty()) {
+  std::vector<std::string> notes = report.notes;
+  notes.insert(notes.end(), report.estimate.engine.notes.begin(),
+               report.estimate.engine.notes.end());
+  if (!notes.empty()) {
     out += "\n" + paint.bold("Notes") + "\n";
-    for (const auto& note : report.notes) {
+    for (const auto& note : notes) {
       out += "  - " + note + "\n";
     }
   }

@@ -14,6 +14,29 @@ struct WeightFormatEntry {
   std::vector<std::string> aliases;
 };
 
+WeightFormat linear(const char* name, const char* description, std::uint32_t bits,
+                    std::uint32_t group, std::uint32_t scale_bits, std::uint32_t zero_bits,
+                    std::uint32_t second_level, std::uint32_t row_scale_bits) {
+  WeightFormat f;
+  f.name = name;
+  f.description = description;
+  f.scheme = WeightScheme::linear_quant;
+  f.bits = bits;
+  f.group_size = group;
+  f.scale_bits = scale_bits;
+  f.zero_bits = zero_bits;
+  f.scales_per_second_level = second_level;
+  f.row_scale_bits = row_scale_bits;
+  return f;
+}
+
+WeightFormat gptq(const char* name, const char* description, std::uint32_t bits,
+                  std::uint32_t group) {
+  WeightFormat f = linear(name, description, bits, group, 16, bits, 0, 0);
+  f.input_index = true;
+  return f;
+}
+
 // Idealised precisions of the foundation: every weight costs `bits`, as in the
 // "parameters x bytes per parameter" rule (4, 2, 2, 1, 1, 0.5 bytes). Real storage formats
 // with scales and per-tensor rules (q4_k_m, nf4, gptq, ...) are separate schemes.
@@ -34,6 +57,53 @@ const std::vector<WeightFormatEntry>& weight_format_table() {
       {{"int4", "4-bit integer, 0.5 bytes per weight, scales not counted",
         WeightScheme::uniform_bits, 4},
        {"i4", "4bit", "4-bit"}},
+      // Real storage formats: the linear layers' packed weights plus the scales, zeros and
+      // indexes their checkpoints hold; embeddings, head, norms, routers and biases stay in 16
+      // bits. Layouts: shared/reference/formats.md section 5.
+      // bitsandbytes LLM.int8: int8 weights + one fp32 absmax (SCB) per output row.
+      {linear("bnb-int8", "bitsandbytes int8 (LLM.int8): int8 + fp32 scale per row", 8, 0, 0, 0,
+              0, 32),
+       {"llm.int8", "bitsandbytes-int8", "int8-bnb", "bnb8"}},
+      // bitsandbytes 4-bit: blocks of 64 with an fp32 absmax each (4 + 32/64 = 4.5 bits);
+      // double quantization stores the absmax in 8 bits with an fp32 constant per 256 blocks
+      // (4 + 8/64 + 32/16384 = 4.127 bits, QLoRA paper section 2).
+      {linear("nf4", "bitsandbytes NF4, blocks of 64, fp32 absmax (4.5 bits)", 4, 64, 32, 0, 0, 0),
+       {"bnb-nf4", "bnb4", "4bit-nf4"}},
+      {linear("nf4-dq", "bitsandbytes NF4 with double quantization (4.127 bits)", 4, 64, 8, 0, 256,
+              0),
+       {"nf4-double-quant", "bnb-nf4-dq", "qlora"}},
+      {linear("fp4", "bitsandbytes FP4, blocks of 64, fp32 absmax (4.5 bits)", 4, 64, 32, 0, 0, 0),
+       {"bnb-fp4"}},
+      {linear("fp4-dq", "bitsandbytes FP4 with double quantization (4.127 bits)", 4, 64, 8, 0, 256,
+              0),
+       {"bnb-fp4-dq"}},
+      // GPTQ: 4-bit weights packed in int32, fp16 scale and 4-bit zero per group of 128 input
+      // rows per output column, and g_idx: an int32 per input row (act order).
+      {gptq("gptq-int4-g128", "GPTQ 4-bit, group 128, fp16 scales, packed zeros, g_idx", 4, 128),
+       {"gptq", "gptq-int4", "gptq-4bit"}},
+      {gptq("gptq-int4-g32", "GPTQ 4-bit, group 32", 4, 32), {}},
+      {gptq("gptq-int8-g128", "GPTQ 8-bit, group 128", 8, 128), {"gptq-int8"}},
+      {gptq("gptq-int3-g128", "GPTQ 3-bit, group 128", 3, 128), {"gptq-int3"}},
+      // AWQ (GEMM): 4-bit packed weights, fp16 scale and 4-bit zero per group of 128.
+      {linear("awq-int4", "AWQ 4-bit, group 128, fp16 scales and packed zeros (4.16 bits)", 4, 128,
+              16, 4, 0, 0),
+       {"awq", "awq-int4-g128", "awq-4bit"}},
+      // FP8 checkpoints (compressed-tensors / fbgemm): 8-bit weights with one fp32 weight scale
+      // and one input scale per tensor; DeepSeek-V3 style blocks: an fp32 scale_inv per
+      // 128 x 128 block.
+      {linear("fp8-e4m3", "FP8 e4m3 weights, fp32 scales per tensor", 8, 0, 64, 0, 0, 0),
+       {"fp8-static", "float8-e4m3", "fp8_e4m3"}},
+      {linear("fp8-e5m2", "FP8 e5m2 weights, fp32 scales per tensor", 8, 0, 64, 0, 0, 0),
+       {"float8-e5m2", "fp8_e5m2"}},
+      {linear("fp8-block", "FP8 e4m3 with an fp32 scale per 128x128 block (DeepSeek-V3)", 8, 16384,
+              32, 0, 0, 0),
+       {"fp8-128x128", "fp8-blockwise"}},
+      // OCP microscaling MXFP4: blocks of 32 E2M1 values with an E8M0 scale (4.25 bits);
+      // NVIDIA NVFP4: blocks of 16 with an FP8 E4M3 scale (4.5 bits) and an fp32 per tensor.
+      {linear("mxfp4", "MXFP4: blocks of 32, E8M0 scale (4.25 bits)", 4, 32, 8, 0, 0, 0),
+       {"mx-fp4", "ocp-mxfp4"}},
+      {linear("nvfp4", "NVFP4: blocks of 16, FP8 scale (4.5 bits)", 4, 16, 8, 0, 0, 0),
+       {"nv-fp4"}},
   };
   return table;
 }

@@ -1,20 +1,17 @@
 #include "vramcalc/estimate.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
+#include "engines/profiles.hpp"
 #include "vramcalc/bytes.hpp"
+#include "vramcalc/quantization.hpp"
 
 namespace vramcalc {
 
 namespace {
-
-// Bytes per activation element: 16-bit, the precision inference frameworks run at.
-constexpr std::uint64_t k_activation_bytes = 2;
-// Logits are upcast to fp32 before sampling (transformers `generate` does
-// `outputs.logits[:, -1, :].float()`), one row per sequence for the last position only.
-constexpr std::uint64_t k_logit_bytes = 4;
 
 std::uint64_t tokens_in_cache(const LayerSpec& layer, const Workload& workload) {
   const std::uint64_t per_sequence = layer.attention == AttentionKind::sliding_window
@@ -44,36 +41,37 @@ class UniformSplitter {
   std::uint64_t m_bytes = 0;
 };
 
-std::uint64_t activation_bytes(const ModelSpec& model, const Workload& workload) {
-  // Peak of one forward pass over the prompt with memory-efficient attention (no
-  // context x context score matrix): the larger of the attention phase (residual, normed
-  // input, Q, K, V and attention output) and the MLP phase (residual, normed input, gate,
-  // activated gate, up and their product), per token, for batch x context tokens; plus fp32
-  // logits of the last position. docs/formulas.md, "Activations".
-  std::uint64_t per_token = 0;
-  for (const auto& layer : model.layers) {
-    const std::uint64_t hidden2 = 2ULL * model.hidden;
-    const std::uint64_t attention =
-        hidden2 + static_cast<std::uint64_t>(layer.n_head) * (layer.head_dim_k + layer.head_dim_v) +
-        static_cast<std::uint64_t>(layer.n_kv_head) * (layer.head_dim_k + layer.head_dim_v);
-    const std::uint64_t mlp = hidden2 + 4ULL * layer.ffn_dim;
-    per_token = std::max({per_token, attention, mlp});
-  }
-  const std::uint64_t tokens = checked_mul(workload.context, workload.batch, "prompt tokens");
-  const std::uint64_t transient =
-      checked_mul(checked_mul(tokens, per_token, "activation elements"), k_activation_bytes,
-                  "activation bytes");
-  const std::uint64_t logits =
-      checked_mul(checked_mul(workload.batch, model.vocab, "logit elements"), k_logit_bytes,
-                  "logit bytes");
-  return checked_add(transient, logits, "activation bytes");
-}
-
 }  // namespace
+
+Component make_component(std::uint64_t bytes, Provenance provenance, std::string basis,
+                         unsigned low_percent, unsigned high_percent) {
+  Component c;
+  c.bytes = bytes;
+  c.provenance = provenance;
+  c.basis = std::move(basis);
+  c.low_bytes = bytes - std::min(bytes, mul_div_ceil(bytes, low_percent, 100, "band"));
+  c.high_bytes = checked_add(bytes, mul_div_ceil(bytes, high_percent, 100, "band"), "band");
+  return c;
+}
 
 WeightBreakdown weight_breakdown(const ModelSpec& model, const WeightFormat& format) {
   WeightBreakdown parts;
   parts.layer_bytes.assign(model.layers.size(), 0);
+  if (model.tensors.empty() && format.scheme == WeightScheme::linear_quant) {
+    // No tensor list (a bare count): the layers are linear weights at the format's bits per
+    // weight for hidden-wide inputs; embeddings and head stay in 16 bits.
+    const double layer_bits = linear_bits_per_weight(format, model.hidden);
+    for (std::size_t i = 0; i < model.layers.size(); ++i) {
+      parts.layer_bytes[i] = static_cast<std::uint64_t>(
+          std::ceil(static_cast<double>(model.layers[i].params) * layer_bits / 8.0));
+      parts.total_bytes = checked_add(parts.total_bytes, parts.layer_bytes[i], "weight bytes");
+    }
+    parts.embedding_bytes = model.embedding_params * 2;
+    parts.head_bytes = model.head_params * 2;
+    parts.total_bytes = checked_add(parts.total_bytes, parts.embedding_bytes + parts.head_bytes,
+                                    "weight bytes");
+    return parts;
+  }
   if (model.tensors.empty()) {
     UniformSplitter splitter(format);
     parts.embedding_bytes = splitter.take(model.embedding_params);
@@ -87,9 +85,7 @@ WeightBreakdown weight_breakdown(const ModelSpec& model, const WeightFormat& for
     return parts;
   }
   for (const TensorInfo& tensor : model.tensors) {
-    const std::uint64_t bytes = format.scheme == WeightScheme::as_stored
-                                    ? tensor.stored_bytes
-                                    : uniform_weight_bytes(format, tensor.elements);
+    const std::uint64_t bytes = tensor_weight_bytes(format, tensor);
     if (tensor.layer >= 0 && static_cast<std::size_t>(tensor.layer) < parts.layer_bytes.size()) {
       auto& slot = parts.layer_bytes[static_cast<std::size_t>(tensor.layer)];
       slot = checked_add(slot, bytes, "weight bytes");
@@ -132,47 +128,81 @@ double bits_per_weight(const MemoryEstimate& estimate, const ModelSpec& model) {
 
 MemoryEstimate estimate(const ModelSpec& model, const WeightFormat& format,
                         const Workload& workload, const EstimateOptions& options) {
+  const engines::EngineInput input{model, format, workload, options};
   MemoryEstimate result;
+  switch (options.engine.kind) {
+    case EngineKind::generic: result = engines::estimate_generic(input); break;
+    case EngineKind::llama_cpp: result = engines::estimate_llama_cpp(input); break;
+    case EngineKind::ollama: result = engines::estimate_ollama(input); break;
+    case EngineKind::vllm: result = engines::estimate_vllm(input); break;
+    case EngineKind::sglang: result = engines::estimate_sglang(input); break;
+    case EngineKind::transformers: result = engines::estimate_transformers(input); break;
+  }
+  result.engine.kind = options.engine.kind;
+  result.engine.version = std::string(engine_version(options.engine.kind));
+  return result;
+}
 
-  const WeightBreakdown parts = weight_breakdown(model, format);
+namespace engines {
+
+void fill_weights(MemoryEstimate& result, const EngineInput& input) {
+  const ModelSpec& model = input.model;
+  const WeightBreakdown parts = weight_breakdown(model, input.format);
   result.embedding_weight_bytes = parts.embedding_bytes;
   result.head_weight_bytes = parts.head_bytes;
   result.layers.resize(model.layers.size());
-  std::uint64_t kv_total = 0;
   for (std::size_t i = 0; i < model.layers.size(); ++i) {
     result.layers[i].weight_bytes = parts.layer_bytes[i];
-    result.layers[i].kv_bytes = layer_kv_bytes(model.layers[i], workload);
-    kv_total = checked_add(kv_total, result.layers[i].kv_bytes, "KV cache bytes");
   }
-  const std::uint64_t weights = parts.total_bytes;
-
-  const bool assumed = model.shape.assumed;
-  if (format.scheme == WeightScheme::as_stored) {
-    result.weights = {weights, Provenance::exact,
-                      fmt::format("sum of {} tensor sizes in the file ({})", model.tensors.size(),
-                                  model.stored_format)};
+  if (input.format.scheme == WeightScheme::as_stored) {
+    result.weights = make_component(parts.total_bytes, Provenance::exact,
+                                    fmt::format("sum of {} tensor sizes in the file ({})",
+                                                model.tensors.size(), model.stored_format));
+  } else if (input.format.scheme == WeightScheme::linear_quant) {
+    result.weights = make_component(
+        parts.total_bytes, Provenance::derived,
+        fmt::format("{}: linear layers {}-bit with scales, the rest 16-bit{}", input.format.name,
+                    input.format.bits,
+                    model.tensors.empty() ? " (layer/embedding split of a bare count)" : ""),
+        model.tensors.empty() ? 5 : 1, model.tensors.empty() ? 5 : 1);
   } else {
-    result.weights = {weights, Provenance::derived,
-                      fmt::format("{} parameters x {} bits ({})", model.total_params, format.bits,
-                                  format.name)};
+    result.weights = make_component(
+        parts.total_bytes, Provenance::derived,
+        fmt::format("{} parameters x {} bits ({})", model.total_params, input.format.bits,
+                    input.format.name));
   }
-  result.kv_cache = {kv_total, assumed ? Provenance::heuristic : Provenance::derived,
-                     fmt::format("per layer: 2 x kv_heads x head_dim x context x batch x bytes{}",
-                                 assumed ? "; shape assumed from " + model.shape.reference_model
-                                         : "")};
-  result.activations = {activation_bytes(model, workload),
-                        assumed ? Provenance::heuristic : Provenance::derived,
-                        "tokens x max(attention, MLP) live tensors x 2 bytes + fp32 last logits"};
-  if (options.overhead_bytes) {
-    result.overhead = {*options.overhead_bytes, Provenance::exact, "set with --overhead"};
-  } else {
-    result.overhead = {k_runtime_overhead_bytes, Provenance::calibrated,
-                       "CUDA context + libraries, measured on H200 (torch 2.11, CUDA 13.0)"};
-  }
-  result.total_bytes = checked_add(
-      checked_add(result.weights.bytes, result.kv_cache.bytes, "total bytes"),
-      checked_add(result.activations.bytes, result.overhead.bytes, "total bytes"), "total bytes");
-  return result;
 }
+
+void finish_totals(MemoryEstimate& result) {
+  const Component* parts[] = {&result.weights, &result.kv_cache, &result.activations,
+                              &result.overhead};
+  result.total_bytes = 0;
+  result.total_low_bytes = 0;
+  result.total_high_bytes = 0;
+  for (const Component* part : parts) {
+    result.total_bytes = checked_add(result.total_bytes, part->bytes, "total bytes");
+    result.total_low_bytes = checked_add(result.total_low_bytes, part->low_bytes, "total bytes");
+    result.total_high_bytes =
+        checked_add(result.total_high_bytes, part->high_bytes, "total bytes");
+  }
+  const std::uint64_t host = result.host_weight_bytes;
+  result.total_bytes -= std::min(result.total_bytes, host);
+  result.total_low_bytes -= std::min(result.total_low_bytes, host);
+  result.total_high_bytes -= std::min(result.total_high_bytes, host);
+}
+
+void add_setting(MemoryEstimate& result, std::string name, std::uint64_t value) {
+  result.engine.settings.push_back({std::move(name), std::to_string(value), true});
+}
+
+void add_setting(MemoryEstimate& result, std::string name, double value) {
+  result.engine.settings.push_back({std::move(name), fmt::format("{}", value), true});
+}
+
+void add_setting(MemoryEstimate& result, std::string name, std::string value) {
+  result.engine.settings.push_back({std::move(name), std::move(value), false});
+}
+
+}  // namespace engines
 
 }  // namespace vramcalc

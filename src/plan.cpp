@@ -8,12 +8,11 @@ namespace vramcalc {
 
 namespace {
 
-MemoryEstimate estimate_at(const PlanInput& input, const WeightFormat& format) {
-  return estimate(*input.model, format, input.workload, input.options);
-}
-
-bool fits_on(const MemoryEstimate& estimate, const Hardware& hardware) {
-  return per_gpu_bytes(estimate, hardware.count) <= hardware.gpu.usable_bytes;
+EstimateOptions options_for(const PlanInput& input, const Hardware& hardware) {
+  EstimateOptions options = input.options;
+  options.gpu = hardware.gpu;
+  options.gpu_count = hardware.count;
+  return options;
 }
 
 // The 16-bit rung of the ladder: bf16 for models published in bf16, else fp16.
@@ -32,15 +31,15 @@ std::optional<Recommendation> recommend_quantize(const PlanInput& input,
                                                 const Hardware& hardware) {
   const double current_bits = bits_per_weight(current, *input.model);
   for (const WeightFormat* format : ladder_formats(*input.model)) {
-    const MemoryEstimate lower = estimate_at(input, *format);
-    if (bits_per_weight(lower, *input.model) >= current_bits) {
+    const Evaluation lower = evaluate(input, *format, hardware);
+    if (bits_per_weight(lower.estimate, *input.model) >= current_bits) {
       continue;
     }
-    if (fits_on(lower, hardware)) {
+    if (lower.fit.fits) {
       Recommendation rec;
       rec.kind = RecommendationKind::quantize;
       rec.dtype = format->name;
-      rec.total_bytes = lower.total_bytes;
+      rec.total_bytes = lower.estimate.total_bytes;
       rec.note = format->bits >= 8 ? "little or no quality loss"
                                    : "4-bit weights cost some quality; check your task";
       return rec;
@@ -51,13 +50,16 @@ std::optional<Recommendation> recommend_quantize(const PlanInput& input,
 
 std::optional<Recommendation> recommend_offload(const MemoryEstimate& estimate,
                                                 const Hardware& hardware) {
+  if (estimate.kv_pool) {
+    return std::nullopt;  // vLLM and SGLang keep every layer on the GPU
+  }
   // The GPUs keep the runtime overhead (each card), the activations, embeddings and head;
   // layers fill the rest in order; the remaining layers (weights and KV) live in CPU RAM.
   const std::uint64_t capacity =
       checked_mul(hardware.gpu.usable_bytes, hardware.count, "GPU capacity");
   const std::uint64_t fixed = estimate.overhead.bytes * hardware.count +
                               estimate.activations.bytes + estimate.embedding_weight_bytes +
-                              estimate.head_weight_bytes;
+                              estimate.head_weight_bytes - estimate.host_weight_bytes;
   if (fixed >= capacity) {
     return std::nullopt;
   }
@@ -88,7 +90,6 @@ std::optional<Recommendation> recommend_offload(const MemoryEstimate& estimate,
 }
 
 std::optional<Recommendation> recommend_multi_gpu(const PlanInput& input,
-                                                  const MemoryEstimate& estimate,
                                                   const Hardware& hardware) {
   // Tensor parallelism: the degree must divide the attention heads (vLLM and SGLang refuse
   // others), so only divisors are tried.
@@ -97,12 +98,14 @@ std::optional<Recommendation> recommend_multi_gpu(const PlanInput& input,
     if (heads != 0 && heads % count != 0) {
       continue;
     }
-    const std::uint64_t need = per_gpu_bytes(estimate, count);
-    if (need <= hardware.gpu.usable_bytes) {
+    Hardware more = hardware;
+    more.count = count;
+    const Evaluation at = evaluate(input, *input.format, more);
+    if (at.fit.fits) {
       Recommendation rec;
       rec.kind = RecommendationKind::multi_gpu;
       rec.count = count;
-      rec.per_gpu_bytes = need;
+      rec.per_gpu_bytes = at.fit.per_gpu_bytes;
       rec.note = hardware.gpu.interconnect_gb_s >= 100
                      ? "tensor parallel over " + hardware.gpu.interconnect
                      : "tensor parallel over PCIe: all-reduce traffic limits the speed-up";
@@ -115,32 +118,63 @@ std::optional<Recommendation> recommend_multi_gpu(const PlanInput& input,
 }  // namespace
 
 std::uint64_t per_gpu_bytes(const MemoryEstimate& estimate, std::uint32_t count) {
-  const std::uint64_t shared =
-      estimate.weights.bytes + estimate.kv_cache.bytes + estimate.activations.bytes;
+  if (estimate.kv_pool) {
+    return estimate.total_bytes;
+  }
+  const std::uint64_t shared = estimate.total_bytes - estimate.overhead.bytes;
   return div_ceil(shared, std::max<std::uint32_t>(count, 1)) + estimate.overhead.bytes;
 }
 
-FitCheck check_fit(const MemoryEstimate& estimate, const Hardware& hardware) {
+FitCheck check_fit(const MemoryEstimate& estimate, const Workload& workload,
+                   const Hardware& hardware) {
   FitCheck check;
   check.per_gpu_bytes = per_gpu_bytes(estimate, hardware.count);
   check.capacity_bytes = hardware.gpu.usable_bytes;
   check.fits = check.per_gpu_bytes <= check.capacity_bytes;
   check.headroom_bytes = signed_difference(check.capacity_bytes, check.per_gpu_bytes) *
                          static_cast<std::int64_t>(hardware.count);
+  if (estimate.kv_pool) {
+    const KvPool& pool = *estimate.kv_pool;
+    // Each sequence takes whole blocks; sliding-window layers count at their window.
+    const std::uint64_t per_sequence_tokens =
+        pool.bytes_per_token == 0 ? 0 : div_ceil(pool.bytes_per_sequence, pool.bytes_per_token);
+    check.pool_tokens_needed = checked_mul(
+        round_up(per_sequence_tokens, std::max<std::uint32_t>(pool.block_size, 1)),
+        workload.batch, "pool tokens");
+    check.fits = check.fits && pool.tokens >= check.pool_tokens_needed &&
+                 check.pool_tokens_needed > 0;
+    // Headroom in the pool: the bytes of tokens it holds beyond the workload (negative when
+    // short), over all cards.
+    const std::int64_t spare_tokens =
+        signed_difference(pool.tokens, check.pool_tokens_needed);
+    check.headroom_bytes = spare_tokens * static_cast<std::int64_t>(pool.bytes_per_token) *
+                           static_cast<std::int64_t>(hardware.count);
+  }
   return check;
+}
+
+Evaluation evaluate(const PlanInput& input, const WeightFormat& format, const Hardware& hardware) {
+  Evaluation result;
+  result.estimate = estimate(*input.model, format, input.workload, options_for(input, hardware));
+  result.fit = check_fit(result.estimate, input.workload, hardware);
+  return result;
 }
 
 std::vector<LadderRow> precision_ladder(const PlanInput& input,
                                         const std::optional<Hardware>& hardware) {
   std::vector<LadderRow> rows;
   for (const WeightFormat* format : ladder_formats(*input.model)) {
-    const MemoryEstimate at = estimate_at(input, *format);
     LadderRow row;
     row.dtype = format->name;
-    row.weights_bytes = at.weights.bytes;
-    row.total_bytes = at.total_bytes;
     if (hardware) {
-      row.fits = fits_on(at, *hardware);
+      const Evaluation at = evaluate(input, *format, *hardware);
+      row.weights_bytes = at.estimate.weights.bytes;
+      row.total_bytes = at.estimate.total_bytes;
+      row.fits = at.fit.fits;
+    } else {
+      const MemoryEstimate at = estimate(*input.model, *format, input.workload, input.options);
+      row.weights_bytes = at.weights.bytes;
+      row.total_bytes = at.total_bytes;
     }
     rows.push_back(row);
   }
@@ -150,7 +184,7 @@ std::vector<LadderRow> precision_ladder(const PlanInput& input,
 std::vector<Recommendation> recommend(const PlanInput& input, const MemoryEstimate& estimate,
                                       const Hardware& hardware) {
   std::vector<Recommendation> recs;
-  if (fits_on(estimate, hardware)) {
+  if (check_fit(estimate, input.workload, hardware).fits) {
     return recs;
   }
   if (auto rec = recommend_quantize(input, estimate, hardware)) {
@@ -159,7 +193,7 @@ std::vector<Recommendation> recommend(const PlanInput& input, const MemoryEstima
   if (auto rec = recommend_offload(estimate, hardware)) {
     recs.push_back(*rec);
   }
-  if (auto rec = recommend_multi_gpu(input, estimate, hardware)) {
+  if (auto rec = recommend_multi_gpu(input, hardware)) {
     recs.push_back(*rec);
   }
   return recs;

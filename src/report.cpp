@@ -26,7 +26,7 @@ void check_card_count(const ModelSpec& model, const Hardware& hardware) {
 }
 
 std::vector<std::string> notes_for(const Request& request, const Report& report) {
-  std::vector<std::string> notes;
+  std::vector<std::string> notes = request.input_notes;
   const ModelSpec& model = request.model;
   if (model.shape.assumed) {
     notes.push_back(fmt::format(
@@ -65,7 +65,7 @@ std::vector<std::string> notes_for(const Request& request, const Report& report)
 
 }  // namespace
 
-const WeightFormat& default_weight_format(const ModelSpec& model) {
+WeightFormat default_weight_format(const ModelSpec& model) {
   if (model.stored_bytes_exact) {
     return as_stored_format();
   }
@@ -84,13 +84,15 @@ Report build_report(Request request) {
     check_card_count(request.model, *request.hardware);
   }
   Report report;
-  report.format = request.format != nullptr ? request.format : &default_weight_format(request.model);
-  report.estimate = estimate(request.model, *report.format, request.workload, request.options);
-
-  const PlanInput plan_input{&request.model, report.format, request.workload, request.options};
+  report.format = request.format ? *request.format : default_weight_format(request.model);
+  const PlanInput plan_input{&request.model, &report.format, request.workload, request.options};
   if (request.hardware) {
-    report.fit = check_fit(report.estimate, *request.hardware);
+    Evaluation evaluation = evaluate(plan_input, report.format, *request.hardware);
+    report.estimate = std::move(evaluation.estimate);
+    report.fit = evaluation.fit;
     report.recommendations = recommend(plan_input, report.estimate, *request.hardware);
+  } else {
+    report.estimate = estimate(request.model, report.format, request.workload, request.options);
   }
   if (request.ladder) {
     report.ladder = precision_ladder(plan_input, request.hardware);

@@ -13,14 +13,26 @@ namespace vramcalc {
 enum class WeightScheme {
   uniform_bits,  ///< idealised: every weight element costs `bits` bits, norms and embeddings too
   as_stored,     ///< each tensor as its file stores it (exact bytes from GGUF/safetensors)
+  linear_quant,  ///< linear layers quantized in groups with scales (bitsandbytes, GPTQ, AWQ,
+                 ///< FP8, MXFP4, NVFP4); embeddings, head, norms, routers, biases in 16 bits
 };
 
 /// A precision for the model's weights.
 struct WeightFormat {
-  std::string name;         ///< canonical name, e.g. "fp16"
+  std::string name;         ///< canonical name, e.g. "fp16", "nf4-dq", "gptq-int4-g128"
   std::string description;  ///< one line for listings
   WeightScheme scheme = WeightScheme::uniform_bits;
-  std::uint32_t bits = 16;  ///< uniform_bits: storage bits per weight element
+  std::uint32_t bits = 16;  ///< storage bits per (quantized) weight element
+
+  // linear_quant only: what the format stores besides the packed weights.
+  std::uint32_t group_size = 0;    ///< weights per scale group along the input dimension;
+                                   ///< 0: one scale per tensor
+  std::uint32_t scale_bits = 0;    ///< bits of each group's scale
+  std::uint32_t zero_bits = 0;     ///< bits of each group's zero point (asymmetric formats)
+  std::uint32_t scales_per_second_level = 0;  ///< double quantization: scales per fp32 constant
+  std::uint32_t row_scale_bits = 0;           ///< a scale per output row (bitsandbytes int8)
+  bool input_index = false;        ///< an int32 per input row (GPTQ act-order g_idx)
+  bool experts_only = false;       ///< only routed-expert tensors are quantized (gpt-oss MXFP4)
 };
 
 /// The weight format called `name` (case-insensitive; aliases such as "half", "bfloat16",
@@ -31,6 +43,7 @@ struct WeightFormat {
 [[nodiscard]] const WeightFormat& as_stored_format();
 
 /// Canonical names of every weight format, for listings and "did you mean".
+/// (as-stored is not listed: it is the default for model files, not a choice.)
 [[nodiscard]] std::vector<std::string> weight_format_names();
 
 /// Every accepted spelling (canonical names and aliases), for "did you mean".

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "vramcalc/dtype.hpp"
+#include "vramcalc/engine.hpp"
+#include "vramcalc/gpu.hpp"
 #include "vramcalc/model.hpp"
 #include "vramcalc/workload.hpp"
 
@@ -21,11 +23,45 @@ enum class Provenance {
   heuristic,   ///< a rule of thumb (the source is named)
 };
 
-/// One memory component.
+/// One memory component, with the band it can honestly be off by.
 struct Component {
   std::uint64_t bytes = 0;
   Provenance provenance = Provenance::derived;
-  std::string basis;  ///< one line: the formula or source behind the figure
+  std::string basis;            ///< one line: the formula or source behind the figure
+  std::uint64_t low_bytes = 0;  ///< lower end of the band (== bytes when exact)
+  std::uint64_t high_bytes = 0; ///< upper end of the band (== bytes when exact)
+};
+
+/// A component whose band is `bytes` minus `low_percent` to plus `high_percent` percent.
+[[nodiscard]] Component make_component(std::uint64_t bytes, Provenance provenance,
+                                       std::string basis, unsigned low_percent = 0,
+                                       unsigned high_percent = 0);
+
+/// A pool engine's KV cache (vLLM blocks, SGLang token pool): what is left of its share of
+/// the card after weights, activations and runtime memory.
+struct KvPool {
+  std::uint64_t bytes = 0;           ///< pool size on each card
+  std::uint64_t tokens = 0;          ///< tokens the pool holds (whole blocks)
+  std::uint64_t bytes_per_token = 0; ///< KV bytes per token on each card
+  std::uint64_t bytes_per_sequence = 0;  ///< KV bytes one full-length sequence needs per card
+  std::uint32_t block_size = 1;      ///< tokens per block (vLLM 16; SGLang 1)
+  double max_concurrency = 0;        ///< tokens / context: sequences of full length at once
+};
+
+/// One effective engine setting, for display and JSON.
+struct EngineSetting {
+  std::string name;   ///< the engine's own name for it, e.g. "n_ubatch", "gpu_memory_utilization"
+  std::string value;  ///< as text
+  bool numeric = false;  ///< the value is a number (JSON renders it unquoted)
+};
+
+/// What the engine profile did: which engine, which version it follows, the settings it used.
+struct EngineDetails {
+  EngineKind kind = EngineKind::generic;
+  std::string version;
+  std::vector<EngineSetting> settings;
+  std::string equivalent_flags;  ///< the engine's own flags for this workload (e.g. -c/-np)
+  std::vector<std::string> notes;
 };
 
 /// Memory of one layer, for placement and offload.
@@ -36,10 +72,19 @@ struct LayerMemory {
 
 struct MemoryEstimate {
   Component weights;      ///< model weights
-  Component kv_cache;     ///< KV cache for `batch` sequences of `context` tokens
+  Component kv_cache;     ///< KV cache for `batch` sequences of `context` tokens (pool engines:
+                          ///< the whole pool)
   Component activations;  ///< peak transient memory of one forward pass (compute buffer)
   Component overhead;     ///< CUDA context and framework reserve
-  std::uint64_t total_bytes = 0;  ///< sum of the four components
+  Component output_buffer;  ///< host-side logits buffer (llama.cpp); not in total_bytes
+  /// Part of `weights` the engine keeps in host RAM even with every layer on the GPU
+  /// (llama.cpp maps token_embd on the host when the model has a separate output head).
+  std::uint64_t host_weight_bytes = 0;
+  std::uint64_t total_bytes = 0;  ///< device need: the four components less host_weight_bytes
+  std::uint64_t total_low_bytes = 0;   ///< sum of the components' low ends
+  std::uint64_t total_high_bytes = 0;  ///< sum of the components' high ends
+  std::optional<KvPool> kv_pool;  ///< pool engines, when the card is known
+  EngineDetails engine;
   std::uint64_t embedding_weight_bytes = 0;  ///< token embeddings (part of weights)
   std::uint64_t head_weight_bytes = 0;       ///< output head and final norm (part of weights)
   std::vector<LayerMemory> layers;           ///< per layer; weights sum with the two above
@@ -47,13 +92,19 @@ struct MemoryEstimate {
 
 /// Settings that change the estimate but are not the workload.
 struct EstimateOptions {
-  /// Replaces the runtime overhead constant (--overhead). Default: k_runtime_overhead_bytes.
+  /// Replaces the runtime overhead constant (--overhead). Default: the engine's.
   std::optional<std::uint64_t> overhead_bytes;
+  /// The serving engine and its settings. Default: generic.
+  EngineSettings engine;
+  /// The card, for engines whose memory depends on it (vLLM and SGLang take a fraction of it).
+  std::optional<GpuSpec> gpu;
+  /// Cards the model is split over (tensor parallel), for engines that size per card.
+  std::uint32_t gpu_count = 1;
 };
 
 /// Runtime overhead outside the framework allocator: CUDA context, cuBLAS/cuDNN handles and
 /// kernels, driver reservations. 1322 MiB is the median of driver-used minus PyTorch's peak
-/// reserved memory over 48 transformers runs measured for this project on an NVIDIA H200
+/// reserved memory over 60 transformers runs measured for this project on an NVIDIA H200
 /// (torch 2.11.0+cu130, driver 580.159.04; range 1310-1338 MiB; tests/data/gpu_truth/).
 inline constexpr std::uint64_t k_runtime_overhead_bytes = 1322ULL * 1024 * 1024;
 

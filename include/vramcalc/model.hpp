@@ -99,6 +99,13 @@ struct ModelSpec {
   std::uint32_t vocab = 0;          ///< vocabulary size
   std::uint64_t max_context = 0;    ///< trained context (max_position_embeddings); 0 unknown
   bool tied_embeddings = false;     ///< output head shares the token-embedding matrix
+  std::uint32_t n_experts = 0;         ///< routed experts per MoE layer (0: dense model)
+  std::uint32_t n_experts_used = 0;    ///< routed experts each token goes through
+  std::uint32_t n_shared_experts = 0;  ///< experts every token goes through
+  std::uint32_t expert_ffn_dim = 0;    ///< width of one expert's MLP
+  /// The MLP fuses gate and up into one projection (Phi-3 `gate_up_proj`): frameworks keep
+  /// a [tokens, 2 x ffn] tensor alive while the gate is activated.
+  bool fused_gate_up = false;
   std::uint64_t embedding_params = 0;  ///< token (and position) embeddings
   std::uint64_t head_params = 0;       ///< output head and final norm (0 head if tied)
   std::vector<LayerSpec> layers;

@@ -22,7 +22,8 @@ struct Hardware {
 };
 
 /// Memory on each card when the estimate is split over `count` cards: weights, KV cache and
-/// activations divided evenly (rounded up), the runtime overhead on every card.
+/// activations divided evenly (rounded up), the runtime overhead on every card. Pool engines
+/// (vLLM, SGLang) already size one card: their total is per card.
 [[nodiscard]] std::uint64_t per_gpu_bytes(const MemoryEstimate& estimate, std::uint32_t count);
 
 struct FitCheck {
@@ -30,9 +31,15 @@ struct FitCheck {
   std::uint64_t per_gpu_bytes = 0;   ///< needed on each card
   std::uint64_t capacity_bytes = 0;  ///< usable on each card
   std::int64_t headroom_bytes = 0;   ///< (capacity - need) summed over the cards; < 0 when short
+  /// Pool engines: tokens of KV the workload needs on each card (batch sequences of context,
+  /// in whole blocks); the pool must hold them.
+  std::uint64_t pool_tokens_needed = 0;
 };
 
-[[nodiscard]] FitCheck check_fit(const MemoryEstimate& estimate, const Hardware& hardware);
+/// Does `estimate` (made with `hardware` in its options) fit? Every card within its usable
+/// memory, and for pool engines the KV pool holding `batch` sequences of `context` tokens.
+[[nodiscard]] FitCheck check_fit(const MemoryEstimate& estimate, const Workload& workload,
+                                 const Hardware& hardware);
 
 enum class RecommendationKind { quantize, offload, multi_gpu };
 
@@ -67,6 +74,15 @@ struct PlanInput {
   Workload workload;
   EstimateOptions options;
 };
+
+/// The estimate of `input` at `format` on `hardware` (the card and count go into the
+/// options, for engines that size per card), with its fit.
+struct Evaluation {
+  MemoryEstimate estimate;
+  FitCheck fit;
+};
+[[nodiscard]] Evaluation evaluate(const PlanInput& input, const WeightFormat& format,
+                                  const Hardware& hardware);
 
 /// The ladder fp32 -> 16-bit (bf16 when the model is natively bf16, else fp16) -> int8 -> int4.
 [[nodiscard]] std::vector<LadderRow> precision_ladder(const PlanInput& input,

@@ -18,20 +18,21 @@ namespace vramcalc {
 /// Everything one estimate is asked for.
 struct Request {
   ModelSpec model;
-  /// Weight precision. Default (nullptr): the model's own precision where the input says it,
-  /// else fp16.
-  const WeightFormat* format = nullptr;
+  /// Weight precision. Default: the model's own precision where the input says it (a file's
+  /// stored tensors, a config's quantization_config or torch_dtype), else fp16.
+  std::optional<WeightFormat> format;
   Workload workload;
   EstimateOptions options;
   std::optional<Hardware> hardware;        ///< none: estimate only, no verdict
   std::vector<const GpuSpec*> variants;    ///< other cards the GPU name covered (for a note)
   std::optional<std::uint64_t> ram_bytes;  ///< host RAM available for offload (--ram)
   bool ladder = false;                     ///< compute the precision ladder
+  std::vector<std::string> input_notes;    ///< what the model reader assumed or skipped
 };
 
 struct Report {
   Request request;                  ///< the request, with defaults filled in
-  const WeightFormat* format = nullptr;  ///< the precision used
+  WeightFormat format;               ///< the precision used
   MemoryEstimate estimate;
   std::optional<FitCheck> fit;      ///< present when hardware was named
   std::vector<Recommendation> recommendations;
@@ -44,7 +45,8 @@ struct Report {
 /// attention heads.
 [[nodiscard]] Report build_report(Request request);
 
-/// The weight format a model defaults to: its own precision when known, else fp16.
-[[nodiscard]] const WeightFormat& default_weight_format(const ModelSpec& model);
+/// The weight format a model defaults to: its stored tensors when read from a file, else its
+/// own precision when known, else fp16.
+[[nodiscard]] WeightFormat default_weight_format(const ModelSpec& model);
 
 }  // namespace vramcalc

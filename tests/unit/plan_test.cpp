@@ -22,6 +22,7 @@ TEST_CASE("per-card need splits the model evenly and repeats the overhead") {
   e.kv_cache.bytes = 20;
   e.activations.bytes = 11;
   e.overhead.bytes = 7;
+  e.total_bytes = 138;
   CHECK(per_gpu_bytes(e, 1) == 138);
   CHECK(per_gpu_bytes(e, 2) == 66 + 7);  // ceil(131 / 2) + 7
 }
@@ -30,13 +31,15 @@ TEST_CASE("check_fit reports headroom over all cards, negative when short") {
   MemoryEstimate e;
   e.weights.bytes = 100;
   e.overhead.bytes = 10;
-  const FitCheck fits = check_fit(e, card(200));
+  e.total_bytes = 110;
+  const Workload w;
+  const FitCheck fits = check_fit(e, w, card(200));
   CHECK(fits.fits);
   CHECK(fits.headroom_bytes == 90);
-  const FitCheck short_by = check_fit(e, card(100));
+  const FitCheck short_by = check_fit(e, w, card(100));
   CHECK_FALSE(short_by.fits);
   CHECK(short_by.headroom_bytes == -10);
-  const FitCheck two = check_fit(e, card(60, 2));  // 50 + 10 per card
+  const FitCheck two = check_fit(e, w, card(60, 2));  // 50 + 10 per card
   CHECK(two.fits);
   CHECK(two.headroom_bytes == 0);
 }
@@ -44,7 +47,7 @@ TEST_CASE("check_fit reports headroom over all cards, negative when short") {
 TEST_CASE("7B fp32 on a 24 GB card: 16-bit, offload and two cards are recommended") {
   Request request;
   request.model = model_from_params(7'000'000'000ULL, {});
-  request.format = find_weight_format("fp32");
+  request.format = *find_weight_format("fp32");
   request.hardware = card(23034ULL * k_mib);  // an L4
   const Report report = build_report(request);
   REQUIRE(report.fit);
@@ -65,7 +68,7 @@ TEST_CASE("7B fp32 on a 24 GB card: 16-bit, offload and two cards are recommende
 TEST_CASE("more cards are tried only in counts that divide the attention heads") {
   Request request;
   request.model = model_from_params(7'000'000'000ULL, {});  // 32 heads
-  request.format = find_weight_format("fp32");
+  request.format = *find_weight_format("fp32");
   // Too small for 2 or 3 cards of 12 GB each; 4 divides 32.
   request.hardware = card(12ULL * k_gb);
   const Report report = build_report(request);

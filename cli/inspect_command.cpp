@@ -1,0 +1,196 @@
+#include "inspect_command.hpp"
+
+#include <cstdio>
+#include <map>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "exit_codes.hpp"
+#include "model_source.hpp"
+#include "render.hpp"
+#include "terminal.hpp"
+#include "vramcalc/bytes.hpp"
+#include "vramcalc/estimate.hpp"
+#include "vramcalc/version.hpp"
+
+namespace vramcalc::cli {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+struct TypeTotal {
+  std::uint64_t tensors = 0;
+  std::uint64_t elements = 0;
+  std::uint64_t bytes = 0;
+};
+
+// What an inspection shows, computed once for both renderers.
+struct Inspection {
+  LoadedModel loaded;
+  std::map<std::string, TypeTotal> by_type;  // stored type -> totals (sorted: deterministic)
+  WeightBreakdown weights;
+  std::vector<std::uint64_t> kv_per_token;   // f16 KV bytes per token, per layer
+};
+
+Inspection inspect(const std::string& path) {
+  Inspection result;
+  result.loaded = load_model_file(path);
+  const ModelSpec& model = result.loaded.model;
+  for (const auto& tensor : model.tensors) {
+    TypeTotal& total = result.by_type[tensor.stored_type.empty() ? "-" : tensor.stored_type];
+    ++total.tensors;
+    total.elements += tensor.elements;
+    total.bytes += tensor.stored_bytes;
+  }
+  const WeightFormat format = model.stored_bytes_exact ? as_stored_format()
+                              : result.loaded.stored_format
+                                  ? *result.loaded.stored_format
+                                  : *find_weight_format(model.native_dtype.value_or("fp16"));
+  result.weights = weight_breakdown(model, format);
+  Workload one_token;
+  one_token.context = 1;
+  for (const auto& layer : model.layers) {
+    result.kv_per_token.push_back(layer_kv_bytes(layer, one_token));
+  }
+  return result;
+}
+
+Json layer_json(const Inspection& in, std::size_t i) {
+  const LayerSpec& layer = in.loaded.model.layers[i];
+  return {{"index", i},
+          {"attention", attention_kind_name(layer.attention)},
+          {"heads", layer.n_head},
+          {"kv_heads", layer.n_kv_head},
+          {"head_dim_k", layer.head_dim_k},
+          {"head_dim_v", layer.head_dim_v},
+          {"sliding_window", layer.sliding_window},
+          {"latent_dim", layer.latent_dim},
+          {"recurrent_state_bytes", layer.recurrent_state_bytes},
+          {"ffn_dim", layer.ffn_dim},
+          {"moe", layer.moe},
+          {"params", layer.params},
+          {"weight_bytes", in.weights.layer_bytes[i]},
+          {"kv_bytes_per_token_f16", in.kv_per_token[i]}};
+}
+
+std::string render_json(const std::string& path, const Inspection& in) {
+  const ModelSpec& m = in.loaded.model;
+  Json doc;
+  doc["schema_version"] = k_json_schema_version;
+  doc["file"] = path;
+  doc["format"] = model_source_name(m.source);
+  doc["model"] = {{"name", m.name},
+                  {"architecture", m.architecture},
+                  {"params", m.total_params},
+                  {"active_params", m.active_params},
+                  {"layers", m.layers.size()},
+                  {"hidden", m.hidden},
+                  {"vocab", m.vocab},
+                  {"max_context", m.max_context},
+                  {"tied_embeddings", m.tied_embeddings},
+                  {"experts", m.n_experts},
+                  {"experts_used", m.n_experts_used},
+                  {"stored_format", m.stored_format},
+                  {"native_dtype", m.native_dtype ? Json(*m.native_dtype) : Json(nullptr)}};
+  Json types = Json::array();
+  for (const auto& [type, total] : in.by_type) {
+    types.push_back({{"type", type},
+                     {"tensors", total.tensors},
+                     {"elements", total.elements},
+                     {"bytes", total.bytes}});
+  }
+  doc["bytes"] = {{"total", in.weights.total_bytes},
+                  {"exact", m.stored_bytes_exact},
+                  {"embedding", in.weights.embedding_bytes},
+                  {"head_and_other", in.weights.head_bytes},
+                  {"by_type", types}};
+  doc["tensors"] = m.tensors.size();
+  Json layers = Json::array();
+  for (std::size_t i = 0; i < m.layers.size(); ++i) {
+    layers.push_back(layer_json(in, i));
+  }
+  doc["layers"] = layers;
+  doc["notes"] = in.loaded.notes;
+  return doc.dump(2) + "\n";
+}
+
+// Consecutive layers with the same shape print as one row ("0-31").
+std::string layer_signature(const Inspection& in, std::size_t i) {
+  const LayerSpec& l = in.loaded.model.layers[i];
+  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", attention_kind_name(l.attention), l.n_head,
+                     l.n_kv_head, l.head_dim_k, l.sliding_window, l.latent_dim, l.ffn_dim,
+                     in.weights.layer_bytes[i], in.kv_per_token[i]);
+}
+
+std::string render_text(const std::string& path, const Inspection& in, const Painter& paint) {
+  const ModelSpec& m = in.loaded.model;
+  std::string out = paint.bold(fmt::format("{}", path)) + "\n";
+  out += fmt::format("  {:<14}{} ({})\n", "format", model_source_name(m.source),
+                     m.stored_format.empty() ? m.native_dtype.value_or("-") : m.stored_format);
+  out += fmt::format("  {:<14}{} ({})\n", "model", m.name, m.architecture);
+  out += fmt::format("  {:<14}{} total, {} active\n", "parameters", m.total_params,
+                     m.active_params);
+  out += fmt::format("  {:<14}{} layers, hidden {}, vocab {}, context {}{}\n", "shape",
+                     m.layers.size(), m.hidden, m.vocab, m.max_context,
+                     m.tied_embeddings ? ", tied embeddings" : "");
+  if (m.n_experts > 0) {
+    out += fmt::format("  {:<14}{} experts, {} per token, {} shared, width {}\n", "experts",
+                       m.n_experts, m.n_experts_used, m.n_shared_experts, m.expert_ffn_dim);
+  }
+  out += fmt::format("  {:<14}{} bytes ({:.2f} GiB){} in {} tensors\n", "weights",
+                     in.weights.total_bytes, to_gib(in.weights.total_bytes),
+                     m.stored_bytes_exact ? " exact" : "", m.tensors.size());
+  if (m.stored_bytes_exact) {
+    out += "\n" + paint.bold("Bytes by tensor type") + "\n";
+    for (const auto& [type, total] : in.by_type) {
+      out += fmt::format("  {:<10}{:>6} tensors {:>16} elements {:>16} bytes\n", type,
+                         total.tensors, total.elements, total.bytes);
+    }
+  }
+  out += "\n" + paint.bold("Layers") + "\n";
+  out += fmt::format("  {:<9}{:<16}{:>6}{:>6}{:>6}{:>8}{:>8}{:>9}{:>16}{:>12}\n", "layers",
+                     "attention", "heads", "kv", "dim", "window", "latent", "ffn", "bytes each",
+                     "KV/token");
+  for (std::size_t i = 0; i < m.layers.size();) {
+    std::size_t j = i;
+    while (j + 1 < m.layers.size() && layer_signature(in, j + 1) == layer_signature(in, i)) {
+      ++j;
+    }
+    const LayerSpec& l = m.layers[i];
+    out += fmt::format("  {:<9}{:<16}{:>6}{:>6}{:>6}{:>8}{:>8}{:>9}{:>16}{:>12}\n",
+                       i == j ? std::to_string(i) : fmt::format("{}-{}", i, j),
+                       attention_kind_name(l.attention), l.n_head, l.n_kv_head, l.head_dim_k,
+                       l.sliding_window, l.latent_dim, l.ffn_dim, in.weights.layer_bytes[i],
+                       in.kv_per_token[i]);
+    i = j + 1;
+  }
+  for (const auto& note : in.loaded.notes) {
+    out += "  note: " + note + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+void setup_inspect(CLI::App& app, InspectCommandOptions& options) {
+  app.add_option("file", options.path, "A GGUF file, a config.json or a folder holding one")
+      ->required()
+      ->type_name("FILE");
+  add_output_options(app, options.output);
+}
+
+int run_inspect(const InspectCommandOptions& options) {
+  const Format format = parse_format(options.output.format);
+  const bool color = use_color(parse_color_mode(options.output.color));
+  const Inspection result = inspect(options.path);
+  const std::string out = format == Format::json ? render_json(options.path, result)
+                                                 : render_text(options.path, result,
+                                                               Painter(color));
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return k_exit_ok;
+}
+
+}  // namespace vramcalc::cli

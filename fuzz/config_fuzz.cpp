@@ -1,0 +1,28 @@
+// libFuzzer target for the Hugging Face config.json reader: any bytes must either give a
+// model or throw vramcalc::Error; crashes, sanitizer reports and other exceptions are bugs.
+// Seed corpus: fuzz/corpus/config (real configs from tests/data/configs and the catalog).
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "vramcalc/error.hpp"
+#include "vramcalc/hf_config.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  try {
+    const vramcalc::HfConfigReading reading = vramcalc::read_hf_config(text, "fuzz");
+    // Whatever is read must be a consistent model: the invariants the estimate relies on.
+    vramcalc::validate_model(reading.model);
+    std::uint64_t sum = 0;
+    for (const auto& tensor : reading.model.tensors) {
+      sum += tensor.elements;
+    }
+    if (sum != reading.model.total_params || reading.model.active_params > sum) {
+      __builtin_trap();
+    }
+  } catch (const vramcalc::Error&) {
+    // Rejected input: fine.
+  }
+  return 0;
+}
