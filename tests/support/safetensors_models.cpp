@@ -4,8 +4,8 @@
 
 namespace vramcalc::test {
 
-std::vector<FixtureTensor> small_llama(int layers) {
-  std::vector<FixtureTensor> tensors = {{"model.embed_tokens.weight", "BF16", {10, 8}}};
+std::vector<SafetensorsFixtureTensor> small_llama(int layers) {
+  std::vector<SafetensorsFixtureTensor> tensors = {{"model.embed_tokens.weight", "BF16", {10, 8}}};
   for (int i = 0; i < layers; ++i) {
     const std::string p = "model.layers." + std::to_string(i) + ".";
     tensors.push_back({p + "self_attn.q_proj.weight", "BF16", {8, 8}});
@@ -24,8 +24,8 @@ std::vector<FixtureTensor> small_llama(int layers) {
   return tensors;
 }
 
-std::vector<FixtureTensor> small_mixtral() {
-  std::vector<FixtureTensor> tensors = {{"model.embed_tokens.weight", "BF16", {10, 8}}};
+std::vector<SafetensorsFixtureTensor> small_mixtral() {
+  std::vector<SafetensorsFixtureTensor> tensors = {{"model.embed_tokens.weight", "BF16", {10, 8}}};
   for (int i = 0; i < 2; ++i) {
     const std::string p = "model.layers." + std::to_string(i) + ".";
     tensors.push_back({p + "self_attn.q_proj.weight", "BF16", {8, 8}});
@@ -48,8 +48,8 @@ std::vector<FixtureTensor> small_mixtral() {
 }
 
 
-std::vector<FixtureTensor> small_deepseek() {
-  std::vector<FixtureTensor> t = {{"model.embed_tokens.weight", "BF16", {10, 8}}};
+std::vector<SafetensorsFixtureTensor> small_deepseek() {
+  std::vector<SafetensorsFixtureTensor> t = {{"model.embed_tokens.weight", "BF16", {10, 8}}};
   const auto fp8 = [&](const std::string& name, std::vector<std::uint64_t> shape) {
     t.push_back({name + ".weight", "F8_E4M3", std::move(shape)});
     t.push_back({name + ".weight_scale_inv", "F32", {1, 1}});

@@ -57,7 +57,7 @@ std::string length_bytes(std::uint64_t length) {
 
 }  // namespace
 
-std::uint64_t fixture_bytes(const FixtureTensor& tensor) {
+std::uint64_t fixture_bytes(const SafetensorsFixtureTensor& tensor) {
   std::uint64_t elements = 1;
   for (const std::uint64_t dim : tensor.shape) {
     elements *= dim;
@@ -73,7 +73,7 @@ std::string tensor_entry(const std::string& name, const std::string& dtype,
          "," + std::to_string(end) + "]}";
 }
 
-std::string header_json(const std::vector<FixtureTensor>& tensors,
+std::string header_json(const std::vector<SafetensorsFixtureTensor>& tensors,
                         const std::map<std::string, std::string>& metadata,
                         std::uint64_t& data_bytes) {
   std::string out = "{";
@@ -81,7 +81,7 @@ std::string header_json(const std::vector<FixtureTensor>& tensors,
     out += "\"__metadata__\":" + nlohmann::json(metadata).dump();
   }
   data_bytes = 0;
-  for (const FixtureTensor& tensor : tensors) {
+  for (const SafetensorsFixtureTensor& tensor : tensors) {
     const std::uint64_t bytes = fixture_bytes(tensor);
     out += (out.size() > 1 ? "," : "") +
            tensor_entry(tensor.name, tensor.dtype, tensor.shape, data_bytes, data_bytes + bytes);
@@ -114,7 +114,8 @@ void write_safetensors_raw(const std::string& path, const std::string& header,
   }
 }
 
-std::uint64_t write_safetensors(const std::string& path, const std::vector<FixtureTensor>& tensors,
+std::uint64_t write_safetensors(const std::string& path,
+                                const std::vector<SafetensorsFixtureTensor>& tensors,
                                 const std::map<std::string, std::string>& metadata) {
   std::uint64_t data_bytes = 0;
   const std::string header = header_json(tensors, metadata, data_bytes);
@@ -136,10 +137,8 @@ std::string index_json(const std::vector<std::pair<std::string, std::string>>& w
   return out + "\n  }\n}\n";
 }
 
-std::uint64_t write_checkpoint(
-    const std::string& folder,
-    const std::vector<std::pair<std::string, std::vector<FixtureTensor>>>& shards,
-    const std::string& index_name) {
+std::uint64_t write_checkpoint(const std::string& folder, const ShardFixtures& shards,
+                               const std::string& index_name) {
   std::vector<std::pair<std::string, std::string>> weight_map;
   std::uint64_t total = 0;
   for (const auto& [file_name, tensors] : shards) {
@@ -147,7 +146,7 @@ std::uint64_t write_checkpoint(
     path += "/";
     path += file_name;
     total += write_safetensors(path, tensors);
-    for (const FixtureTensor& tensor : tensors) {
+    for (const SafetensorsFixtureTensor& tensor : tensors) {
       weight_map.emplace_back(tensor.name, file_name);
     }
   }

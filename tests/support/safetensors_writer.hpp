@@ -16,7 +16,7 @@
 namespace vramcalc::test {
 
 /// A tensor to write: dimensions outermost first, as safetensors lists them.
-struct FixtureTensor {
+struct SafetensorsFixtureTensor {
   std::string name;
   std::string dtype;
   std::vector<std::uint64_t> shape;
@@ -24,7 +24,7 @@ struct FixtureTensor {
 
 /// Bytes of `tensor`: elements x bits / 8, from the writer's own dtype table (the table of
 /// safetensors/src/tensor.rs, kept apart from the library's so the tests check it).
-[[nodiscard]] std::uint64_t fixture_bytes(const FixtureTensor& tensor);
+[[nodiscard]] std::uint64_t fixture_bytes(const SafetensorsFixtureTensor& tensor);
 
 /// One header entry, `"name":{"dtype":…,"shape":[…],"data_offsets":[begin,end]}`, for
 /// assembling malformed headers by hand.
@@ -34,7 +34,7 @@ struct FixtureTensor {
 
 /// A valid header for `tensors` stored one after the other in this order; `data_bytes`
 /// receives the size of the data section.
-[[nodiscard]] std::string header_json(const std::vector<FixtureTensor>& tensors,
+[[nodiscard]] std::string header_json(const std::vector<SafetensorsFixtureTensor>& tensors,
                                       const std::map<std::string, std::string>& metadata,
                                       std::uint64_t& data_bytes);
 
@@ -50,7 +50,8 @@ void write_safetensors_raw(const std::string& path, const std::string& header,
                            std::optional<std::uint64_t> declared_length = {});
 
 /// Writes a valid file holding `tensors`; returns the size of its data section.
-std::uint64_t write_safetensors(const std::string& path, const std::vector<FixtureTensor>& tensors,
+std::uint64_t write_safetensors(const std::string& path,
+                                const std::vector<SafetensorsFixtureTensor>& tensors,
                                 const std::map<std::string, std::string>& metadata = {
                                     {"format", "pt"}});
 
@@ -63,9 +64,10 @@ std::uint64_t write_safetensors(const std::string& path, const std::vector<Fixtu
 /// Writes `shards` (file name -> tensors) into `folder` and, when `index_name` is not empty, an
 /// index of that name mapping every tensor to its shard with the true total_size. Returns the
 /// total bytes of all tensors.
-std::uint64_t write_checkpoint(const std::string& folder,
-                               const std::vector<std::pair<std::string,
-                                                           std::vector<FixtureTensor>>>& shards,
+/// Shards to write: file name -> tensors.
+using ShardFixtures = std::vector<std::pair<std::string, std::vector<SafetensorsFixtureTensor>>>;
+
+std::uint64_t write_checkpoint(const std::string& folder, const ShardFixtures& shards,
                                const std::string& index_name = "model.safetensors.index.json");
 
 /// The message of the vramcalc::Error that `action` throws, or "<no error>" when it throws

@@ -13,7 +13,7 @@
 
 using namespace vramcalc;
 using vramcalc::test::error_message;
-using vramcalc::test::FixtureTensor;
+using FixtureTensor = vramcalc::test::SafetensorsFixtureTensor;
 using vramcalc::test::small_deepseek;
 using vramcalc::test::small_llama;
 using vramcalc::test::small_mixtral;

@@ -14,7 +14,7 @@
 
 using namespace vramcalc;
 using vramcalc::test::error_message;
-using vramcalc::test::FixtureTensor;
+using FixtureTensor = vramcalc::test::SafetensorsFixtureTensor;
 using vramcalc::test::safetensors_bytes;
 using vramcalc::test::tensor_entry;
 

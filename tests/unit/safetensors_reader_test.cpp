@@ -12,7 +12,7 @@
 
 using namespace vramcalc;
 using vramcalc::test::error_message;
-using vramcalc::test::FixtureTensor;
+using FixtureTensor = vramcalc::test::SafetensorsFixtureTensor;
 using vramcalc::test::index_json;
 using vramcalc::test::write_checkpoint;
 using vramcalc::test::write_file;

@@ -13,6 +13,7 @@
 #include "safetensors_writer.hpp"
 
 using namespace vramcalc::test;
+using FixtureTensor = vramcalc::test::SafetensorsFixtureTensor;
 
 namespace {
 
