@@ -1,8 +1,10 @@
 // Writes the seed corpora of the safetensors fuzz targets from the fixture writer:
-// fuzz/seeds/safetensors_fuzz/ (whole files) and fuzz/seeds/safetensors_index_fuzz/ (indexes).
-// Hidden from normal runs; after changing the writer, the fixtures or the formats, run
-//   ./build/tests/vramcalc_tests "[.fuzz-seeds]"
-// and commit the files (.ci/run copies them into the fuzzers' corpora).
+// <dir>/safetensors/ (whole files, safetensors_fuzz) and <dir>/safetensors_index/ (indexes,
+// safetensors_index_fuzz). Hidden from normal runs; after changing the writer, the fixtures or
+// the formats, run
+//   VRAMCALC_FUZZ_SEED_DIR=fuzz/corpus ./build/tests/vramcalc_tests "fuzz seeds: write*"
+// and commit the files (.ci/run seeds each fuzzer from fuzz/corpus/<target without _fuzz>/).
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -28,9 +30,10 @@ std::string file_of(const std::vector<FixtureTensor>& tensors,
 
 TEST_CASE("fuzz seeds: write the corpora of the header and index targets", "[.fuzz-seeds]") {
   namespace fs = std::filesystem;
-  const fs::path root = fs::path(VRAMCALC_SOURCE_DIR) / "fuzz" / "seeds";
-  const fs::path files = root / "safetensors_fuzz";
-  const fs::path indexes = root / "safetensors_index_fuzz";
+  const char* dir = std::getenv("VRAMCALC_FUZZ_SEED_DIR");
+  REQUIRE(dir != nullptr);
+  const fs::path files = fs::path(dir) / "safetensors";
+  const fs::path indexes = fs::path(dir) / "safetensors_index";
   fs::remove_all(files);
   fs::remove_all(indexes);
   fs::create_directories(files);
