@@ -139,15 +139,15 @@ struct SafetensorsAttachOptions {
 ///   compressed-tensors `weight_packed` and MLX U32 weights (32 / packed_bits), bitsandbytes
 ///   4-bit and NVFP4 U8 weights and MXFP4 `*_blocks` (2 per byte);
 /// - total_params, embedding_params, head_params and every layer's params are sums over those
-///   tensors; active_params leaves out the routed experts a token does not use (see the source
-///   for the rule);
+///   tensors; active_params leaves out (n_experts - n_experts_used) / n_experts of the
+///   routed-expert parameters (without those counts, the model's own unused count);
 /// - stored_bytes_exact = true; stored_format a short label such as "bf16",
 ///   "fp8-e4m3 + bf16" or "gptq-int4 + fp16"; source = safetensors.
 /// Tensor shapes are stored innermost first, as TensorInfo documents.
 /// Throws vramcalc::Error (kind file) naming the tensor when the checkpoint contradicts the
 /// model: no tensors, a layer index past the model's layers (beyond `options.mtp_layers`),
-/// routed-expert tensors in a layer the model says is dense, or a mixture-of-experts layer
-/// without any.
+/// routed-expert tensors in a layer the model says is dense, an expert number past
+/// `n_experts`, or a mixture-of-experts layer without any routed-expert tensor.
 void attach_safetensors(ModelSpec& model, const SafetensorsInventory& inventory,
                         const SafetensorsAttachOptions& options = {});
 

@@ -221,32 +221,27 @@ std::string storage_label(const std::map<std::string, std::uint64_t>& bytes_by_l
   return label;
 }
 
-// MoE active parameters. A token uses k of the E routed experts of a layer; neither k nor E is
-// in ModelSpec, but the model's own figures say what share of the routed-expert parameters a
-// token leaves unused: (total - active) / routed, with routed the elements of its routed-expert
-// tensors (1 - k/E for a config.json model). That share of the checkpoint's routed-expert
-// parameters is left out of the active count. A model that lists no tensors keeps its count of
-// unused parameters instead. A model with no active count (0, or not below the total) gets
-// active = total.
+// MoE active parameters: a token goes through n_experts_used of the n_experts routed experts
+// of each MoE layer, so (n_experts - n_experts_used) / n_experts of the checkpoint's
+// routed-expert parameters (roles ffn_*_exps) are not active (the rule of the config reader and
+// of the released counts: Mixtral-8x7B 2 of 8, DeepSeek-V3 8 of 256). A model that does not
+// give the expert counts keeps its own count of unused parameters (total - active, at most the
+// routed ones); one without an active count is all active.
 std::uint64_t active_parameters(const ModelSpec& before, std::uint64_t total,
                                 std::uint64_t routed) {
   const bool moe = std::any_of(before.layers.begin(), before.layers.end(),
                                [](const LayerSpec& layer) { return layer.moe; });
-  if (!moe || before.active_params == 0 || before.active_params >= before.total_params) {
+  if (!moe) {
     return total;
   }
-  const std::uint64_t unused_before = before.total_params - before.active_params;
-  std::uint64_t routed_before = 0;
-  for (const TensorInfo& tensor : before.tensors) {
-    if (is_routed_role(tensor.role)) {
-      routed_before = checked_add(routed_before, tensor.elements, "parameters");
-    }
+  std::uint64_t unused = 0;
+  if (before.n_experts > 0 && before.n_experts_used > 0 &&
+      before.n_experts_used <= before.n_experts) {
+    unused = mul_div_ceil(routed, before.n_experts - before.n_experts_used, before.n_experts,
+                          "parameters");
+  } else if (before.active_params > 0 && before.active_params < before.total_params) {
+    unused = std::min(before.total_params - before.active_params, routed);
   }
-  const std::uint64_t unused =
-      routed_before > 0
-          ? mul_div_ceil(routed, std::min(unused_before, routed_before), routed_before,
-                         "parameters")
-          : std::min(unused_before, routed);
   return total - std::min(unused, total);
 }
 
@@ -317,6 +312,12 @@ bool in_model(const ModelSpec& model, const SafetensorsInventory& inventory,
       contradiction(inventory.path, "tensor " + quote_name(file.name) +
                                         " holds routed experts but the model says layer " +
                                         std::to_string(layer) + " is dense");
+    }
+    if (model.n_experts > 0 && name.expert >= static_cast<std::int64_t>(model.n_experts)) {
+      contradiction(inventory.path, "tensor " + quote_name(file.name) + " is routed expert " +
+                                        std::to_string(name.expert) + " but the model has " +
+                                        std::to_string(model.n_experts) + " (0 to " +
+                                        std::to_string(model.n_experts - 1) + ")");
     }
     counts.layer_has_experts[layer] = true;
   }

@@ -159,6 +159,18 @@ bool is_norm(std::string_view part) {
          part == "ln";
 }
 
+// A block or expert number; past 2^31 (TensorInfo::layer is 32-bit) it saturates at 2^31,
+// which no model reaches, so the caller reports it as out of range.
+std::int64_t index_of(std::string_view digits) {
+  constexpr std::uint64_t k_saturate = std::uint64_t{1} << 31U;
+  std::uint64_t index = 0;
+  const auto result = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+  if (result.ec != std::errc() || index > k_saturate) {
+    index = k_saturate;
+  }
+  return static_cast<std::int64_t>(index);
+}
+
 Parts split(std::string_view name) {
   Parts parts;
   std::size_t start = 0;
@@ -324,15 +336,14 @@ TensorName classify_tensor_name(std::string_view name) {
   }
 
   if (block < parts.size()) {
-    constexpr std::uint64_t k_saturate = std::uint64_t{1} << 31U;
-    std::uint64_t index = 0;
-    const std::string_view digits = parts[block + 1];
-    const auto result = std::from_chars(digits.data(), digits.data() + digits.size(), index);
-    if (result.ec != std::errc() || index > k_saturate) {
-      index = k_saturate;
-    }
-    out.layer = static_cast<std::int64_t>(index);
+    out.layer = index_of(parts[block + 1]);
     out.role = block_role(parts, block + 2, module_end, out.routed_expert);
+    for (std::size_t i = block + 2; out.routed_expert && i + 1 < module_end; ++i) {
+      if (parts[i] == "experts" && all_digits(parts[i + 1])) {
+        out.expert = index_of(parts[i + 1]);
+        break;
+      }
+    }
   } else if (!in_tower) {
     out.role = outer_role(parts, module_end);
   }

@@ -24,6 +24,9 @@ struct TensorName {
   /// and in vision/audio towers. Numbers past 2^31 saturate at 2^31.
   std::int64_t layer = -1;
   bool routed_expert = false;  ///< inside "experts" and not a shared expert
+  /// Routed expert number (the number after "experts"); -1 when none is named (fused expert
+  /// tensors, or not an expert). Numbers past 2^31 saturate at 2^31.
+  std::int64_t expert = -1;
   TensorKind kind = TensorKind::parameter;
   /// The module the tensor belongs to: the name without its last part ("weight", "qweight",
   /// "scales", ...), or the whole name when the last part is the module (fused expert tensors).

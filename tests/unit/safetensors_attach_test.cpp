@@ -177,9 +177,8 @@ TEST_CASE("attach_safetensors: mixtral experts, router and active parameters") {
   // Per layer: attention 192 + router 32 + 4 experts x 384 + norms 16 = 1776; total
   // 80 + 2 x 1776 + 88 = 3720; routed experts 2 x 1536 = 3072.
   ModelSpec model = model_with(2, {0, 1});
-  // The config's figures, 2 of 4 experts per token: half the routed parameters unused.
-  model.total_params = 3720;
-  model.active_params = 3720 - 1536;
+  model.n_experts = 4;  // 2 of 4 experts per token: half the routed parameters unused
+  model.n_experts_used = 2;
   attach_safetensors(model, inventory_of(small_mixtral()));
   check_roles(model, {
                          {"model.layers.1.block_sparse_moe.gate.weight",
@@ -193,8 +192,7 @@ TEST_CASE("attach_safetensors: mixtral experts, router and active parameters") {
                      });
   CHECK(model.total_params == 3720);
   CHECK(model.layers[0].params == 1776);
-  // No tensor list before: the config's 1536 unused parameters stay unused.
-  CHECK(model.active_params == 2184);
+  CHECK(model.active_params == 3720 - 3072 / 2);
 
   // The same experts under "mlp" (as some Mixtral conversions name them).
   ModelSpec renamed = model_with(1, {0});
@@ -213,22 +211,29 @@ TEST_CASE("attach_safetensors: mixtral experts, router and active parameters") {
                        });
 }
 
-TEST_CASE("attach_safetensors: active parameters keep the config's unused share of experts") {
-  // The config model lists its tensors; its routed experts hold 80 parameters and a token
-  // leaves 60 of its 100 unused (3 of 4 experts idle): 3/4 of the file's 3072 routed parameters,
-  // 2304, are unused -> 3720 - 2304 = 1416 active.
+TEST_CASE("attach_safetensors: active parameters from the expert counts, or the model's") {
+  // 1 of 4 experts per token: 3/4 of the file's 3072 routed parameters, 2304, unused.
   ModelSpec model = model_with(2, {0, 1});
-  model.total_params = 100;
-  model.active_params = 40;
-  TensorInfo routed;
-  routed.role = TensorRole::ffn_up_exps;
-  routed.elements = 80;
-  model.tensors = {routed};
+  model.n_experts = 4;
+  model.n_experts_used = 1;
   attach_safetensors(model, inventory_of(small_mixtral()));
-  CHECK(model.total_params == 3720);
-  CHECK(model.active_params == 1416);
+  CHECK(model.active_params == 3720 - 2304);
 
-  // A model without an active count, or not MoE, is all active.
+  // No expert counts: the model's own unused count (its total - active) stays unused.
+  ModelSpec counted = model_with(2, {0, 1});
+  counted.total_params = 5000;
+  counted.active_params = 5000 - 1000;
+  attach_safetensors(counted, inventory_of(small_mixtral()));
+  CHECK(counted.active_params == 3720 - 1000);
+
+  // ... but never more than the routed parameters the checkpoint has.
+  ModelSpec overcounted = model_with(2, {0, 1});
+  overcounted.total_params = 9000;
+  overcounted.active_params = 1000;
+  attach_safetensors(overcounted, inventory_of(small_mixtral()));
+  CHECK(overcounted.active_params == 3720 - 3072);
+
+  // No counts at all: all active.
   ModelSpec unknown = model_with(2, {0, 1});
   attach_safetensors(unknown, inventory_of(small_mixtral()));
   CHECK(unknown.active_params == 3720);
@@ -663,6 +668,14 @@ TEST_CASE("attach_safetensors rejects: experts in a dense layer, a MoE layer wit
             "routed-expert tensors for it"));
 }
 
+TEST_CASE("attach_safetensors rejects: an expert number past the model's experts") {
+  ModelSpec model = model_with(2, {0, 1});
+  model.n_experts = 3;  // the checkpoint has experts 0 to 3
+  CHECK(error_message([&] { attach_safetensors(model, inventory_of(small_mixtral())); }) ==
+        "test.safetensors: tensor 'model.layers.0.block_sparse_moe.experts.3.w1.weight' is "
+        "routed expert 3 but the model has 3 (0 to 2)");
+}
+
 TEST_CASE("attach_safetensors rejects: a checkpoint without tensors") {
   ModelSpec model = model_with(1);
   CHECK(error_message([&] { attach_safetensors(model, inventory_of({})); }) ==
@@ -799,14 +812,8 @@ TEST_CASE("attach_safetensors: Mixtral-8x7B has 46,702,792,704 parameters, 12.9B
     all[i] = i;
   }
   ModelSpec model = model_with(32, all);
-  // As a config reader would list it: 2 of 8 experts active; one routed tensor per expert
-  // stands for the config's routed parameters (its share 6/8 is what matters).
-  model.total_params = 800;
-  model.active_params = 800 - 600;
-  TensorInfo routed;
-  routed.role = TensorRole::ffn_gate_exps;
-  routed.elements = 800;
-  model.tensors = {routed};
+  model.n_experts = 8;
+  model.n_experts_used = 2;
   attach_safetensors(model, written(t, 8));
   CHECK(model.total_params == 46'702'792'704ULL);
   CHECK(model.active_params == 12'879'925'248ULL);
@@ -868,13 +875,8 @@ TEST_CASE("attach_safetensors: DeepSeek-V3 FP8 has 671,026,419,200 parameters, 3
     moe.push_back(i);
   }
   ModelSpec model = model_with(61, moe);
-  // 8 of 256 experts per token: 248/256 of the routed parameters unused.
-  model.total_params = 1000;
-  model.active_params = 1000 - 248;
-  TensorInfo routed;
-  routed.role = TensorRole::ffn_down_exps;
-  routed.elements = 256;
-  model.tensors = {routed};
+  model.n_experts = 256;  // 8 per token: 248/256 of the routed parameters unused
+  model.n_experts_used = 8;
   SafetensorsAttachOptions options;
   options.mtp_layers = 1;
   const SafetensorsInventory inventory = written(t, 16);
