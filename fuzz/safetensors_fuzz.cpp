@@ -2,13 +2,16 @@
 // over whatever it accepts (tensor names from the input reach the name classifier). A
 // vramcalc::Error is the expected answer to garbage; a crash, a sanitizer report, another
 // exception or a broken invariant is a bug.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "io/byte_source.hpp"
 #include "safetensors/safetensors_header.hpp"
+#include "safetensors/tensor_names.hpp"
 #include "vramcalc/error.hpp"
 #include "vramcalc/model.hpp"
 #include "vramcalc/safetensors.hpp"
@@ -32,14 +35,32 @@ void check_invariants(const vramcalc::safetensors::Header& header, std::size_t s
   }
 }
 
-// A model the tensors are attached to: 4 layers, the last two mixture-of-experts when `moe`.
-vramcalc::ModelSpec fuzz_model(bool moe) {
+// A model for the tensors: as many layers as the names number (at most 64), every layer dense,
+// or (`moe`) mixture-of-experts where the names hold routed experts, with as many experts as
+// they number, one used per token; so that consistent inputs get through attach.
+vramcalc::ModelSpec fuzz_model(const vramcalc::SafetensorsInventory& inventory, bool moe) {
+  constexpr std::int64_t k_max_layers = 64;
+  std::vector<vramcalc::safetensors::TensorName> names;
+  std::int64_t layers = 1;
+  std::int64_t experts = 0;
+  for (const auto& tensor : inventory.tensors) {
+    names.push_back(vramcalc::safetensors::classify_tensor_name(tensor.name));
+    if (names.back().layer < k_max_layers) {
+      layers = std::max(layers, names.back().layer + 1);
+    }
+    experts = std::max(experts, std::min<std::int64_t>(names.back().expert + 1, 1024));
+  }
   vramcalc::ModelSpec model;
-  model.layers.resize(4);
-  model.layers[2].moe = moe;
-  model.layers[3].moe = moe;
-  model.total_params = 1000;
-  model.active_params = 400;
+  model.layers.resize(static_cast<std::size_t>(layers));
+  if (moe) {
+    for (const auto& name : names) {
+      if (name.routed_expert && name.layer >= 0 && name.layer < layers) {
+        model.layers[static_cast<std::size_t>(name.layer)].moe = true;
+      }
+    }
+    model.n_experts = static_cast<std::uint32_t>(experts);
+    model.n_experts_used = experts > 0 ? 1 : 0;
+  }
   return model;
 }
 
@@ -60,13 +81,17 @@ void run(std::string_view bytes) {
   }
   for (const bool moe : {false, true}) {
     try {
-      vramcalc::ModelSpec model = fuzz_model(moe);
+      vramcalc::ModelSpec model = fuzz_model(inventory, moe);
       vramcalc::SafetensorsAttachOptions options;
       options.mtp_layers = 1;
       vramcalc::attach_safetensors(model, inventory, options);
-      if (model.active_params > model.total_params ||
+      std::uint64_t parts = model.embedding_params + model.head_params;
+      for (const auto& layer : model.layers) {
+        parts += layer.params;
+      }
+      if (model.active_params > model.total_params || parts != model.total_params ||
           model.tensors.size() > inventory.tensors.size()) {
-        __builtin_trap();
+        __builtin_trap();  // the counts must add up
       }
     } catch (const vramcalc::Error&) {
     }

@@ -145,10 +145,19 @@ struct SafetensorsAttachOptions {
 ///   "fp8-e4m3 + bf16" or "gptq-int4 + fp16"; source = safetensors.
 /// Tensor shapes are stored innermost first, as TensorInfo documents.
 /// Throws vramcalc::Error (kind file) naming the tensor when the checkpoint contradicts the
-/// model: no tensors, a layer index past the model's layers (beyond `options.mtp_layers`),
-/// routed-expert tensors in a layer the model says is dense, an expert number past
-/// `n_experts`, or a mixture-of-experts layer without any routed-expert tensor.
+/// model: no tensors, a layer index past the model's layers (beyond `options.mtp_layers`), a
+/// model layer without any tensor (a single shard of a sharded checkpoint), routed-expert
+/// tensors in a layer the model says is dense, an expert number past `n_experts`, or a
+/// mixture-of-experts layer without any routed-expert tensor.
 void attach_safetensors(ModelSpec& model, const SafetensorsInventory& inventory,
                         const SafetensorsAttachOptions& options = {});
+
+/// The model of the checkpoint at `path` (as read_safetensors takes it): its shape from the
+/// config.json beside the weights (in the folder named, or beside the file or index named),
+/// read by read_hf_config_file; its tensors, exact bytes and parameter counts from the headers
+/// (attach_safetensors, leaving out the config's num_nextn_predict_layers MTP layers and taking
+/// packed bits from its quantization_config). Throws vramcalc::Error (kind file) when the
+/// weights or the config.json are missing or malformed, or contradict each other.
+[[nodiscard]] ModelSpec load_safetensors_model(const std::string& path);
 
 }  // namespace vramcalc

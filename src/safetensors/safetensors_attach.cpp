@@ -250,13 +250,16 @@ struct Counts {
   std::vector<TensorInfo> tensors;
   std::vector<std::uint64_t> layer_params;
   std::vector<bool> layer_has_experts;
+  std::vector<bool> layer_has_tensors;
   std::map<std::string, std::uint64_t> bytes_by_label;  // parameter tensors' bytes by label
   std::uint64_t total = 0;
   std::uint64_t embedding = 0;
   std::uint64_t head = 0;    // everything outside the blocks but the embeddings
   std::uint64_t routed = 0;  // routed-expert parameters
 
-  explicit Counts(std::size_t layers) : layer_params(layers, 0), layer_has_experts(layers, false) {}
+  explicit Counts(std::size_t layers)
+      : layer_params(layers, 0), layer_has_experts(layers, false),
+        layer_has_tensors(layers, false) {}
 
   void add(const SafetensorsTensor& file, const TensorName& name, const Holding& holding) {
     if (!holding.label.empty()) {
@@ -270,6 +273,7 @@ struct Counts {
     std::uint64_t* slot = &head;
     if (name.layer >= 0) {
       slot = &layer_params[static_cast<std::size_t>(name.layer)];
+      layer_has_tensors[static_cast<std::size_t>(name.layer)] = true;
     } else if (name.role == TensorRole::token_embd || name.role == TensorRole::pos_embd) {
       slot = &embedding;
     }
@@ -324,6 +328,25 @@ bool in_model(const ModelSpec& model, const SafetensorsInventory& inventory,
   return true;
 }
 
+// Every layer of the model must have tensors in the checkpoint: one without any means the
+// checkpoint is a part (a single shard) or another model.
+void check_layers_covered(const ModelSpec& model, const SafetensorsInventory& inventory,
+                          const Counts& counts) {
+  const auto covered = static_cast<std::size_t>(
+      std::count(counts.layer_has_tensors.begin(), counts.layer_has_tensors.end(), true));
+  for (std::size_t layer = 0; layer < model.layers.size(); ++layer) {
+    if (!counts.layer_has_tensors[layer]) {
+      throw Error(ErrorKind::file,
+                  inventory.path + ": the checkpoint has no tensors for layer " +
+                      std::to_string(layer) + " of the model's " +
+                      std::to_string(model.layers.size()) + " (it has tensors for " +
+                      std::to_string(covered) + " layers)",
+                  "name the whole checkpoint (its folder or model.safetensors.index.json), not "
+                  "one shard, and check that config.json belongs to these weights");
+    }
+  }
+}
+
 }  // namespace
 
 void attach_safetensors(ModelSpec& model, const SafetensorsInventory& inventory,
@@ -344,6 +367,7 @@ void attach_safetensors(ModelSpec& model, const SafetensorsInventory& inventory,
       counts.add(file, attacher.name(i), attacher.holding(i));
     }
   }
+  check_layers_covered(model, inventory, counts);
   for (std::size_t layer = 0; layer < model.layers.size(); ++layer) {
     if (model.layers[layer].moe && !counts.layer_has_experts[layer]) {
       contradiction(inventory.path,

@@ -14,6 +14,8 @@
 using namespace vramcalc;
 using vramcalc::test::error_message;
 using FixtureTensor = vramcalc::test::SafetensorsFixtureTensor;
+using vramcalc::test::LlamaShape;
+using vramcalc::test::llama_tensors;
 using vramcalc::test::small_deepseek;
 using vramcalc::test::small_llama;
 using vramcalc::test::small_mixtral;
@@ -687,50 +689,11 @@ TEST_CASE("attach_safetensors rejects: a checkpoint without tensors") {
 
 namespace {
 
-struct LlamaShape {
-  std::uint64_t layers, hidden, heads, kv_heads, head_dim, ffn, vocab;
-  bool tied;
-};
-
-std::vector<FixtureTensor> llama_tensors(const LlamaShape& s, const std::string& dtype) {
-  std::vector<FixtureTensor> t = {{"model.embed_tokens.weight", dtype, {s.vocab, s.hidden}}};
-  for (std::uint64_t i = 0; i < s.layers; ++i) {
-    const std::string p = "model.layers." + std::to_string(i) + ".";
-    t.push_back({p + "self_attn.q_proj.weight", dtype, {s.heads * s.head_dim, s.hidden}});
-    t.push_back({p + "self_attn.k_proj.weight", dtype, {s.kv_heads * s.head_dim, s.hidden}});
-    t.push_back({p + "self_attn.v_proj.weight", dtype, {s.kv_heads * s.head_dim, s.hidden}});
-    t.push_back({p + "self_attn.o_proj.weight", dtype, {s.hidden, s.heads * s.head_dim}});
-    t.push_back({p + "mlp.gate_proj.weight", dtype, {s.ffn, s.hidden}});
-    t.push_back({p + "mlp.up_proj.weight", dtype, {s.ffn, s.hidden}});
-    t.push_back({p + "mlp.down_proj.weight", dtype, {s.hidden, s.ffn}});
-    t.push_back({p + "input_layernorm.weight", dtype, {s.hidden}});
-    t.push_back({p + "post_attention_layernorm.weight", dtype, {s.hidden}});
-  }
-  t.push_back({"model.norm.weight", dtype, {s.hidden}});
-  if (!s.tied) {
-    t.push_back({"lm_head.weight", dtype, {s.vocab, s.hidden}});
-  }
-  return t;
-}
-
 // Writes `tensors` into `shards` files of a fresh folder with an index and reads it back.
 SafetensorsInventory written(const std::vector<FixtureTensor>& tensors, std::size_t shards) {
-  std::vector<std::pair<std::string, std::vector<FixtureTensor>>> files(shards);
-  for (std::size_t s = 0; s < shards; ++s) {
-    files[s].first = "model-" + std::to_string(s + 1) + "-of-" + std::to_string(shards) +
-                     ".safetensors";
-  }
-  for (std::size_t i = 0; i < tensors.size(); ++i) {
-    files[i * shards / tensors.size()].second.push_back(tensors[i]);
-  }
   const std::string dir = test::temp_dir();
-  test::write_checkpoint(dir, files);
+  test::write_sharded(dir, tensors, shards);
   return read_safetensors(dir);
-}
-
-// The ceiling of n / 128: FP8 weight_scale_inv blocks per dimension.
-std::uint64_t blocks(std::uint64_t n) {
-  return (n + 127) / 128;
 }
 
 }  // namespace
@@ -787,25 +750,7 @@ TEST_CASE("attach_safetensors: Mixtral-8x7B has 46,702,792,704 parameters, 12.9B
   // 32 layers, hidden 4096, 32 heads, 8 kv heads, 8 experts of width 14336, 2 per token,
   // vocab 32000. Routed experts: 32 x 8 x 3 x 4096 x 14336 = 45,097,156,608; a token uses 2 of
   // 8, so 3/4 of them, 33,822,867,456, are unused: 12,879,925,248 active.
-  std::vector<FixtureTensor> t = {{"model.embed_tokens.weight", "BF16", {32000, 4096}}};
-  for (int i = 0; i < 32; ++i) {
-    const std::string p = "model.layers." + std::to_string(i) + ".";
-    t.push_back({p + "self_attn.q_proj.weight", "BF16", {4096, 4096}});
-    t.push_back({p + "self_attn.k_proj.weight", "BF16", {1024, 4096}});
-    t.push_back({p + "self_attn.v_proj.weight", "BF16", {1024, 4096}});
-    t.push_back({p + "self_attn.o_proj.weight", "BF16", {4096, 4096}});
-    t.push_back({p + "block_sparse_moe.gate.weight", "BF16", {8, 4096}});
-    for (int e = 0; e < 8; ++e) {
-      const std::string x = p + "block_sparse_moe.experts." + std::to_string(e) + ".";
-      t.push_back({x + "w1.weight", "BF16", {14336, 4096}});
-      t.push_back({x + "w2.weight", "BF16", {4096, 14336}});
-      t.push_back({x + "w3.weight", "BF16", {14336, 4096}});
-    }
-    t.push_back({p + "input_layernorm.weight", "BF16", {4096}});
-    t.push_back({p + "post_attention_layernorm.weight", "BF16", {4096}});
-  }
-  t.push_back({"model.norm.weight", "BF16", {4096}});
-  t.push_back({"lm_head.weight", "BF16", {32000, 4096}});
+  const auto t = test::mixtral_8x7b_tensors();
 
   std::vector<std::size_t> all(32);
   for (std::size_t i = 0; i < 32; ++i) {
@@ -817,82 +762,4 @@ TEST_CASE("attach_safetensors: Mixtral-8x7B has 46,702,792,704 parameters, 12.9B
   attach_safetensors(model, written(t, 8));
   CHECK(model.total_params == 46'702'792'704ULL);
   CHECK(model.active_params == 12'879'925'248ULL);
-}
-
-TEST_CASE("attach_safetensors: DeepSeek-V3 FP8 has 671,026,419,200 parameters, 37.6B active") {
-  // config.json: 61 layers (3 dense), hidden 7168, vocab 129280, 128 heads, q_lora 1536,
-  // kv_lora 512, nope 128, rope 64, v 128, dense MLP 18432, 256 routed experts of 2048 (8 per
-  // token) and 1 shared, plus one MTP layer (61). FP8 E4M3 linear weights, each with an F32
-  // weight_scale_inv per 128 x 128 block; the released count excludes scales and the MTP layer.
-  constexpr std::uint64_t h = 7168;
-  std::vector<FixtureTensor> t = {{"model.embed_tokens.weight", "BF16", {129280, h}}};
-  const auto fp8 = [&](const std::string& name, std::uint64_t out, std::uint64_t in) {
-    t.push_back({name + ".weight", "F8_E4M3", {out, in}});
-    t.push_back({name + ".weight_scale_inv", "F32", {blocks(out), blocks(in)}});
-  };
-  for (int i = 0; i < 62; ++i) {
-    const std::string p = "model.layers." + std::to_string(i) + ".";
-    fp8(p + "self_attn.q_a_proj", 1536, h);
-    t.push_back({p + "self_attn.q_a_layernorm.weight", "BF16", {1536}});
-    fp8(p + "self_attn.q_b_proj", 128ULL * 192, 1536);
-    fp8(p + "self_attn.kv_a_proj_with_mqa", 576, h);
-    t.push_back({p + "self_attn.kv_a_layernorm.weight", "BF16", {512}});
-    fp8(p + "self_attn.kv_b_proj", 128ULL * 256, 512);
-    fp8(p + "self_attn.o_proj", h, 128ULL * 128);
-    t.push_back({p + "input_layernorm.weight", "BF16", {h}});
-    t.push_back({p + "post_attention_layernorm.weight", "BF16", {h}});
-    if (i < 3) {
-      fp8(p + "mlp.gate_proj", 18432, h);
-      fp8(p + "mlp.up_proj", 18432, h);
-      fp8(p + "mlp.down_proj", h, 18432);
-      continue;
-    }
-    t.push_back({p + "mlp.gate.weight", "BF16", {256, h}});
-    t.push_back({p + "mlp.gate.e_score_correction_bias", "F32", {256}});
-    for (int e = 0; e < 256; ++e) {
-      const std::string x = p + "mlp.experts." + std::to_string(e) + ".";
-      fp8(x + "gate_proj", 2048, h);
-      fp8(x + "up_proj", 2048, h);
-      fp8(x + "down_proj", h, 2048);
-    }
-    fp8(p + "mlp.shared_experts.gate_proj", 2048, h);
-    fp8(p + "mlp.shared_experts.up_proj", 2048, h);
-    fp8(p + "mlp.shared_experts.down_proj", h, 2048);
-    if (i == 61) {
-      t.push_back({p + "embed_tokens.weight", "BF16", {129280, h}});
-      t.push_back({p + "enorm.weight", "BF16", {h}});
-      t.push_back({p + "hnorm.weight", "BF16", {h}});
-      t.push_back({p + "eh_proj.weight", "BF16", {h, 2 * h}});
-      t.push_back({p + "shared_head.norm.weight", "BF16", {h}});
-      t.push_back({p + "shared_head.head.weight", "BF16", {129280, h}});
-    }
-  }
-  t.push_back({"model.norm.weight", "BF16", {h}});
-  t.push_back({"lm_head.weight", "BF16", {129280, h}});
-
-  std::vector<std::size_t> moe;
-  for (std::size_t i = 3; i < 61; ++i) {
-    moe.push_back(i);
-  }
-  ModelSpec model = model_with(61, moe);
-  model.n_experts = 256;  // 8 per token: 248/256 of the routed parameters unused
-  model.n_experts_used = 8;
-  SafetensorsAttachOptions options;
-  options.mtp_layers = 1;
-  const SafetensorsInventory inventory = written(t, 16);
-  attach_safetensors(model, inventory, options);
-  CHECK(model.total_params == 671'026'419'200ULL);
-  // Routed: 58 x 256 x 3 x 7168 x 2048 = 653,908,770,816, of which 248/256 =
-  // 633,474,121,728 unused.
-  CHECK(model.active_params == 671'026'419'200ULL - 633'474'121'728ULL);
-  CHECK(model.stored_format == "fp8-e4m3 + bf16");
-  CHECK(model.layers[60].params == model.layers[3].params);
-  std::uint64_t mtp_bytes = 0;
-  for (const auto& tensor : inventory.tensors) {
-    if (tensor.name.rfind("model.layers.61.", 0) == 0) {
-      mtp_bytes += tensor.bytes;
-    }
-  }
-  CHECK(weight_breakdown(model, as_stored_format()).total_bytes ==
-        inventory.total_bytes - mtp_bytes);
 }
