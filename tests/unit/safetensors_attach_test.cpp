@@ -95,7 +95,7 @@ void check_roles(const ModelSpec& model, const std::vector<Expected>& expected) 
 
 }  // namespace
 
-TEST_CASE("attach_safetensors: llama names, exact bytes and parameter sums") {
+TEST_CASE("attach_safetensors: llama names with exact bytes and parameter sums") {
   ModelSpec model = model_with(2);
   model.total_params = 999;  // whatever the config said is replaced
   attach_safetensors(model, inventory_of(small_llama(2)));
@@ -175,7 +175,7 @@ TEST_CASE("attach_safetensors: the original Llama / Mistral checkpoint names") {
 }
 
 
-TEST_CASE("attach_safetensors: mixtral experts, router and active parameters") {
+TEST_CASE("attach_safetensors: mixtral experts and router and active parameters") {
   // Per layer: attention 192 + router 32 + 4 experts x 384 + norms 16 = 1776; total
   // 80 + 2 x 1776 + 88 = 3720; routed experts 2 x 1536 = 3072.
   ModelSpec model = model_with(2, {0, 1});
@@ -213,7 +213,7 @@ TEST_CASE("attach_safetensors: mixtral experts, router and active parameters") {
                        });
 }
 
-TEST_CASE("attach_safetensors: active parameters from the expert counts, or the model's") {
+TEST_CASE("attach_safetensors: active parameters from the expert counts or else the model's own") {
   // 1 of 4 experts per token: 3/4 of the file's 3072 routed parameters, 2304, unused.
   ModelSpec model = model_with(2, {0, 1});
   model.n_experts = 4;
@@ -241,7 +241,7 @@ TEST_CASE("attach_safetensors: active parameters from the expert counts, or the 
   CHECK(unknown.active_params == 3720);
 }
 
-TEST_CASE("attach_safetensors: qwen2-moe shared expert, its gate, and attention biases") {
+TEST_CASE("attach_safetensors: qwen2-moe shared expert with its gate and attention biases") {
   ModelSpec model = model_with(1, {0});
   attach_safetensors(model, inventory_of({
                                 {"model.embed_tokens.weight", "BF16", {10, 8}},
@@ -286,7 +286,7 @@ TEST_CASE("attach_safetensors: qwen2-moe shared expert, its gate, and attention 
 }
 
 
-TEST_CASE("attach_safetensors: deepseek-v3 MLA, experts, FP8 scales and the MTP layer") {
+TEST_CASE("attach_safetensors: deepseek-v3 MLA and experts and FP8 scales and the MTP layer") {
   ModelSpec model = model_with(3, {1, 2});
   SafetensorsAttachOptions options;
   options.mtp_layers = 1;
@@ -381,7 +381,7 @@ TEST_CASE("attach_safetensors: phi-3 fused qkv_proj and gate_up_proj") {
   CHECK(model.layers[0].params == 192 + 64 + 256 + 128 + 8);
 }
 
-TEST_CASE("attach_safetensors: gpt2 names, biases, and the attn.bias mask buffer") {
+TEST_CASE("attach_safetensors: gpt2 names and biases and the attn.bias mask buffer") {
   ModelSpec model = model_with(1);
   attach_safetensors(model, inventory_of({
                                 {"wte.weight", "F32", {10, 8}},
@@ -537,7 +537,7 @@ TEST_CASE("attach_safetensors: AWQ qweight packs the output dimension") {
   CHECK(model.stored_format == "awq-int4");
 }
 
-TEST_CASE("attach_safetensors: bitsandbytes 4-bit, NVFP4, MXFP4 and compressed-tensors packs") {
+TEST_CASE("attach_safetensors: packs of bitsandbytes 4-bit and NVFP4 and MXFP4 and CT int4") {
   ModelSpec model = model_with(1, {0});
   attach_safetensors(
       model,
@@ -659,7 +659,7 @@ TEST_CASE("attach_safetensors rejects: a layer past the model's layers") {
             "belongs to layer 2147483648 but the model has 1 layers"));
 }
 
-TEST_CASE("attach_safetensors rejects: experts in a dense layer, a MoE layer without experts") {
+TEST_CASE("attach_safetensors rejects: experts in a dense layer and a MoE layer without experts") {
   ModelSpec dense = model_with(2);
   CHECK(error_message([&] { attach_safetensors(dense, inventory_of(small_mixtral())); }) ==
         "test.safetensors: tensor 'model.layers.0.block_sparse_moe.experts.0.w1.weight' holds "
@@ -698,7 +698,7 @@ SafetensorsInventory written(const std::vector<FixtureTensor>& tensors, std::siz
 
 }  // namespace
 
-TEST_CASE("attach_safetensors: Llama-3.1-8B has 8,030,261,248 parameters") {
+TEST_CASE("attach_safetensors: Llama-3.1-8B has 8030261248 parameters") {
   // config.json: 32 layers, hidden 4096, 32 heads, 8 kv heads, head_dim 128, MLP 14336, vocab
   // 128256, untied. Per layer 218,112,000; embeddings and head 525,336,576 each; norm 4096.
   const auto inventory = written(llama_tensors({32, 4096, 32, 8, 128, 14336, 128256, false},
@@ -716,7 +716,7 @@ TEST_CASE("attach_safetensors: Llama-3.1-8B has 8,030,261,248 parameters") {
   CHECK(weight_breakdown(model, as_stored_format()).total_bytes == 16'060'522'496ULL);
 }
 
-TEST_CASE("attach_safetensors: GPT-2 has 124,439,808 parameters") {
+TEST_CASE("attach_safetensors: GPT-2 has 124439808 parameters") {
   // 12 layers, hidden 768, MLP 3072, vocab 50257, 1024 positions, tied head; per layer
   // 7,087,872 with biases; the 12 attn.bias masks are buffers.
   std::vector<FixtureTensor> t = {{"wte.weight", "F32", {50257, 768}},
@@ -746,7 +746,7 @@ TEST_CASE("attach_safetensors: GPT-2 has 124,439,808 parameters") {
   CHECK(model.embedding_params == 38'597'376ULL + 786'432ULL);
 }
 
-TEST_CASE("attach_safetensors: Mixtral-8x7B has 46,702,792,704 parameters, 12.9B active") {
+TEST_CASE("attach_safetensors: Mixtral-8x7B has 46702792704 parameters and 12.9B active") {
   // 32 layers, hidden 4096, 32 heads, 8 kv heads, 8 experts of width 14336, 2 per token,
   // vocab 32000. Routed experts: 32 x 8 x 3 x 4096 x 14336 = 45,097,156,608; a token uses 2 of
   // 8, so 3/4 of them, 33,822,867,456, are unused: 12,879,925,248 active.

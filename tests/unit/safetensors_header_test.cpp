@@ -158,7 +158,7 @@ TEST_CASE("safetensors header rejects: a header length past the end of the file"
   CHECK(has(message, "8 + 1000 > 16 bytes"));
 }
 
-TEST_CASE("safetensors header rejects: a header over 100 MB, even in a file that holds it") {
+TEST_CASE("safetensors header rejects: a header over 100 MB even in a file that holds it") {
   // openasr #73: the header length sized an allocation (OOM); the reference caps it at
   // 100,000,000 bytes. The file really is that big (sparse), so only the cap can refuse it, and
   // it must refuse before allocating or reading the 100 MB.
@@ -237,7 +237,7 @@ TEST_CASE("safetensors header rejects: an unknown dtype") {
                      "data_offsets [0, 2] (known: BOOL, F4,"));
 }
 
-TEST_CASE("safetensors header rejects: negative, fractional and huge shape entries") {
+TEST_CASE("safetensors header rejects: negative and fractional and huge shape entries") {
   // audio.cpp #138: negative numbers cast to size_t; §4.3 rule 5: negatives and floats fail.
   CHECK(rejection("{\"w\":{\"dtype\":\"F32\",\"shape\":[2,-3],\"data_offsets\":[0,4]}}", 4) ==
         "mem.safetensors: tensor 'w': shape entry 1 is -3: negative (near header byte 34, file "
@@ -278,7 +278,7 @@ TEST_CASE("safetensors header rejects: sub-byte tensors that are not whole bytes
             "): shape [3] of F4 at data_offsets [0, 2] is 12 bits, not whole bytes"));
 }
 
-TEST_CASE("safetensors header rejects: data_offsets that are not exactly [begin, end]") {
+TEST_CASE("safetensors header rejects: data_offsets that are not exactly begin and end") {
   // fastllm #712: data_offsets[1] read without checking it exists.
   CHECK(rejection("{\"w\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[0]}}", 4) ==
         "mem.safetensors: tensor 'w' (entry at header byte 5, file offset 13): data_offsets "

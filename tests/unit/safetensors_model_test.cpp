@@ -34,7 +34,7 @@ const test::LlamaShape k_llama_31_8b = {32, 4096, 32, 8, 128, 14336, 128256, fal
 
 }  // namespace
 
-TEST_CASE("load_safetensors_model: Llama-3.1-8B, config.json beside four shards") {
+TEST_CASE("load_safetensors_model: Llama-3.1-8B with config.json beside four shards") {
   // Per layer 218,112,000; embeddings and head 525,336,576 each; final norm 4096.
   const std::string dir = folder_with_config("llama-3.1-8b.json");
   test::write_sharded(dir, test::llama_tensors(k_llama_31_8b, "BF16"), 4);

@@ -93,7 +93,7 @@ std::string read_error(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("read_safetensors: one file with FP8 weights, BF16 norms and F32 scales") {
+TEST_CASE("read_safetensors: one file with FP8 weights and BF16 norms and F32 scales") {
   // Hand-worked bytes: F8_E4M3 [4096, 14336] = 58,720,256; its F32 block scales [32, 112]
   // (128 x 128 blocks) = 3584 x 4 = 14,336; two BF16 norms [4096] = 8192 each; an F32 scalar
   // = 4; an F16 [0, 7] = 0; F4 [2, 6] = 6; F6_E2M3 [4] = 3; BOOL [5] = 5; C64 [3] = 24.
@@ -330,7 +330,7 @@ TEST_CASE("read_safetensors rejects: indexes that are not index documents") {
             "key 'weight_map' appears twice"));
 }
 
-TEST_CASE("read_safetensors: index metadata is read, not trusted") {
+TEST_CASE("read_safetensors: index metadata is read but not trusted") {
   auto text = index_json(true_map(), 123);  // a wrong total_size is only reported
   const SafetensorsInventory inventory = read_safetensors(folder_with_index(text));
   CHECK(inventory.index_total_size == std::optional<std::uint64_t>(123));
