@@ -2,8 +2,12 @@
 
 #include <array>
 
+#include <cmath>
+
 #include "text.hpp"
 #include "vramcalc/bytes.hpp"
+#include "vramcalc/ggml_types.hpp"
+#include "vramcalc/llama_quant.hpp"
 
 namespace vramcalc {
 
@@ -40,8 +44,11 @@ WeightFormat gptq(const char* name, const char* description, std::uint32_t bits,
 // Idealised precisions of the foundation: every weight costs `bits`, as in the
 // "parameters x bytes per parameter" rule (4, 2, 2, 1, 1, 0.5 bytes). Real storage formats
 // with scales and per-tensor rules (q4_k_m, nf4, gptq, ...) are separate schemes.
+std::vector<WeightFormatEntry> ggml_formats();
+
 const std::vector<WeightFormatEntry>& weight_format_table() {
-  static const std::vector<WeightFormatEntry> table = {
+  static const std::vector<WeightFormatEntry> table = [] {
+  std::vector<WeightFormatEntry> entries = {
       {{"fp32", "32-bit float, 4 bytes per weight", WeightScheme::uniform_bits, 32},
        {"float32", "f32", "float"}},
       {{"fp16", "16-bit float, 2 bytes per weight", WeightScheme::uniform_bits, 16},
@@ -105,7 +112,47 @@ const std::vector<WeightFormatEntry>& weight_format_table() {
       {linear("nvfp4", "NVFP4: blocks of 16, FP8 scale (4.5 bits)", 4, 16, 8, 0, 0, 0),
        {"nv-fp4"}},
   };
+  const auto ggml = ggml_formats();
+  entries.insert(entries.end(), ggml.begin(), ggml.end());
+  return entries;
+  }();
   return table;
+}
+
+// llama.cpp's file types (q4_k_m, q8_0, iq4_xs, ...) and the ggml quantized types that are not
+// file-type names (q4_k, q5_k, q3_k: every quantized tensor at that type, as
+// llama-quantize --pure makes them).
+std::vector<WeightFormatEntry> ggml_formats() {
+  std::vector<WeightFormatEntry> entries;
+  for (const LlamaFileType& ftype : llama_file_types()) {
+    WeightFormat f;
+    f.name = text::to_lower(ftype.name);
+    f.description = "llama.cpp " + std::string(ftype.name) +
+                    " as llama-quantize builds it (per-tensor types)";
+    f.scheme = WeightScheme::ggml_mix;
+    f.llama_ftype = ftype.id;
+    const GgmlType* base = ggml_type_by_id(ftype.default_type);
+    f.bits = base == nullptr ? 16
+                             : static_cast<std::uint32_t>(std::ceil(ggml_bits_per_element(*base)));
+    entries.push_back({f, {}});
+  }
+  for (const GgmlType& type : ggml_types()) {
+    const std::string name = text::to_lower(type.name);
+    if (type.block_elements == 1 || find_llama_file_type(name) != nullptr || name == "q8_1" ||
+        name == "q8_k" || name == "mxfp4" || name == "nvfp4") {
+      continue;  // plain types, file-type names, intermediates, and the safetensors formats
+    }
+    WeightFormat f;
+    f.name = name;
+    f.description = "every quantized tensor in ggml " + std::string(type.name) +
+                    " (llama-quantize --pure)";
+    f.scheme = WeightScheme::ggml_mix;
+    f.llama_ftype = find_llama_file_type("Q8_0")->id;
+    f.pure_ggml_type = static_cast<std::int32_t>(type.id);
+    f.bits = static_cast<std::uint32_t>(std::ceil(ggml_bits_per_element(type)));
+    entries.push_back({f, {}});
+  }
+  return entries;
 }
 
 // KV element storage. Block sizes and bytes from ggml's type_traits table

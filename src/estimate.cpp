@@ -7,6 +7,8 @@
 
 #include "engines/profiles.hpp"
 #include "vramcalc/bytes.hpp"
+#include "vramcalc/ggml_types.hpp"
+#include "vramcalc/llama_quant.hpp"
 #include "vramcalc/quantization.hpp"
 
 namespace vramcalc {
@@ -72,6 +74,31 @@ WeightBreakdown weight_breakdown(const ModelSpec& model, const WeightFormat& for
                                     "weight bytes");
     return parts;
   }
+  if (model.tensors.empty() && format.scheme == WeightScheme::ggml_mix) {
+    // No tensor list: the layers at the file type's base type, embeddings too, the head at
+    // Q6_K as k-quant mixes give it (a heuristic; a config or file gives the exact mix).
+    const LlamaFileType* ftype = nullptr;
+    for (const auto& t : llama_file_types()) {
+      if (t.id == format.llama_ftype) {
+        ftype = &t;
+      }
+    }
+    const GgmlType* base = ggml_type_by_id(format.pure_ggml_type >= 0
+                                               ? static_cast<std::uint32_t>(format.pure_ggml_type)
+                                               : (ftype != nullptr ? ftype->default_type : 1));
+    const double bits = base == nullptr ? 16.0 : ggml_bits_per_element(*base);
+    const auto at = [](std::uint64_t params, double b) {
+      return static_cast<std::uint64_t>(std::ceil(static_cast<double>(params) * b / 8.0));
+    };
+    for (std::size_t i = 0; i < model.layers.size(); ++i) {
+      parts.layer_bytes[i] = at(model.layers[i].params, bits);
+      parts.total_bytes += parts.layer_bytes[i];
+    }
+    parts.embedding_bytes = at(model.embedding_params, bits);
+    parts.head_bytes = at(model.head_params, std::max(bits, 6.5625));
+    parts.total_bytes += parts.embedding_bytes + parts.head_bytes;
+    return parts;
+  }
   if (model.tensors.empty()) {
     UniformSplitter splitter(format);
     parts.embedding_bytes = splitter.take(model.embedding_params);
@@ -84,8 +111,24 @@ WeightBreakdown weight_breakdown(const ModelSpec& model, const WeightFormat& for
     parts.head_bytes += parts.total_bytes - std::min(parts.total_bytes, splitter.bytes_so_far());
     return parts;
   }
-  for (const TensorInfo& tensor : model.tensors) {
-    const std::uint64_t bytes = tensor_weight_bytes(format, tensor);
+  std::vector<std::uint32_t> ggml_types_chosen;
+  if (format.scheme == WeightScheme::ggml_mix) {
+    for (const auto& t : llama_file_types()) {
+      if (t.id == format.llama_ftype) {
+        ggml_types_chosen = llama_quantize_types(
+            model, t,
+            format.pure_ggml_type >= 0
+                ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(format.pure_ggml_type))
+                : std::nullopt);
+      }
+    }
+  }
+  for (std::size_t index = 0; index < model.tensors.size(); ++index) {
+    const TensorInfo& tensor = model.tensors[index];
+    const std::uint64_t bytes =
+        ggml_types_chosen.empty()
+            ? tensor_weight_bytes(format, tensor)
+            : tensor_bytes(*ggml_type_by_id(ggml_types_chosen[index]), tensor.shape);
     if (tensor.layer >= 0 && static_cast<std::size_t>(tensor.layer) < parts.layer_bytes.size()) {
       auto& slot = parts.layer_bytes[static_cast<std::size_t>(tensor.layer)];
       slot = checked_add(slot, bytes, "weight bytes");
@@ -158,6 +201,15 @@ void fill_weights(MemoryEstimate& result, const EngineInput& input) {
     result.weights = make_component(parts.total_bytes, Provenance::exact,
                                     fmt::format("sum of {} tensor sizes in the file ({})",
                                                 model.tensors.size(), model.stored_format));
+  } else if (input.format.scheme == WeightScheme::ggml_mix) {
+    result.weights = make_component(
+        parts.total_bytes, model.tensors.empty() ? Provenance::heuristic : Provenance::derived,
+        model.tensors.empty()
+            ? fmt::format("{}: base type for layers and embeddings, Q6_K head (no tensor list)",
+                          input.format.name)
+            : fmt::format("{}: per-tensor ggml types as llama-quantize chooses them",
+                          input.format.name),
+        model.tensors.empty() ? 10 : 1, model.tensors.empty() ? 10 : 1);
   } else if (input.format.scheme == WeightScheme::linear_quant) {
     result.weights = make_component(
         parts.total_bytes, Provenance::derived,

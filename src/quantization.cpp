@@ -45,6 +45,9 @@ bool expert_role(TensorRole role) {
 }  // namespace
 
 bool quantizes(const WeightFormat& format, TensorRole role) {
+  if (format.scheme == WeightScheme::ggml_mix) {
+    return linear_role(role) || role == TensorRole::token_embd || role == TensorRole::output;
+  }
   if (format.scheme != WeightScheme::linear_quant) {
     return format.scheme == WeightScheme::uniform_bits;
   }
@@ -59,6 +62,10 @@ std::uint64_t tensor_weight_bytes(const WeightFormat& format, const TensorInfo& 
       return uniform_weight_bytes(format, tensor.elements);
     case WeightScheme::linear_quant:
       break;
+    case WeightScheme::ggml_mix:
+      // Needs the whole model (llama_quantize_types); costed by weight_breakdown.
+      return uniform_weight_bytes(WeightFormat{"", "", WeightScheme::uniform_bits, format.bits},
+                                  tensor.elements);
   }
   if (!quantizes(format, tensor.role) || tensor.shape.size() < 2 || tensor.elements == 0) {
     return mul_div_ceil(tensor.elements, k_unquantized_bits, 8, "weight bytes");

@@ -15,6 +15,8 @@ enum class WeightScheme {
   as_stored,     ///< each tensor as its file stores it (exact bytes from GGUF/safetensors)
   linear_quant,  ///< linear layers quantized in groups with scales (bitsandbytes, GPTQ, AWQ,
                  ///< FP8, MXFP4, NVFP4); embeddings, head, norms, routers, biases in 16 bits
+  ggml_mix,      ///< a llama.cpp file type (Q4_K_M, IQ4_XS, ...): per-tensor ggml types as
+                 ///< llama-quantize chooses them (llama_quant.hpp)
 };
 
 /// A precision for the model's weights.
@@ -33,6 +35,10 @@ struct WeightFormat {
   std::uint32_t row_scale_bits = 0;           ///< a scale per output row (bitsandbytes int8)
   bool input_index = false;        ///< an int32 per input row (GPTQ act-order g_idx)
   bool experts_only = false;       ///< only routed-expert tensors are quantized (gpt-oss MXFP4)
+
+  // ggml_mix only.
+  std::uint32_t llama_ftype = 0;   ///< llama_ftype id (general.file_type)
+  std::int32_t pure_ggml_type = -1;  ///< >= 0: every quantized tensor at this ggml type
 };
 
 /// The weight format called `name` (case-insensitive; aliases such as "half", "bfloat16",

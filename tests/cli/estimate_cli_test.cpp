@@ -21,7 +21,7 @@ void check_usage_error(const std::vector<std::string>& args, const std::string& 
 }
 }  // namespace
 
-TEST_CASE("cli: 7B fp16 fits an L4, JSON weights are 14e9 bytes") {
+TEST_CASE("cli: 7B fp16 fits an L4 and JSON weights are 14e9 bytes") {
   const auto r = run_cli({"--params", "7B", "--dtype", "fp16", "--gpu", "L4", "--format", "json"});
   REQUIRE(r.exit_code == 0);
   const json doc = json::parse(r.out);
@@ -53,7 +53,7 @@ TEST_CASE("cli: JSON keeps a stable key order") {
   CHECK(run_cli({"--params", "7B", "--gpu", "L4", "--format", "json"}).out == r.out);
 }
 
-TEST_CASE("cli: 7B fp32 on an L4 does not fit, with all three recommendations") {
+TEST_CASE("cli: 7B fp32 on an L4 does not fit and with all three recommendations") {
   const auto r = run_cli({"--params", "7B", "--dtype", "fp32", "--gpu", "L4", "--format", "json"});
   CHECK(r.exit_code == 1);
   const json doc = json::parse(r.out);
@@ -106,7 +106,7 @@ TEST_CASE("cli: without hardware there is no verdict") {
   CHECK(doc["hardware"]["gpus"].empty());
 }
 
-TEST_CASE("cli: every bad input is one error line with a hint, exit 2, empty stdout") {
+TEST_CASE("cli: every bad input is one error line with a hint and exit 2 and empty stdout") {
   check_usage_error({"--params", "7X"}, "unknown unit 'X'");
   check_usage_error({"--params", "-1B"}, "positive");
   check_usage_error({"--params", "0"}, "greater than zero");
@@ -140,7 +140,7 @@ TEST_CASE("cli: every bad input is one error line with a hint, exit 2, empty std
                     "cannot read");
 }
 
-TEST_CASE("cli: --vram stands for any card; sizes are decimal or binary as written") {
+TEST_CASE("cli: --vram stands for any card and sizes are decimal or binary as written") {
   const auto gb = run_cli({"--params", "7B", "--vram", "16GB", "--format", "json"});
   CHECK(json::parse(gb.out)["hardware"]["gpus"][0]["usable_bytes"] == 16'000'000'000ULL);
   CHECK(gb.exit_code == 1);  // 16.46 GB needed
@@ -149,7 +149,7 @@ TEST_CASE("cli: --vram stands for any card; sizes are decimal or binary as writt
   CHECK(gib.exit_code == 0);
 }
 
-TEST_CASE("cli: shape overrides change the KV cache, not the weights") {
+TEST_CASE("cli: shape overrides change the KV cache and not the weights") {
   const auto base = json::parse(run_cli({"--params", "7B", "--format", "json"}).out);
   const auto mha = json::parse(run_cli({"--params", "7B", "--kv-heads", "32", "--format", "json"}).out);
   CHECK(mha["memory"]["weights_bytes"] == base["memory"]["weights_bytes"]);
@@ -158,7 +158,7 @@ TEST_CASE("cli: shape overrides change the KV cache, not the weights") {
   CHECK(mha["model"]["assumed_shape"]["overridden"][0] == "kv_heads");
 }
 
-TEST_CASE("cli: context and batch scale the KV cache; 8k means 8192") {
+TEST_CASE("cli: context and batch scale the KV cache and 8k means 8192") {
   const auto r = json::parse(
       run_cli({"--params", "7B", "--context", "8k", "--batch", "2", "--format", "json"}).out);
   CHECK(r["workload"]["context"] == 8192);
@@ -180,7 +180,7 @@ TEST_CASE("cli: --ladder lists four precisions with fits") {
   CHECK(text.out.find("Precision ladder") != std::string::npos);
 }
 
-TEST_CASE("cli: text report shows inputs, GB and GiB, usage bar and verdict") {
+TEST_CASE("cli: text report shows inputs and GB and GiB and usage bar and verdict") {
   const auto r = run_cli({"--params", "7B", "--dtype", "fp16", "--gpu", "L4"});
   CHECK(r.exit_code == 0);
   for (const char* needle : {"7,000,000,000", "assumed from Llama-3.1-8B", "GB", "GiB", "weights",
@@ -192,7 +192,7 @@ TEST_CASE("cli: text report shows inputs, GB and GiB, usage bar and verdict") {
   CHECK(r.err.empty());
 }
 
-TEST_CASE("cli: colour only when asked or on a terminal; NO_COLOR wins") {
+TEST_CASE("cli: colour only when asked or on a terminal and NO_COLOR wins") {
   const std::vector<std::string> args = {"--params", "7B", "--gpu", "L4"};
   CHECK(run_cli(args).out.find('\x1b') == std::string::npos);  // not a terminal
   auto always = args;

@@ -52,7 +52,7 @@ TEST_CASE("cli: --gguf weights equal the file's tensor bytes and llama.cpp's par
   }
 }
 
-TEST_CASE("cli: inspect shows what was read from a GGUF, as text and JSON") {
+TEST_CASE("cli: inspect shows what was read from a GGUF and as text and JSON") {
   const std::string path = rebuild("llama32_1b.Q4_K_M.gguf.json");
   const auto j = run_cli({"inspect", path, "--format", "json"});
   REQUIRE(j.exit_code == 0);

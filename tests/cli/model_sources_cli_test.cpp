@@ -22,7 +22,7 @@ std::string config(const char* name) {
 }
 }  // namespace
 
-TEST_CASE("cli: --config gives each released checkpoint's exact parameter count; bf16 is x2") {
+TEST_CASE("cli: --config gives each released checkpoint's exact parameter count and bf16 is x2") {
   // shared/reference/configs/expected_params.json (released safetensors totals / 2 bytes).
   const std::pair<const char*, std::uint64_t> expected[] = {
       {"llama-3.1-8b.json", 8'030'261'248ULL},  {"mistral-7b-v0.1.json", 7'241'732'096ULL},
@@ -63,7 +63,7 @@ TEST_CASE("cli: --config accepts the folder holding config.json") {
   CHECK(run_json({"--config", dir})["model"]["params"] == 8'030'261'248ULL);
 }
 
-TEST_CASE("cli: --model finds catalog entries forgivingly; models lists them") {
+TEST_CASE("cli: --model finds catalog entries forgivingly and models lists them") {
   for (const char* name : {"llama-3.1-8b", "Llama-3.1-8B", "meta-llama/Llama-3.1-8B",
                            "llama3.1-8b", "Llama-3.1-8B-Instruct"}) {
     INFO(name);
@@ -111,7 +111,7 @@ TEST_CASE("cli: bad model sources are exit 2 with a precise message") {
   CHECK(bad.err.find("hidden_size") != std::string::npos);
 }
 
-TEST_CASE("cli: a context beyond the trained length is a warning, not an error") {
+TEST_CASE("cli: a context beyond the trained length is a warning and not an error") {
   const auto r = run_cli({"--model", "llama-2-7b", "--context", "8k", "--format", "json"});
   CHECK(r.exit_code == 0);
   const json doc = json::parse(r.out);

@@ -43,7 +43,7 @@ nlohmann::json pytorch_counts() {
 
 }  // namespace
 
-TEST_CASE("every catalog entry parses; ids unique and sorted; each has a source") {
+TEST_CASE("every catalog entry parses and ids unique and sorted and each has a source") {
   const auto& entries = catalog_entries();
   REQUIRE(entries.size() >= 40);
   std::set<std::string> ids;
@@ -67,7 +67,7 @@ TEST_CASE("every catalog entry parses; ids unique and sorted; each has a source"
   }
 }
 
-TEST_CASE("the raw data file is sorted by id, as the data rules ask") {
+TEST_CASE("the raw data file is sorted by id and as the data rules ask") {
   std::ifstream in(std::string(VRAMCALC_SOURCE_DIR) + "/data/models.json");
   const auto document = nlohmann::json::parse(in);
   std::vector<std::string> ids;
@@ -77,7 +77,7 @@ TEST_CASE("the raw data file is sorted by id, as the data rules ask") {
   CHECK(std::is_sorted(ids.begin(), ids.end()));
 }
 
-TEST_CASE("catalog counts equal PyTorch's, block by block, for every entry") {
+TEST_CASE("catalog counts equal PyTorch's and block by block and for every entry") {
   // tests/data/transformers/param_counts.json: tools/count_params_transformers.py run with
   // transformers 5.17 (models built on the meta device from the catalog's configs). PyTorch
   // leaves persistent buffers out of parameters(); checkpoints store them (DeepSeek-V3's
@@ -113,7 +113,7 @@ TEST_CASE("catalog counts equal PyTorch's, block by block, for every entry") {
   }
 }
 
-TEST_CASE("catalog lookups forgive case, punctuation, the organisation and variant words") {
+TEST_CASE("catalog lookups forgive case and punctuation and the organisation and variant words") {
   for (const char* name : {"llama-3.1-8b", "llama3.1-8b", "Llama-3.1-8B", "LLAMA 3.1 8B",
                            "meta-llama/Llama-3.1-8B", "meta-llama/Llama-3.1-8B-Instruct",
                            "Llama 3.1 8B", "llama_3_1_8b"}) {

@@ -18,7 +18,7 @@ TEST_CASE("weight formats and their aliases") {
   CHECK(find_weight_format("") == nullptr);
 }
 
-TEST_CASE("uniform weight bytes are parameters x bits / 8, rounded up") {
+TEST_CASE("uniform weight bytes are parameters x bits / 8 and rounded up") {
   // The seed's table: 7B -> 28 / 14 / 7 / 3.5 GB for fp32 / fp16 / int8 / int4.
   CHECK(uniform_weight_bytes(*find_weight_format("fp32"), 7'000'000'000ULL) == 28'000'000'000ULL);
   CHECK(uniform_weight_bytes(*find_weight_format("fp16"), 7'000'000'000ULL) == 14'000'000'000ULL);

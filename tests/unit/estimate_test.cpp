@@ -97,7 +97,7 @@ TEST_CASE("layer KV follows the attention kind") {
   CHECK(layer_kv_bytes(recurrent, w) == 2'000'000);
 }
 
-TEST_CASE("activations: the larger phase per token, times tokens, plus last-position logits") {
+TEST_CASE("activations: the larger phase per token and times tokens and plus last-position logits") {
   // Llama-3.1-8B shape at 4096 tokens: MLP phase 2*4096 + 4*14336 = 65,536 elements > attention
   // phase 2*4096 + 32*256 + 8*256 = 18,432; 65,536 * 2 bytes * 4096 = 536,870,912; plus fp32
   // logits 128,256 * 4 = 513,024.
@@ -123,7 +123,7 @@ TEST_CASE("overhead is the measured constant unless overridden") {
                              e.overhead.bytes);
 }
 
-TEST_CASE("figures that would overflow 64 bits are errors, not wrap-arounds") {
+TEST_CASE("figures that would overflow 64 bits are errors and not wrap-arounds") {
   ModelSpec model = model_from_params(1'000'000'000'000'000ULL, {});
   Workload w;
   w.context = k_max_context_tokens;

@@ -189,7 +189,7 @@ TEST_CASE("GGUF inventories give the KV-cache bytes llama.cpp measured") {
   CHECK(records == 53);
 }
 
-TEST_CASE("KV bytes per token of GGUF inventories, worked by hand") {
+TEST_CASE("KV bytes per token of GGUF inventories and worked by hand") {
   // layers x kv heads x head dim x 2 (K and V) x 2 bytes (f16).
   CHECK(kv_per_token(inventory_model("llama32_1b.Q4_K_M.gguf")) == 16 * 8 * 64 * 2 * 2);
   CHECK(kv_per_token(inventory_model("qwen25_05b.Q8_0.gguf")) == 24 * 2 * 64 * 2 * 2);
@@ -208,7 +208,7 @@ TEST_CASE("KV bytes per token of GGUF inventories, worked by hand") {
   CHECK(bytes == 13ULL * 8192 * 4096 + 13ULL * 4096 * 4096);
 }
 
-TEST_CASE("Gemma-2 GGUF: even layers slide over 4096 tokens, odd layers are full") {
+TEST_CASE("Gemma-2 GGUF: even layers slide over 4096 tokens and odd layers are full") {
   const ModelSpec model = inventory_model("gemma2_2b.Q4_K_M.gguf");
   REQUIRE(model.layers.size() == 26);
   for (std::size_t i = 0; i < 26; ++i) {
@@ -230,7 +230,7 @@ TEST_CASE("Gemma-2 GGUF: even layers slide over 4096 tokens, odd layers are full
   CHECK(model.name == "gemma2_2b.F16.gguf");  // general.name as the writer set it
 }
 
-TEST_CASE("DeepSeek-V2-Lite GGUF: MLA latent of 576, MoE after one dense layer") {
+TEST_CASE("DeepSeek-V2-Lite GGUF: MLA latent of 576 and MoE after one dense layer") {
   const ModelSpec model = inventory_model("deepseek_v2_lite.Q8_0.gguf");
   REQUIRE(model.layers.size() == 27);
   for (std::size_t i = 0; i < 27; ++i) {
@@ -264,14 +264,14 @@ TEST_CASE("OLMoE GGUF: every layer is MoE with 8 of 64 experts active") {
   CHECK(model.total_params == 6'919'161'856ULL);
 }
 
-TEST_CASE("Phi-3 GGUF: sliding_window is ignored, every layer is full") {
+TEST_CASE("Phi-3 GGUF: sliding_window is ignored and every layer is full") {
   const ModelSpec model = inventory_model("phi3_mini.Q4_K_M.gguf");
   CHECK(count_kind(model, AttentionKind::full) == 32);
   CHECK(model.layers[0].ffn_dim == 8192);
   CHECK(tensor_named(model, "blk.0.attn_qkv.weight").role == TensorRole::attn_qkv);
 }
 
-TEST_CASE("GGUF tensors get roles, layers and stored types from their names") {
+TEST_CASE("GGUF tensors get roles and layers and stored types from their names") {
   const ModelSpec llama = inventory_model("llama32_1b.Q4_K_M.gguf");
   const TensorInfo& rope = tensor_named(llama, "rope_freqs.weight");
   CHECK(rope.role == TensorRole::other);
@@ -382,7 +382,7 @@ TEST_CASE("Llama 4 GGUF: 8192-token chunks on 3 of 4 layers unless the window is
                    AttentionKind::full) == 4);
 }
 
-TEST_CASE("OLMo 2, SmallThinker and EXAONE 4 GGUF slide only when configured to") {
+TEST_CASE("OLMo 2 and SmallThinker and EXAONE 4 GGUF slide only when configured to") {
   CHECK(count_kind(model_of(small_model("olmo2", 4)), AttentionKind::full) == 4);
   const ModelSpec olmo =
       model_of(with(small_model("olmo2", 4), {kv_u32("olmo2.attention.sliding_window", 4096)}));
@@ -447,7 +447,7 @@ TEST_CASE("per-layer GGUF head counts and widths are read from arrays") {
   CHECK(model.layers[2].head_dim_k == 16);
 }
 
-TEST_CASE("Mamba GGUF layers hold recurrent state, not KV") {
+TEST_CASE("Mamba GGUF layers hold recurrent state and not KV") {
   // (d_conv - 1) x d_inner + d_state x d_inner f32 values: (3 + 16) x 128 x 4 bytes.
   GgufFixture mamba = without(without(small_model("mamba", 2), "mamba.attention.head_count"),
                               "mamba.attention.head_count_kv");

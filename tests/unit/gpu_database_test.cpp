@@ -19,7 +19,7 @@ std::string error_of(const GpuDatabase& db, const char* name) {
 }
 }  // namespace
 
-TEST_CASE("the embedded database parses; ids unique; every entry has memory and a source") {
+TEST_CASE("the embedded database parses and ids unique and every entry has memory and a source") {
   const GpuDatabase db = GpuDatabase::built_in();
   REQUIRE(db.gpus().size() >= 43);
   std::set<std::string> ids;
@@ -43,7 +43,7 @@ TEST_CASE("usable memory is the driver's total where measured") {
   CHECK(db.resolve("a100-80gb").gpu->usable_bytes == 80ULL * k_gib);
 }
 
-TEST_CASE("usable memory is derived, less ECC on GDDR, where no driver figure exists") {
+TEST_CASE("usable memory is derived and less ECC on GDDR and where no driver figure exists") {
   const GpuDatabase db = GpuDatabase::built_in();
   const GpuSpec& l40 = *db.resolve("L40").gpu;  // 48 GB GDDR6 with ECC, no nvidia-smi figure
   CHECK(l40.usable_source == UsableMemorySource::derived);
@@ -52,7 +52,7 @@ TEST_CASE("usable memory is derived, less ECC on GDDR, where no driver figure ex
   CHECK(mi300x.usable_bytes == 192ULL * k_gib);
 }
 
-TEST_CASE("lookups forgive case, spaces, dashes and brand words") {
+TEST_CASE("lookups forgive case and spaces and dashes and brand words") {
   const GpuDatabase db = GpuDatabase::built_in();
   for (const char* name : {"L4", "l4", "nvidia-l4", "NVIDIA L4"}) {
     INFO(name);

@@ -147,7 +147,7 @@ TEST_CASE("Llama-3.1-8B tensors carry llama.cpp's GGUF names and innermost-first
   CHECK(m.layers[0].ffn_dim == 14336);
 }
 
-TEST_CASE("family layouts: Qwen2 qkv biases, Phi-3 fused projections, Gemma-2 four norms and a tied head") {
+TEST_CASE("family layouts: Qwen2 qkv biases and Phi-3 fused projections and Gemma-2 four norms and a tied head") {
   const ModelSpec qwen = read("qwen2.5-7b.json").model;
   CHECK(shape_of(qwen, "blk.0.attn_q.bias") == std::vector<std::uint64_t>{3584});
   CHECK(shape_of(qwen, "blk.0.attn_k.bias") == std::vector<std::uint64_t>{512});
@@ -173,7 +173,7 @@ TEST_CASE("family layouts: Qwen2 qkv biases, Phi-3 fused projections, Gemma-2 fo
   CHECK(shape_of(qwen3, "blk.0.ffn_gate_inp.weight") == std::vector<std::uint64_t>{2048, 128});
 }
 
-TEST_CASE("DeepSeek-V3: latent attention, dense then MoE layers, router bias, MTP excluded") {
+TEST_CASE("DeepSeek-V3: latent attention and dense then MoE layers and router bias and MTP excluded") {
   const HfConfigReading r = read("deepseek-v3.json");
   const ModelSpec& m = r.model;
   CHECK(m.layers.size() == 61);  // the MTP block (num_nextn_predict_layers) is not a layer
@@ -235,7 +235,7 @@ TEST_CASE("Gemma-2-9B at 32k context keeps only 4096 tokens on its sliding layer
   CHECK(kv_bytes(m, 32768) == 8192ULL * (21 * 4096 + 21 * 32768));
 }
 
-TEST_CASE("sliding windows: Mistral everywhere, Qwen2 only when enabled, Mixtral null") {
+TEST_CASE("sliding windows: Mistral everywhere and Qwen2 only when enabled and Mixtral null") {
   const ModelSpec mistral = read("mistral-7b-v0.1.json").model;
   for (const auto& layer : mistral.layers) {
     CHECK(layer.attention == AttentionKind::sliding_window);
@@ -266,7 +266,7 @@ TEST_CASE("sliding windows: Mistral everywhere, Qwen2 only when enabled, Mixtral
   CHECK(null_window.layers[0].attention == AttentionKind::full);
 }
 
-TEST_CASE("layer_types decides per layer; Gemma-3 slides five layers in six") {
+TEST_CASE("layer_types decides per layer and Gemma-3 slides five layers in six") {
   const ModelSpec listed = read_hf_config(llama_with(R"("sliding_window": 8,
       "layer_types": ["sliding_attention", "full_attention"])"), "lt").model;
   CHECK(listed.layers[0].attention == AttentionKind::sliding_window);
@@ -296,7 +296,7 @@ TEST_CASE("MoE active parameters count only the routed experts a token uses") {
   CHECK(read("llama-3.1-8b.json").model.active_params == 8'030'261'248ULL);
 }
 
-TEST_CASE("Qwen-MoE: mlp_only_layers and decoder_sparse_step keep dense blocks; shared expert gated") {
+TEST_CASE("Qwen-MoE: mlp_only_layers and decoder_sparse_step keep dense blocks and shared expert gated") {
   const ModelSpec m = read_hf_config(R"({"model_type": "qwen2_moe", "hidden_size": 16,
       "intermediate_size": 32, "num_hidden_layers": 4, "num_attention_heads": 2,
       "vocab_size": 10, "num_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 8,
@@ -316,7 +316,7 @@ TEST_CASE("Qwen-MoE: mlp_only_layers and decoder_sparse_step keep dense blocks; 
   CHECK(m.active_params == m.total_params - 3ULL * 2 * (3 * 16 * 8));
 }
 
-TEST_CASE("classic families: GPT-2, OPT and Falcon counted by hand") {
+TEST_CASE("classic families: GPT-2 and OPT and Falcon counted by hand") {
   // GPT-2 small: wte 50257 x 768, wpe 1024 x 768; per block ln_1, ln_2 (2 x 2 x 768),
   // c_attn 768 x 2304 + 2304, c_proj 768 x 768 + 768, c_fc 768 x 3072 + 3072,
   // c_proj 3072 x 768 + 768; ln_f 2 x 768 -> 124,439,808.
@@ -351,7 +351,7 @@ TEST_CASE("classic families: GPT-2, OPT and Falcon counted by hand") {
   CHECK(tensor(falcon40, "blk.0.attn_norm_2.bias") != nullptr);  // ln_mlp
 }
 
-TEST_CASE("multimodal wrappers: the text_config is counted, the vision tower noted") {
+TEST_CASE("multimodal wrappers: the text_config is counted and the vision tower noted") {
   const HfConfigReading r = read_hf_config(R"({"model_type": "gemma3",
       "architectures": ["Gemma3ForConditionalGeneration"], "torch_dtype": "bfloat16",
       "text_config": {"hidden_size": 2560, "intermediate_size": 10240, "num_hidden_layers": 34,

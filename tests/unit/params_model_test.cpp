@@ -35,7 +35,7 @@ TEST_CASE("a parameter count takes the reference shape and says so") {
   CHECK(sum == m.total_params);
 }
 
-TEST_CASE("overrides replace parts of the shape; head_dim follows hidden / heads") {
+TEST_CASE("overrides replace parts of the shape and head_dim follows hidden / heads") {
   ShapeOverrides o;
   o.hidden = 5120;
   o.heads = 40;

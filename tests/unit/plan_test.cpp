@@ -27,7 +27,7 @@ TEST_CASE("per-card need splits the model evenly and repeats the overhead") {
   CHECK(per_gpu_bytes(e, 2) == 66 + 7);  // ceil(131 / 2) + 7
 }
 
-TEST_CASE("check_fit reports headroom over all cards, negative when short") {
+TEST_CASE("check_fit reports headroom over all cards and negative when short") {
   MemoryEstimate e;
   e.weights.bytes = 100;
   e.overhead.bytes = 10;
@@ -44,7 +44,7 @@ TEST_CASE("check_fit reports headroom over all cards, negative when short") {
   CHECK(two.headroom_bytes == 0);
 }
 
-TEST_CASE("7B fp32 on a 24 GB card: 16-bit, offload and two cards are recommended") {
+TEST_CASE("7B fp32 on a 24 GB card: 16-bit and offload and two cards are recommended") {
   Request request;
   request.model = model_from_params(7'000'000'000ULL, {});
   request.format = *find_weight_format("fp32");
@@ -88,7 +88,7 @@ TEST_CASE("a card count that does not divide the heads is refused") {
   CHECK_THROWS(build_report(request));
 }
 
-TEST_CASE("the ladder lists fp32, 16-bit, int8 and int4 with totals") {
+TEST_CASE("the ladder lists fp32 and 16-bit and int8 and int4 with totals") {
   Request request;
   request.model = model_from_params(7'000'000'000ULL, {});
   request.ladder = true;

@@ -25,7 +25,7 @@ TEST_CASE("parse_param_count accepts the documented spellings") {
   CHECK(parse_param_count("8030261248", "--params") == 8'030'261'248ULL);
 }
 
-TEST_CASE("parse_param_count rejects zero, negatives, garbage and absurd sizes") {
+TEST_CASE("parse_param_count rejects zero and negatives and garbage and absurd sizes") {
   for (const char* bad : {"0", "0B", "-1B", "-7", "7X", "B", "", "  ", "abc", "inf", "nan",
                           "1e16", "2000T", "1.2.3B", "7BB", "--7B", "1e999"}) {
     INFO(bad);

@@ -80,7 +80,7 @@ TEST_CASE("GPTQ int4 group 128: Llama-2-7B within 3% of the published 3.90 GB ch
   CHECK(relative_error(weights_as(llama2_7b(), "gptq-int4-g128"), 3.90e9) < 0.03);
 }
 
-TEST_CASE("AWQ, MXFP4, NVFP4 and FP8 cost their group scales") {
+TEST_CASE("AWQ and MXFP4 and NVFP4 and FP8 cost their group scales") {
   const TensorInfo up = tensor("blk.0.ffn_up.weight", TensorRole::ffn_up, 0, {4096, 11008});
   const std::uint64_t n = up.elements;
   // AWQ: 4 bits + (16-bit scale + 4-bit zero) per 128 = 4.15625 bits.
@@ -94,7 +94,7 @@ TEST_CASE("AWQ, MXFP4, NVFP4 and FP8 cost their group scales") {
   CHECK(tensor_weight_bytes(*find_weight_format("bnb-int8"), up) == n + 11008 * 4);
 }
 
-TEST_CASE("quantization formats leave embeddings, head and norms in 16 bits") {
+TEST_CASE("quantization formats leave embeddings and head and norms in 16 bits") {
   const TensorInfo embd = tensor("token_embd.weight", TensorRole::token_embd, -1, {4096, 32000});
   const TensorInfo norm = tensor("blk.0.attn_norm.weight", TensorRole::norm, 0, {4096});
   for (const char* name : {"nf4", "nf4-dq", "gptq-int4-g128", "awq-int4", "mxfp4", "fp8-e4m3",
