@@ -328,10 +328,12 @@ TEST_CASE("GGUF fuzz seeds are well-formed files") {
 
 // Writes the seeds: run with VRAMCALC_FUZZ_SEED_DIR=<folder> and the tag.
 TEST_CASE("write GGUF fuzz seeds", "[.fuzz-seeds]") {
-  const char* dir = std::getenv("VRAMCALC_FUZZ_SEED_DIR");
-  REQUIRE(dir != nullptr);
+  const char* root = std::getenv("VRAMCALC_FUZZ_SEED_DIR");
+  REQUIRE(root != nullptr);
+  // fuzz/corpus/<target without _fuzz>/, the layout .ci/run seeds each fuzzer from.
+  const std::filesystem::path dir = std::filesystem::path(root) / "gguf";
   std::filesystem::create_directories(dir);
   for (const auto& [name, fixture] : fuzz_seeds()) {
-    std::ofstream(std::filesystem::path(dir) / name, std::ios::binary) << gguf_file_bytes(fixture);
+    std::ofstream(dir / name, std::ios::binary) << gguf_file_bytes(fixture);
   }
 }
