@@ -101,14 +101,10 @@ constexpr double k_tera = 1e12;
 
 std::string_view kind_name(SpeedDeviceKind kind) {
   switch (kind) {
-    case SpeedDeviceKind::gpu:
-      return "GPU";
-    case SpeedDeviceKind::cpu:
-      return "CPU";
-    case SpeedDeviceKind::streamed:
-      return "streamed";
-    case SpeedDeviceKind::disk:
-      return "disk";
+  case SpeedDeviceKind::gpu: return "GPU";
+  case SpeedDeviceKind::cpu: return "CPU";
+  case SpeedDeviceKind::streamed: return "streamed";
+  case SpeedDeviceKind::disk: return "disk";
   }
   return "device";
 }
@@ -119,29 +115,24 @@ std::string_view kind_name(SpeedDeviceKind kind) {
 // same card's Q4 runs at depth 0 (#17505, XiongjieDai).
 double decode_efficiency(const SpeedDevice& device, bool quantized) {
   switch (device.kind) {
-    case SpeedDeviceKind::gpu:
-      return quantized ? k_eta_gpu_quantized : k_eta_gpu_wide;
-    case SpeedDeviceKind::cpu:
-      return k_eta_cpu;
-    case SpeedDeviceKind::streamed:
-      return k_eta_streamed;
-    case SpeedDeviceKind::disk:
-      return k_eta_disk;
+  case SpeedDeviceKind::gpu: return quantized ? k_eta_gpu_quantized : k_eta_gpu_wide;
+  case SpeedDeviceKind::cpu: return k_eta_cpu;
+  case SpeedDeviceKind::streamed: return k_eta_streamed;
+  case SpeedDeviceKind::disk: return k_eta_disk;
   }
   return k_eta_gpu_wide;
 }
 
+// Why the device's η: one short clause for the assumption line.
 std::string_view efficiency_basis(const SpeedDevice& device) {
   switch (device.kind) {
-    case SpeedDeviceKind::gpu:
-      return device.quantized ? "GPU, weights below 8 bits: median 0.66 of 39 rows"
-                              : "GPU, 16/8-bit weights: median 0.82 of 15 rows";
-    case SpeedDeviceKind::cpu:
-      return "CPU of datasheet DRAM bandwidth: median 0.72";
-    case SpeedDeviceKind::streamed:
-      return "copied over the link each pass: 0.3-0.5";
-    case SpeedDeviceKind::disk:
-      return "read from disk each pass at its read rate";
+  case SpeedDeviceKind::gpu:
+    return device.quantized ? "GPUs reach about 0.66 of spec on weights below 8 bits"
+                            : "GPUs reach about 0.82 of spec on 16- and 8-bit weights";
+  case SpeedDeviceKind::cpu: return "CPUs reach about 0.72 of datasheet DRAM bandwidth";
+  case SpeedDeviceKind::streamed:
+    return "weights copied over the link each pass reach 0.3-0.5 of it";
+  case SpeedDeviceKind::disk: return "weights read from disk each pass, at its read rate";
   }
   return "";
 }
@@ -155,9 +146,26 @@ bool reads(const SpeedDevice& device) {
   return device.bandwidth_gb_s > 0 && step_bytes(device) > 0;
 }
 
+// One assumption line per device; identical cards (a split over N of them) share one line.
+struct DeviceLines {
+  std::vector<std::pair<std::string, unsigned>> lines;
+  void add(std::string line) {
+    if (!lines.empty() && lines.back().first == line) {
+      ++lines.back().second;
+    } else {
+      lines.emplace_back(std::move(line), 1U);
+    }
+  }
+  void emit(std::vector<std::string>& notes) const {
+    for (const auto& [line, count] : lines) {
+      notes.push_back(count > 1 ? fmt::format("{} x {}", count, line) : line);
+    }
+  }
+};
+
 struct DecodeTimes {
-  double ceiling_s = 0;       // transfers at spec bandwidth (+ all-reduces at their floor)
-  double expected_s = 0;      // transfers at η x bandwidth (+ all-reduces, fixed costs, stages)
+  double ceiling_s = 0;        // transfers at spec bandwidth (+ all-reduces at their floor)
+  double expected_s = 0;       // transfers at η x bandwidth (+ all-reduces, fixed costs, stages)
   double ceiling_bytes_s = 0;  // transfers alone, for the weighted η
   double expected_bytes_s = 0;
 };
@@ -173,38 +181,48 @@ double allreduce_wire_s(const SpeedInput& input, std::size_t ranks) {
   return 2.0 * (n - 1.0) / n * message / (input.interconnect_gb_s * k_giga);
 }
 
-std::size_t count_gpus(const SpeedInput& input) {
+std::size_t count_reading(const SpeedInput& input, bool gpus_only) {
   return static_cast<std::size_t>(
-      std::count_if(input.devices.begin(), input.devices.end(), [](const SpeedDevice& d) {
-        return d.kind == SpeedDeviceKind::gpu && reads(d);
+      std::count_if(input.devices.begin(), input.devices.end(), [&](const SpeedDevice& d) {
+        return reads(d) && (!gpus_only || d.kind == SpeedDeviceKind::gpu);
       }));
 }
 
-DecodeTimes decode_times(const SpeedInput& input, std::vector<std::string>& notes) {
+bool any_reading(const SpeedInput& input, SpeedDeviceKind kind) {
+  return std::any_of(input.devices.begin(), input.devices.end(),
+                     [&](const SpeedDevice& d) { return reads(d) && d.kind == kind; });
+}
+
+// Pipeline stages of a tensor-parallel plan (each stage a tensor-parallel group), at most one per
+// device.
+std::size_t tensor_parallel_stages(const SpeedInput& input, std::size_t ranks) {
+  return std::clamp<std::size_t>(input.pipeline_stages, 1, std::max<std::size_t>(ranks, 1));
+}
+
+// The devices' transfers: one after another (sequential), or the slowest rank once per stage
+// (tensor parallel; pipeline stages of a tensor-parallel plan take turns and are taken to be
+// balanced, as the planner splits layers evenly).
+DecodeTimes transfer_times(const SpeedInput& input, std::vector<std::string>& notes) {
   DecodeTimes t;
-  bool any_gpu = false;
-  bool any_cpu = false;
-  std::size_t ranks = 0;
+  DeviceLines lines;
   for (const SpeedDevice& d : input.devices) {
     if (!reads(d)) {
       if (step_bytes(d) > 0) {
-        notes.push_back(fmt::format("{} skipped: no bandwidth known", d.name));
+        lines.add(fmt::format("{} skipped: no bandwidth known", d.name));
       }
       continue;
     }
-    ++ranks;
-    any_gpu = any_gpu || d.kind == SpeedDeviceKind::gpu;
-    any_cpu = any_cpu || d.kind == SpeedDeviceKind::cpu;
     const double eta = decode_efficiency(d, d.quantized);
     const double bandwidth = d.bandwidth_gb_s * k_giga;
     const double at_spec = step_bytes(d) / bandwidth;
-    const double at_eta = static_cast<double>(d.weight_bytes) / (eta * bandwidth) +
-                          static_cast<double>(d.kv_bytes) / (decode_efficiency(d, false) * bandwidth);
-    notes.push_back(fmt::format("{} ({}): {:.3g} GB weights + {:.3g} GB KV per step at {:g} GB/s, "
-                                "weights at η {:.2f} ({})",
-                                d.name, kind_name(d.kind), static_cast<double>(d.weight_bytes) / k_giga,
-                                static_cast<double>(d.kv_bytes) / k_giga, d.bandwidth_gb_s, eta,
-                                efficiency_basis(d)));
+    const double at_eta =
+        static_cast<double>(d.weight_bytes) / (eta * bandwidth) +
+        static_cast<double>(d.kv_bytes) / (decode_efficiency(d, false) * bandwidth);
+    lines.add(fmt::format(
+        "{} ({}): {:.3g} GB of weights and {:.3g} GB of KV per step at {:g} GB/s; "
+        "expected at η {:.2f} ({})",
+        d.name, kind_name(d.kind), static_cast<double>(d.weight_bytes) / k_giga,
+        static_cast<double>(d.kv_bytes) / k_giga, d.bandwidth_gb_s, eta, efficiency_basis(d)));
     if (input.topology == SpeedTopology::tensor_parallel) {
       t.ceiling_bytes_s = std::max(t.ceiling_bytes_s, at_spec);
       t.expected_bytes_s = std::max(t.expected_bytes_s, at_eta);
@@ -213,43 +231,62 @@ DecodeTimes decode_times(const SpeedInput& input, std::vector<std::string>& note
       t.expected_bytes_s += at_eta;
     }
   }
+  lines.emit(notes);
+  if (input.topology == SpeedTopology::tensor_parallel) {
+    const auto stages =
+        static_cast<double>(tensor_parallel_stages(input, count_reading(input, false)));
+    t.ceiling_bytes_s *= stages;
+    t.expected_bytes_s *= stages;
+  }
   t.ceiling_s = t.ceiling_bytes_s;
   t.expected_s = t.expected_bytes_s;
-  if (ranks == 0) {
-    return t;
-  }
-  if (input.topology == SpeedTopology::tensor_parallel && ranks > 1) {
+  return t;
+}
+
+// What a step costs besides its transfers: the all-reduces of tensor parallelism, the fixed
+// costs of a GPU and of an offload, the stages of a pipeline.
+void add_step_costs(const SpeedInput& input, DecodeTimes& t, std::vector<std::string>& notes) {
+  const bool tensor_parallel = input.topology == SpeedTopology::tensor_parallel;
+  const std::size_t devices = count_reading(input, false);
+  // Stages: a tensor-parallel plan's pipeline_stages; a sequential split over N GPUs is N
+  // stages whatever pipeline_stages says.
+  const std::size_t stages =
+      tensor_parallel ? tensor_parallel_stages(input, devices)
+                      : std::max<std::size_t>(input.pipeline_stages, count_reading(input, true));
+  const std::size_t ranks = tensor_parallel ? devices / stages : 1;
+  if (ranks > 1) {
+    // Every layer all-reduces twice, whichever stage holds it.
     const double count = static_cast<double>(k_allreduces_per_layer * input.layers);
     const double wire = allreduce_wire_s(input, ranks);
     t.ceiling_s += count * (k_allreduce_floor_s + wire);
     t.expected_s += count * (k_allreduce_latency_s + wire);
     notes.push_back(fmt::format(
         "tensor parallel over {}: {:g} all-reduces per token (2 per layer), ring over {}, "
-        "{:g} µs latency each ({:g} µs in the ceiling, NVIDIA/nccl#1259)",
+        "{:g} µs each expected ({:g} µs in the ceiling: NCCL's fastest)",
         ranks, count,
         input.interconnect_gb_s > 0 ? fmt::format("{:g} GB/s", input.interconnect_gb_s)
                                     : std::string("an unknown link (bytes not counted)"),
         k_allreduce_latency_s * 1e6, k_allreduce_floor_s * 1e6));
   }
-  if (any_gpu) {
+  const bool gpu = any_reading(input, SpeedDeviceKind::gpu);
+  if (gpu) {
     t.expected_s += k_gpu_fixed_s;
-    notes.push_back(fmt::format("{:g} ms per token fixed GPU cost (launches, sync: 0.5-2 ms)",
-                                k_gpu_fixed_s * 1e3));
+    notes.push_back(fmt::format(
+        "expected: {:g} ms per token of fixed GPU cost (launches and sync: 0.5-2 ms measured)",
+        k_gpu_fixed_s * 1e3));
   }
-  if (any_gpu && any_cpu) {
+  if (gpu && any_reading(input, SpeedDeviceKind::cpu)) {
     t.expected_s += k_offload_fixed_s;
-    notes.push_back(fmt::format("{:g} ms per token CPU-side cost of layers offloaded to the CPU",
-                                k_offload_fixed_s * 1e3));
+    notes.push_back(fmt::format(
+        "expected: {:g} ms per token on the CPU side of an offload (CPU attention and sync)",
+        k_offload_fixed_s * 1e3));
   }
-  if (input.topology == SpeedTopology::sequential) {
-    const std::size_t stages = std::max<std::size_t>(input.pipeline_stages, count_gpus(input));
-    if (stages > 1) {
-      t.expected_s *= 1.0 + k_stage_cost * static_cast<double>(stages - 1);
-      notes.push_back(fmt::format("{} pipeline stages, {:g}% per stage beyond the first", stages,
-                                  k_stage_cost * 100));
-    }
+  if (stages > 1) {
+    t.expected_s *= 1.0 + k_stage_cost * static_cast<double>(stages - 1);
+    notes.push_back(fmt::format("expected: {} pipeline stages, {:g}% slower per stage beyond "
+                                "the first",
+                                stages, k_stage_cost * 100));
   }
-  return t;
 }
 
 double prefill_efficiency(const SpeedDevice& device) {
@@ -288,12 +325,14 @@ PrefillTimes prefill_times(const SpeedInput& input, std::vector<std::string>& no
       return t;
     }
     const double share = static_cast<double>(d.active_params) / params;
-    const double flops = k_flops_per_param * static_cast<double>(d.active_params) + attention * share;
+    const double flops =
+        k_flops_per_param * static_cast<double>(d.active_params) + attention * share;
     double ceiling = flops / (d.compute_tflops * k_tera);
     double expected = ceiling / prefill_efficiency(d);
     const bool moved = d.kind == SpeedDeviceKind::streamed || d.kind == SpeedDeviceKind::disk;
     if (moved && d.bandwidth_gb_s > 0) {
-      const double transfer = static_cast<double>(d.weight_bytes) / (d.bandwidth_gb_s * k_giga) / prompt;
+      const double transfer =
+          static_cast<double>(d.weight_bytes) / (d.bandwidth_gb_s * k_giga) / prompt;
       ceiling += transfer;
       expected += transfer / decode_efficiency(d, d.quantized);
     }
@@ -305,20 +344,22 @@ PrefillTimes prefill_times(const SpeedInput& input, std::vector<std::string>& no
       t.expected_s += expected;
     }
   }
-  if (input.topology == SpeedTopology::tensor_parallel && input.devices.size() > 1) {
+  const std::size_t devices = count_reading(input, false);
+  const std::size_t ranks = devices / tensor_parallel_stages(input, devices);
+  if (input.topology == SpeedTopology::tensor_parallel && ranks > 1) {
     // Per prompt token the all-reduces move one hidden state each; their latency is shared by
-    // the whole prompt.
+    // the whole prompt. Pipeline stages overlap on a long prompt (micro-batches): the slowest
+    // rank sets the pace.
     SpeedInput one = input;
     one.batch = 1;
     const double wire =
-        static_cast<double>(k_allreduces_per_layer * input.layers) *
-        allreduce_wire_s(one, input.devices.size());
+        static_cast<double>(k_allreduces_per_layer * input.layers) * allreduce_wire_s(one, ranks);
     t.ceiling_s += wire;
     t.expected_s += wire;
   }
   notes.push_back(fmt::format(
-      "prefill: 2 x active params + 4 x layers x hidden x context/2 FLOPs per token over dense "
-      "fp16 compute, reaching {:.2f} (16/8-bit) or {:.2f} (below 8 bits) of it",
+      "prefill: 2 x active params + 4 x layers x hidden x context/2 FLOPs per token at the dense "
+      "fp16 peak; expected at {:.2f} of it (16/8-bit weights) or {:.2f} (below 8 bits)",
       k_eta_compute_wide, k_eta_compute_quantized));
   return t;
 }
@@ -373,7 +414,8 @@ WeightBreakdown decode_reads_from_counts(const ModelSpec& model, const WeightFor
     }
   }
   if (!model.tied_embeddings) {
-    parts.embedding_bytes = div_ceil(parts.embedding_bytes, std::max<std::uint32_t>(model.vocab, 1));
+    parts.embedding_bytes =
+        div_ceil(parts.embedding_bytes, std::max<std::uint32_t>(model.vocab, 1));
   }
   parts.total_bytes = parts.embedding_bytes + parts.head_bytes;
   for (const auto bytes : parts.layer_bytes) {
@@ -417,18 +459,26 @@ WeightBreakdown decode_weight_reads(const ModelSpec& model, const WeightFormat& 
 SpeedEstimate estimate_speed(const SpeedInput& input) {
   SpeedEstimate out;
   std::vector<std::string> notes;
-  const DecodeTimes decode = decode_times(input, notes);
+  DecodeTimes decode = transfer_times(input, notes);
   if (decode.ceiling_s > 0) {
+    add_step_costs(input, decode, notes);
     out.decode_tokens_per_s = 1.0 / decode.ceiling_s;
     out.expected_decode_tokens_per_s = 1.0 / decode.expected_s;
     out.efficiency = decode.ceiling_bytes_s / decode.expected_bytes_s;
     out.expected_decode_low = out.expected_decode_tokens_per_s * (1.0 - k_band);
     out.expected_decode_high =
         std::min(out.expected_decode_tokens_per_s * (1.0 + k_band), out.decode_tokens_per_s);
-    notes.push_back(fmt::format(
-        "decode: tokens/s per sequence; weights read once per step for the batch of {}, each "
-        "sequence's KV read; expected band ±{:g}% (THROUGHPUT.md §3: IQR 0.54-0.77 of spec)",
-        input.batch, k_band * 100));
+    notes.insert(notes.begin(),
+                 input.batch > 1
+                     ? fmt::format("decode ceiling: an upper bound, bytes per step at spec "
+                                   "bandwidth; tokens/s of each of {} sequences decoded together "
+                                   "(weights read once per step, each sequence's KV read)",
+                                   input.batch)
+                     : std::string("decode ceiling: an upper bound, bytes per token at spec "
+                                   "bandwidth"));
+    notes.push_back(
+        fmt::format("expected decode band: ±{:g}% (measured runs spread about that much around it)",
+                    k_band * 100));
   } else {
     notes.push_back("decode not estimated: no device with bytes to read and a bandwidth");
   }

@@ -310,7 +310,7 @@ SpeedInput throughput_input(const Json& row, const GpuDatabase& database) {
       read_catalog_entry(find_catalog_entry(row["model"]["catalog"].get<std::string>()));
   const ModelSpec& model = reading.model;
   const WeightFormat format =
-      row.contains("dtype") ? *find_weight_format(row["dtype"].get<std::string>())
+      row.contains("dtype")  ? *find_weight_format(row["dtype"].get<std::string>())
       : reading.quantization ? *weight_format_for(*reading.quantization)
                              : *find_weight_format(model.native_dtype.value_or("fp16"));
   const WeightBreakdown reads = decode_weight_reads(model, format);
@@ -335,8 +335,8 @@ SpeedInput throughput_input(const Json& row, const GpuDatabase& database) {
   device.kv_bytes = kv;
   device.active_params = model.active_params;
   // Below 8 bits per weight read: k-quants, Q4_0, GPTQ/AWQ int4, MXFP4 (Q8_0 is 8.5 bits).
-  device.quantized = static_cast<double>(reads.total_bytes) * 8.0 <
-                     8.0 * static_cast<double>(model.active_params);
+  device.quantized =
+      static_cast<double>(reads.total_bytes) * 8.0 < 8.0 * static_cast<double>(model.active_params);
   SpeedInput input;
   input.devices.push_back(device);
   input.layers = static_cast<std::uint32_t>(model.layers.size());
