@@ -166,6 +166,7 @@ KvType kv_type_named(const std::string& name) {
 
 std::optional<Hardware> hardware_from_options(const EstimateCommandOptions& options,
                                               std::vector<const GpuSpec*>& variants,
+                                              std::vector<GpuSpec>& more_gpus,
                                               std::optional<GpuDatabase>& database) {
   if (!options.gpu.empty() && !options.vram.empty()) {
     throw Error(ErrorKind::usage, "--gpu and --vram both name the card",
@@ -187,10 +188,32 @@ std::optional<Hardware> hardware_from_options(const EstimateCommandOptions& opti
     return hardware;
   }
   database = load_gpu_database(options.output.gpu_db_files);
-  const GpuMatch match = database->resolve(options.gpu);
+  const GpuMatch match = database->resolve(options.gpu.front());
   hardware.gpu = *match.gpu;
   variants = match.variants;
+  // --gpu repeated: mixed cards, one of each further name.
+  for (std::size_t i = 1; i < options.gpu.size(); ++i) {
+    more_gpus.push_back(*database->resolve(options.gpu[i]).gpu);
+  }
+  if (!more_gpus.empty() && hardware.count > 1) {
+    throw Error(ErrorKind::usage, "--gpus counts cards of one type, but --gpu names several",
+                "repeat --gpu once per card for mixed cards (--gpu 4090 --gpu 3090)");
+  }
   return hardware;
+}
+
+ParallelMode parallel_mode_named(const std::string& text) {
+  if (text.empty() || text == "auto") {
+    return ParallelMode::automatic;
+  }
+  if (text == "tp") {
+    return ParallelMode::tensor;
+  }
+  if (text == "pp") {
+    return ParallelMode::pipeline;
+  }
+  throw Error(ErrorKind::input, "invalid --parallel-mode '" + text + "'",
+              "use --parallel-mode tp (tensor parallel), pp (pipeline stages) or auto");
 }
 
 }  // namespace
@@ -242,13 +265,39 @@ void setup_estimate(CLI::App& app, EstimateCommandOptions& o) {
   add("--overhead", o.overhead,
       "Runtime overhead per card instead of the measured 1322 MiB, e.g. 500MiB", "Workload",
       "SIZE");
-  add("--gpu", o.gpu, "GPU by name: L4, 4090, 'A100 80GB', h100 ('vramcalc gpus' lists them)",
-      "Hardware", "NAME");
+  app.add_option("--gpu", o.gpu,
+                 "GPU by name: L4, 4090, 'A100 80GB', h100 ('vramcalc gpus' lists them); "
+                 "repeat for mixed cards")
+      ->group("Hardware")
+      ->type_name("NAME")
+      ->take_all();
+  add("--nodes", o.nodes, "Nodes of --gpus cards each: tensor parallel within, pipeline across",
+      "Hardware", "N");
+  add("--parallel-mode", o.parallel_mode,
+      "How several cards split the model: tp (tensor parallel, default), pp (pipeline stages)",
+      "Hardware", "MODE");
+  app.add_flag("--offload", o.offload,
+               "Plan CPU offload (llama.cpp layers or MoE experts; accelerate streaming) even "
+               "when the cards hold the model")
+      ->group("Hardware");
+  app.add_flag("--max-context", o.max_context, "Solve: the largest context that fits")
+      ->group("Answers");
+  app.add_flag("--max-batch", o.max_batch, "Solve: the most sequences at once that fit")
+      ->group("Answers");
+  app.add_flag("--min-gpus", o.min_gpus, "Solve: the fewest cards of --gpu that hold it")
+      ->group("Answers");
+  app.add_flag("--which-gpus", o.which_gpus,
+               "Solve: every GPU in the database that runs it on 1, 2, 4 or 8 cards")
+      ->group("Answers");
+  add("--plot", o.plot, "Chart memory against context or batch, with the card's capacity",
+      "Answers", "AXIS");
   add("--gpus", o.gpus, "Number of such cards (tensor parallel; must divide the heads)",
       "Hardware", "N");
   add("--vram", o.vram, "Usable memory of a card not in the database: 24GB, 22.5GiB", "Hardware",
       "SIZE");
-  add("--ram", o.ram, "Host RAM available for CPU offload: 64GB", "Hardware", "SIZE");
+  add("--ram", o.ram,
+      "Host RAM available for offload: 64GB (offload may then be the plan when the cards are short)",
+      "Hardware", "SIZE");
   app.add_flag("--ladder", o.ladder, "Show the precision ladder fp32 -> 16-bit -> int8 -> int4")
       ->group("Answers");
   add_output_options(app, o.output);
@@ -259,7 +308,7 @@ int run_estimate(const EstimateCommandOptions& options) {
   const bool color = use_color(parse_color_mode(options.output.color));
 
   Request request;
-  LoadedModel loaded = load_model(options.source);
+  LoadedModel loaded = load_model(options.source, !options.dtype.empty());
   request.model = std::move(loaded.model);
   request.input_notes = std::move(loaded.notes);
   request.format = loaded.stored_format;
@@ -279,8 +328,39 @@ int run_estimate(const EstimateCommandOptions& options) {
     request.ram_bytes = parse_size(options.ram, "--ram");
   }
   std::optional<GpuDatabase> database;
-  request.hardware = hardware_from_options(options, request.variants, database);
+  request.hardware = hardware_from_options(options, request.variants, request.more_gpus, database);
   request.ladder = options.ladder;
+  if (!options.nodes.empty()) {
+    request.nodes = static_cast<std::uint32_t>(parse_count(options.nodes, "--nodes", 1024));
+  }
+  request.mode = parallel_mode_named(options.parallel_mode);
+  request.force_offload = options.offload;
+  const bool needs_cards = options.max_context || options.max_batch || options.min_gpus ||
+                           !options.plot.empty() || options.offload || !options.nodes.empty() ||
+                           !options.parallel_mode.empty();
+  if (needs_cards && !request.hardware) {
+    throw Error(ErrorKind::usage,
+                "--max-context, --max-batch, --min-gpus, --plot, --offload, --nodes and "
+                "--parallel-mode need a card",
+                "add --gpu NAME (or --vram SIZE)");
+  }
+  if (!options.plot.empty() && options.plot != "context" && options.plot != "batch") {
+    throw Error(ErrorKind::input, "invalid --plot '" + options.plot + "'",
+                "use --plot context or --plot batch");
+  }
+  request.solve_max_context = options.max_context;
+  request.solve_max_batch = options.max_batch;
+  request.solve_min_gpus = options.min_gpus;
+  request.solve_which_gpus = options.which_gpus;
+  if (!options.plot.empty()) {
+    request.plot = options.plot;
+  }
+  if (options.which_gpus) {
+    if (!database) {
+      database = load_gpu_database(options.output.gpu_db_files);
+    }
+    request.database = &*database;
+  }
   if (request.options.engine.kind == EngineKind::ollama && !options.context_given) {
     // Ollama picks its own default context by the card's memory.
     request.workload.context = ollama_default_context(
@@ -292,6 +372,20 @@ int run_estimate(const EstimateCommandOptions& options) {
   const std::string out = format == Format::json ? render_json(report)
                                                  : render_text(report, Painter(color));
   std::fwrite(out.data(), 1, out.size(), stdout);
+  // A solver or listing that found an answer exits 0 (the verdict is about the workload as
+  // given; the answer is the point of the question).
+  const bool answered = (report.request.solve_max_context && report.max_context) ||
+                        (report.request.solve_max_batch && report.max_batch) ||
+                        (report.request.solve_min_gpus && report.min_gpus) ||
+                        (report.request.solve_which_gpus && !report.which_gpus.empty());
+  if (answered) {
+    return k_exit_ok;
+  }
+  const bool asked = report.request.solve_max_context || report.request.solve_max_batch ||
+                     report.request.solve_min_gpus || report.request.solve_which_gpus;
+  if (asked) {
+    return k_exit_does_not_fit;
+  }
   return report.fit && !report.fit->fits ? k_exit_does_not_fit : k_exit_ok;
 }
 

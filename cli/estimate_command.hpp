@@ -2,6 +2,7 @@
 // The default command: estimate memory for a model and workload, and judge the fit.
 
 #include <string>
+#include <vector>
 
 #include "model_source.hpp"
 #include "output_options.hpp"
@@ -37,12 +38,20 @@ struct EstimateCommandOptions {
   std::string block_size;
   std::string max_new_tokens;
   // Hardware
-  std::string gpu;
+  std::vector<std::string> gpu;  ///< repeatable: mixed cards
   std::string gpus;
   std::string vram;
   std::string ram;
+  std::string nodes;
+  std::string parallel_mode;
+  bool offload = false;
   // Answers
   bool ladder = false;
+  bool max_context = false;
+  bool max_batch = false;
+  bool min_gpus = false;
+  bool which_gpus = false;
+  std::string plot;
   OutputOptions output;
 };
 

@@ -11,6 +11,7 @@
 #include "vramcalc/gguf.hpp"
 #include "vramcalc/hf_config.hpp"
 #include "vramcalc/params_model.hpp"
+#include "vramcalc/safetensors.hpp"
 #include "vramcalc/quantization.hpp"
 
 namespace vramcalc::cli {
@@ -51,6 +52,33 @@ bool looks_like_gguf(const std::string& path) {
   return in.gcount() == 4 && std::string_view(magic, 4) == "GGUF";
 }
 
+bool ends_with(const std::string& text, std::string_view tail) {
+  return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// A folder of shards, a .safetensors file, or model.safetensors.index.json.
+bool looks_like_safetensors(const std::string& path) {
+  if (ends_with(path, ".safetensors") || ends_with(path, ".safetensors.index.json")) {
+    return true;
+  }
+  std::error_code error;
+  if (!std::filesystem::is_directory(path, error)) {
+    return false;
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(path, error)) {
+    if (ends_with(entry.path().filename().string(), ".safetensors")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+LoadedModel from_safetensors(const std::string& path) {
+  LoadedModel loaded;
+  loaded.model = load_safetensors_model(path);
+  return loaded;
+}
+
 LoadedModel from_gguf(const std::string& path) {
   LoadedModel loaded;
   loaded.model = load_gguf_model(path);
@@ -63,6 +91,9 @@ LoadedModel load_model_file(const std::string& path) {
   std::error_code error;
   if (!std::filesystem::is_directory(path, error) && looks_like_gguf(path)) {
     return from_gguf(path);
+  }
+  if (looks_like_safetensors(path)) {
+    return from_safetensors(path);
   }
   return from_reading(read_hf_config_file(path));
 }
@@ -86,6 +117,11 @@ void add_model_source_options(CLI::App& app, ModelSourceOptions& o) {
                  "A GGUF file (or any shard of a split model): exact tensor bytes, header only")
       ->group("Model")
       ->type_name("PATH");
+  app.add_option("--safetensors", o.safetensors,
+                 "safetensors weights: a file, a folder of shards or model.safetensors.index.json"
+                 " (config.json beside them); exact bytes from the headers")
+      ->group("Model")
+      ->type_name("PATH");
   const auto shape = [&](const char* name, std::string& target, const char* help) {
     app.add_option(name, target, help)->group("Model")->type_name("N");
   };
@@ -97,17 +133,18 @@ void add_model_source_options(CLI::App& app, ModelSourceOptions& o) {
   shape("--vocab", o.vocab, "With --params: vocabulary size");
 }
 
-LoadedModel load_model(const ModelSourceOptions& o) {
+LoadedModel load_model(const ModelSourceOptions& o, bool converting) {
   const int sources = (o.params_given ? 1 : 0) + (o.model.empty() ? 0 : 1) +
-                      (o.config.empty() ? 0 : 1) + (o.gguf.empty() ? 0 : 1);
+                      (o.config.empty() ? 0 : 1) + (o.gguf.empty() ? 0 : 1) +
+                      (o.safetensors.empty() ? 0 : 1);
   if (sources == 0) {
     throw Error(ErrorKind::usage, "no model given",
                 "give one of --params 7B, --model llama-3.1-8b, --config config.json, "
-                "--gguf model.gguf");
+                "--gguf model.gguf, --safetensors DIR");
   }
   if (sources > 1) {
     throw Error(ErrorKind::usage, "more than one model given",
-                "use exactly one of --params, --model, --config, --gguf");
+                "use exactly one of --params, --model, --config, --gguf, --safetensors");
   }
   ShapeOverrides overrides;
   overrides.layers = shape_value(o.layers, "--layers");
@@ -130,6 +167,20 @@ LoadedModel load_model(const ModelSourceOptions& o) {
   }
   if (!o.gguf.empty()) {
     return from_gguf(o.gguf);
+  }
+  if (!o.safetensors.empty()) {
+    if (converting) {
+      std::error_code error;
+      const std::filesystem::path path(o.safetensors);
+      const std::string folder =
+          std::filesystem::is_directory(path, error) ? path.string() : path.parent_path().string();
+      LoadedModel loaded = from_reading(read_hf_config_file(folder.empty() ? "." : folder));
+      loaded.notes.push_back("--dtype costs the parameters of the config.json beside the "
+                             "weights, not the stored tensors");
+      loaded.stored_format.reset();
+      return loaded;
+    }
+    return from_safetensors(o.safetensors);
   }
   return from_reading(read_hf_config_file(o.config));
 }

@@ -35,6 +35,11 @@ Json model_json(const ModelSpec& model) {
   return j;
 }
 
+// Decimals rounded to 2 places: stable output, no float noise.
+double rounded(double value) {
+  return std::round(value * 100.0) / 100.0;
+}
+
 Json component_json(const Component& c) {
   return {{"bytes", c.bytes},
           {"low_bytes", c.low_bytes},
@@ -68,18 +73,92 @@ Json recommendation_json(const Recommendation& rec) {
       j["total_bytes"] = rec.total_bytes;
       break;
     case RecommendationKind::offload:
+      j["strategy"] = rec.strategy;
       j["gpu_layers"] = rec.gpu_layers;
       j["cpu_layers"] = rec.cpu_layers;
+      j["n_cpu_moe"] = rec.n_cpu_moe;
       j["cpu_bytes"] = rec.cpu_bytes;
       j["gpu_bytes"] = rec.gpu_bytes;
+      j["engine_flags"] = rec.engine_flags;
       break;
     case RecommendationKind::multi_gpu:
       j["count"] = rec.count;
       j["per_gpu_bytes"] = rec.per_gpu_bytes;
       break;
   }
+  j["slowdown"] = rounded(rec.slowdown);
   j["note"] = rec.note;
   return j;
+}
+
+Json device_json(const DevicePlan& d) {
+  return {{"kind", device_kind_name(d.kind)},
+          {"id", d.id},
+          {"name", d.name},
+          {"capacity_bytes", d.capacity_bytes == 0 ? Json(nullptr) : Json(d.capacity_bytes)},
+          {"used_bytes", d.used_bytes},
+          {"weights_bytes", d.weights_bytes},
+          {"kv_cache_bytes", d.kv_cache_bytes},
+          {"activations_bytes", d.activations_bytes},
+          {"overhead_bytes", d.overhead_bytes},
+          {"other_bytes", d.other_bytes},
+          {"replicated_bytes", d.replicated_bytes},
+          {"first_layer", d.first_layer},
+          {"layers", d.layer_count},
+          {"expert_layers", d.expert_layers},
+          {"fits", d.fits}};
+}
+
+Json speed_json(const SpeedEstimate& s) {
+  return {{"decode_tokens_per_s", rounded(s.decode_tokens_per_s)},
+          {"expected_decode_tokens_per_s", rounded(s.expected_decode_tokens_per_s)},
+          {"expected_decode_low", rounded(s.expected_decode_low)},
+          {"expected_decode_high", rounded(s.expected_decode_high)},
+          {"efficiency", rounded(s.efficiency)},
+          {"prefill_tokens_per_s", rounded(s.prefill_tokens_per_s)},
+          {"expected_prefill_tokens_per_s", rounded(s.expected_prefill_tokens_per_s)},
+          {"assumptions", s.assumptions},
+          {"upper_bounds", "decode_tokens_per_s and prefill_tokens_per_s are ceilings"}};
+}
+
+Json plan_json(const Plan& p) {
+  Json j;
+  j["fits"] = p.fits;
+  j["strategy"] = strategy_name(p.strategy);
+  j["tensor_parallel"] = p.tensor_parallel;
+  j["pipeline_parallel"] = p.pipeline_parallel;
+  j["gpu_layers"] = p.gpu_layers;
+  j["cpu_layers"] = p.cpu_layers;
+  j["n_cpu_moe"] = p.n_cpu_moe;
+  j["total_bytes"] = p.total_bytes;
+  j["replicated_bytes"] = p.replicated_bytes;
+  Json devices = Json::array();
+  for (const auto& d : p.devices) {
+    devices.push_back(device_json(d));
+  }
+  j["devices"] = devices;
+  if (p.kv_pool) {
+    j["kv_pool"] = {{"bytes", p.kv_pool->bytes},
+                    {"tokens", p.kv_pool->tokens},
+                    {"max_concurrency", rounded(p.kv_pool->max_concurrency)}};
+  }
+  j["speed"] = speed_json(p.speed);
+  j["slowdown"] = rounded(p.slowdown);
+  j["engine_flags"] = p.engine_flags;
+  j["notes"] = p.notes;
+  return j;
+}
+
+Json answer_json(const std::optional<SolveAnswer>& a, const char* unit) {
+  if (!a) {
+    return nullptr;
+  }
+  return {{"value", a->value},
+          {"unit", unit},
+          {"per_gpu_bytes", a->per_gpu_bytes},
+          {"capacity_bytes", a->capacity_bytes},
+          {"next_value", a->next_value == 0 ? Json(nullptr) : Json(a->next_value)},
+          {"next_per_gpu_bytes", a->next_value == 0 ? Json(nullptr) : Json(a->next_per_gpu_bytes)}};
 }
 
 Json gpu_json(const GpuSpec& gpu) {
@@ -189,6 +268,60 @@ std::string render_json(const Report& report) {
     recs.push_back(recommendation_json(rec));
   }
   doc["recommendations"] = recs;
+  if (report.plan) {
+    doc["plan"] = plan_json(*report.plan);
+    Json alternatives = Json::array();
+    for (const auto& alt : report.alternatives) {
+      alternatives.push_back(plan_json(alt));
+    }
+    doc["plan"]["alternatives"] = alternatives;
+    doc["speed"] = speed_json(report.plan->speed);
+    doc["engine_flags"] = report.plan->engine_flags;
+  } else {
+    doc["plan"] = nullptr;
+    doc["speed"] = nullptr;
+    doc["engine_flags"] = nullptr;
+  }
+  const Request& rq = report.request;
+  if (rq.solve_max_context || rq.solve_max_batch || rq.solve_min_gpus || rq.solve_which_gpus ||
+      rq.ladder) {
+    Json solve;
+    if (rq.solve_max_context) {
+      solve["max_context"] = answer_json(report.max_context, "tokens");
+    }
+    if (rq.solve_max_batch) {
+      solve["max_batch"] = answer_json(report.max_batch, "sequences");
+    }
+    if (rq.solve_min_gpus) {
+      solve["min_gpus"] = answer_json(report.min_gpus, "cards");
+    }
+    if (rq.ladder) {
+      solve["best_dtype"] = report.best_dtype ? Json(*report.best_dtype) : Json(nullptr);
+    }
+    if (rq.solve_which_gpus) {
+      Json gpus = Json::array();
+      for (const auto& g : report.which_gpus) {
+        gpus.push_back({{"id", g.id},
+                        {"name", g.name},
+                        {"count", g.count},
+                        {"usable_bytes", g.usable_bytes},
+                        {"per_gpu_bytes", g.per_gpu_bytes},
+                        {"strategy", g.strategy},
+                        {"expected_decode_tokens_per_s", rounded(g.expected_decode_tokens_per_s)}});
+      }
+      solve["gpus"] = gpus;
+    }
+    doc["solve"] = solve;
+  }
+  if (rq.plot) {
+    Json points = Json::array();
+    for (const auto& p : report.plot) {
+      points.push_back({{"x", p.x}, {"per_gpu_bytes", p.per_gpu_bytes}, {"fits", p.fits}});
+    }
+    doc["plot"] = {{"axis", *rq.plot},
+                   {"capacity_bytes", report.fit ? report.fit->capacity_bytes : 0},
+                   {"points", points}};
+  }
   doc["notes"] = report.notes;
   return doc.dump(2) + "\n";
 }

@@ -6,6 +6,7 @@
 #include "render.hpp"
 #include "vramcalc/bytes.hpp"
 #include "vramcalc/engine.hpp"
+#include "vramcalc/placement.hpp"
 #include "vramcalc/version.hpp"
 
 namespace vramcalc::cli {
@@ -126,21 +127,41 @@ void render_breakdown(std::string& out, const Report& report, const Painter& pai
   }
 }
 
+std::string slowdown_text(double slowdown) {
+  if (slowdown <= 0) {
+    return {};
+  }
+  if (slowdown >= 1.05) {
+    return fmt::format(", ≈{:.1f}x slower decode", slowdown);
+  }
+  if (slowdown <= 0.95) {
+    return fmt::format(", ≈{:.1f}x faster decode", 1.0 / slowdown);
+  }
+  return ", about the same decode speed";
+}
+
 std::string recommendation_line(const Report& report, const Recommendation& rec) {
   const GpuSpec& gpu = report.request.hardware->gpu;
   switch (rec.kind) {
     case RecommendationKind::quantize:
-      return fmt::format("quantize to {}: total {} fits ({})", rec.dtype, gb(rec.total_bytes),
-                         rec.note);
+      return fmt::format("quantize to {}: total {} fits{} ({})", rec.dtype, gb(rec.total_bytes),
+                         slowdown_text(rec.slowdown), rec.note);
     case RecommendationKind::offload:
+      if (rec.n_cpu_moe > 0) {
+        return fmt::format(
+            "offload MoE experts: keep attention on the GPU, the experts of {} layers in CPU RAM "
+            "({} there, {} on the GPU){}; {}",
+            rec.n_cpu_moe, gb(rec.cpu_bytes), gb(rec.gpu_bytes), slowdown_text(rec.slowdown),
+            rec.engine_flags);
+      }
       return fmt::format(
           "offload to CPU: keep {} of {} layers on the GPU ({} there), move {} layers = {} to "
-          "CPU RAM; {}",
+          "CPU RAM{}; {}",
           rec.gpu_layers, rec.gpu_layers + rec.cpu_layers, gb(rec.gpu_bytes), rec.cpu_layers,
-          gb(rec.cpu_bytes), rec.note);
+          gb(rec.cpu_bytes), slowdown_text(rec.slowdown), rec.note);
     case RecommendationKind::multi_gpu:
-      return fmt::format("use {} x {}: {} per card ({})", rec.count, gpu.name,
-                         gb(rec.per_gpu_bytes), rec.note);
+      return fmt::format("use {} x {}: {} per card{} ({})", rec.count, gpu.name,
+                         gb(rec.per_gpu_bytes), slowdown_text(rec.slowdown), rec.note);
   }
   return {};
 }
@@ -166,6 +187,123 @@ void render_verdict(std::string& out, const Report& report, const Painter& paint
   int index = 1;
   for (const auto& rec : report.recommendations) {
     out += fmt::format("  {}. {}\n", index++, recommendation_line(report, rec));
+  }
+}
+
+void render_plan(std::string& out, const Plan& plan, const Painter& paint, const char* title) {
+  out += "\n" + paint.bold(title) + fmt::format(" {} ({})", strategy_name(plan.strategy),
+                                                plan.fits ? paint.green("fits")
+                                                          : paint.red("does not fit")) +
+         "\n";
+  out += fmt::format("  {:<28}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>11}  {}\n", "device (GB)",
+                     "weights", "KV", "compute", "overhead", "other", "used", "capacity",
+                     "layers");
+  for (const auto& d : plan.devices) {
+    const std::string layers =
+        d.expert_layers > 0 ? fmt::format("experts of {} layers", d.expert_layers)
+        : d.layer_count > 0 ? fmt::format("{}-{}", d.first_layer, d.first_layer + d.layer_count - 1)
+                            : std::string("-");
+    const std::string capacity =
+        d.capacity_bytes == 0 ? std::string("?") : fmt::format("{:.2f}", to_gb(d.capacity_bytes));
+    const std::string used = fmt::format("{:>10.2f}", to_gb(d.used_bytes));
+    out += fmt::format("  {:<28}{:>10.2f}{:>10.2f}{:>10.2f}{:>10.2f}{:>10.2f}{}{:>11}  {}\n",
+                       d.name.substr(0, 27), to_gb(d.weights_bytes), to_gb(d.kv_cache_bytes),
+                       to_gb(d.activations_bytes), to_gb(d.overhead_bytes), to_gb(d.other_bytes),
+                       d.fits ? used : paint.red(used), capacity, layers);
+  }
+  out += fmt::format("  {:<28}{:>60.2f}   replicated on every GPU: {:.2f} GB\n", "total",
+                     to_gb(plan.total_bytes), to_gb(plan.replicated_bytes));
+  const SpeedEstimate& s = plan.speed;
+  if (s.decode_tokens_per_s > 0) {
+    out += fmt::format(
+        "  speed: decode ≤ {:.1f} tokens/s (ceiling), expected ≈ {:.1f} ({:.1f}-{:.1f}) at {:.0f}% "
+        "of spec bandwidth{}; prefill ≤ {:.0f} tokens/s\n",
+        s.decode_tokens_per_s, s.expected_decode_tokens_per_s, s.expected_decode_low,
+        s.expected_decode_high, 100.0 * s.efficiency,
+        plan.slowdown > 1.05 ? fmt::format(", {:.1f}x slower than all on one GPU", plan.slowdown)
+                             : std::string(),
+        s.prefill_tokens_per_s);
+  }
+  if (!plan.engine_flags.empty()) {
+    out += "  run:   " + paint.cyan(plan.engine_flags) + "\n";
+  }
+  for (const auto& note : plan.notes) {
+    out += "  note:  " + note + "\n";
+  }
+}
+
+std::string answer_line(const std::optional<SolveAnswer>& a, const char* what, const char* unit) {
+  if (!a) {
+    return fmt::format("  {}: none fits\n", what);
+  }
+  std::string line = fmt::format("  {}: {} {} ({:.2f} GB of {:.2f} GB on the fullest card)", what,
+                                 with_commas(a->value), unit, to_gb(a->per_gpu_bytes),
+                                 to_gb(a->capacity_bytes));
+  if (a->next_value != 0) {
+    line += fmt::format("; {} needs {:.2f} GB", with_commas(a->next_value),
+                        to_gb(a->next_per_gpu_bytes));
+  }
+  return line + "\n";
+}
+
+void render_solve(std::string& out, const Report& report, const Painter& paint) {
+  const Request& rq = report.request;
+  if (!(rq.solve_max_context || rq.solve_max_batch || rq.solve_min_gpus || rq.solve_which_gpus)) {
+    return;
+  }
+  out += "\n" + paint.bold("Answers") + "\n";
+  if (rq.solve_max_context) {
+    out += answer_line(report.max_context, "largest context", "tokens");
+  }
+  if (rq.solve_max_batch) {
+    out += answer_line(report.max_batch, "largest batch", "sequences");
+  }
+  if (rq.solve_min_gpus) {
+    out += answer_line(report.min_gpus, "fewest cards", "cards");
+  }
+  if (rq.solve_which_gpus) {
+    out += fmt::format("  GPUs that run it ({}):\n", report.which_gpus.size());
+    for (const auto& g : report.which_gpus) {
+      out += fmt::format("    {} x {:<44} {:>8.2f} GB of {:>7.2f} GB per card  {:<18} ≈{:.0f} tok/s\n",
+                         g.count, g.name, to_gb(g.per_gpu_bytes), to_gb(g.usable_bytes),
+                         g.strategy, g.expected_decode_tokens_per_s);
+    }
+  }
+}
+
+void render_plot(std::string& out, const Report& report, const Painter& paint) {
+  if (!report.request.plot || report.plot.empty()) {
+    return;
+  }
+  // A terminal chart: one row per point, a bar for the need, '|' at the card's capacity.
+  constexpr int k_width = 50;
+  const std::uint64_t capacity = report.fit ? report.fit->capacity_bytes : 0;
+  std::uint64_t top = capacity;
+  for (const auto& p : report.plot) {
+    top = std::max(top, p.per_gpu_bytes);
+  }
+  const auto column = [&](std::uint64_t bytes) {
+    return top == 0 ? 0
+                    : static_cast<int>(std::lround(static_cast<double>(bytes) /
+                                                   static_cast<double>(top) * k_width));
+  };
+  const int cap_col = column(capacity);
+  out += "\n" + paint.bold(fmt::format("Memory per card against {}", *report.request.plot)) +
+         fmt::format(" (| = capacity {:.2f} GB)\n", to_gb(capacity));
+  for (const auto& p : report.plot) {
+    const int fill = column(p.per_gpu_bytes);
+    std::string bar;
+    for (int c = 0; c <= k_width; ++c) {
+      if (c == cap_col) {
+        bar += "|";
+      } else if (c < fill) {
+        bar += p.fits ? "\u2588" : "\u2593";
+      } else {
+        bar += " ";
+      }
+    }
+    out += fmt::format("  {:>10} {} {:.2f} GB\n", with_commas(p.x),
+                       p.fits ? paint.green(bar) : paint.red(bar), to_gb(p.per_gpu_bytes));
   }
 }
 
@@ -238,6 +376,15 @@ std::string render_text(const Report& report, const Painter& paint) {
   if (report.fit) {
     render_verdict(out, report, paint);
   }
+  if (report.plan && (report.plan->devices.size() > 2 || report.plan->strategy != PlanStrategy::single ||
+                      report.plan->speed.decode_tokens_per_s > 0)) {
+    render_plan(out, *report.plan, paint, "Plan");
+    for (const auto& alt : report.alternatives) {
+      render_plan(out, alt, paint, "Alternative");
+    }
+  }
+  render_solve(out, report, paint);
+  render_plot(out, report, paint);
   if (report.request.ladder) {
     render_ladder(out, report, paint);
   }

@@ -56,6 +56,29 @@ Component make_component(std::uint64_t bytes, Provenance provenance, std::string
   return c;
 }
 
+std::vector<std::uint64_t> tensor_bytes_of(const ModelSpec& model, const WeightFormat& format) {
+  std::vector<std::uint32_t> ggml_types_chosen;
+  if (format.scheme == WeightScheme::ggml_mix) {
+    for (const auto& t : llama_file_types()) {
+      if (t.id == format.llama_ftype) {
+        ggml_types_chosen = llama_quantize_types(
+            model, t,
+            format.pure_ggml_type >= 0
+                ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(format.pure_ggml_type))
+                : std::nullopt);
+      }
+    }
+  }
+  std::vector<std::uint64_t> bytes(model.tensors.size(), 0);
+  for (std::size_t index = 0; index < model.tensors.size(); ++index) {
+    const TensorInfo& tensor = model.tensors[index];
+    bytes[index] = ggml_types_chosen.empty()
+                       ? tensor_weight_bytes(format, tensor)
+                       : tensor_bytes(*ggml_type_by_id(ggml_types_chosen[index]), tensor.shape);
+  }
+  return bytes;
+}
+
 WeightBreakdown weight_breakdown(const ModelSpec& model, const WeightFormat& format) {
   WeightBreakdown parts;
   parts.layer_bytes.assign(model.layers.size(), 0);
@@ -111,24 +134,10 @@ WeightBreakdown weight_breakdown(const ModelSpec& model, const WeightFormat& for
     parts.head_bytes += parts.total_bytes - std::min(parts.total_bytes, splitter.bytes_so_far());
     return parts;
   }
-  std::vector<std::uint32_t> ggml_types_chosen;
-  if (format.scheme == WeightScheme::ggml_mix) {
-    for (const auto& t : llama_file_types()) {
-      if (t.id == format.llama_ftype) {
-        ggml_types_chosen = llama_quantize_types(
-            model, t,
-            format.pure_ggml_type >= 0
-                ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(format.pure_ggml_type))
-                : std::nullopt);
-      }
-    }
-  }
+  const std::vector<std::uint64_t> bytes_of = tensor_bytes_of(model, format);
   for (std::size_t index = 0; index < model.tensors.size(); ++index) {
     const TensorInfo& tensor = model.tensors[index];
-    const std::uint64_t bytes =
-        ggml_types_chosen.empty()
-            ? tensor_weight_bytes(format, tensor)
-            : tensor_bytes(*ggml_type_by_id(ggml_types_chosen[index]), tensor.shape);
+    const std::uint64_t bytes = bytes_of[index];
     if (tensor.layer >= 0 && static_cast<std::size_t>(tensor.layer) < parts.layer_bytes.size()) {
       auto& slot = parts.layer_bytes[static_cast<std::size_t>(tensor.layer)];
       slot = checked_add(slot, bytes, "weight bytes");

@@ -9,22 +9,6 @@ namespace vramcalc {
 
 namespace {
 
-void check_card_count(const ModelSpec& model, const Hardware& hardware) {
-  const std::uint32_t heads = attention_heads(model);
-  if (hardware.count > 1 && heads != 0 && heads % hardware.count != 0) {
-    std::string divisors;
-    for (std::uint32_t d = 1; d <= heads && d <= k_max_tensor_parallel; ++d) {
-      if (heads % d == 0) {
-        divisors += (divisors.empty() ? "" : ", ") + std::to_string(d);
-      }
-    }
-    throw Error(ErrorKind::usage,
-                fmt::format("{} GPUs cannot split {} attention heads evenly (tensor parallelism)",
-                            hardware.count, heads),
-                "use a count that divides the heads: " + divisors);
-  }
-}
-
 std::vector<std::string> notes_for(const Request& request, const Report& report) {
   std::vector<std::string> notes = request.input_notes;
   const ModelSpec& model = request.model;
@@ -77,25 +61,149 @@ WeightFormat default_weight_format(const ModelSpec& model) {
   return *find_weight_format("fp16");
 }
 
+PlanRequest plan_request(const Request& request, const WeightFormat& format) {
+  PlanRequest r;
+  r.model = &request.model;
+  r.format = format;
+  r.workload = request.workload;
+  r.options = request.options;
+  if (request.hardware) {
+    r.gpus.push_back({request.hardware->gpu, request.hardware->count});
+  }
+  for (const GpuSpec& gpu : request.more_gpus) {
+    r.gpus.push_back({gpu, 1});
+  }
+  r.nodes = request.nodes;
+  r.ram_bytes = request.ram_bytes;
+  r.mode = request.mode;
+  r.force_offload = request.force_offload;
+  r.allow_offload = request.ram_bytes.has_value() || request.force_offload;
+  return r;
+}
+
+namespace {
+
+// The verdict from the plan: every device within capacity (pool engines: the pool holds the
+// workload); per-card need and headroom from the fullest card.
+FitCheck fit_of(const Plan& plan, const MemoryEstimate& estimate, const Workload& workload,
+                const Hardware& hardware) {
+  FitCheck fit;
+  if (estimate.kv_pool && plan.strategy == PlanStrategy::single) {
+    fit = check_fit(estimate, workload, hardware);
+  }
+  fit.fits = plan.fits;
+  std::int64_t headroom = 0;
+  for (const auto& device : plan.devices) {
+    if (device.kind != DeviceKind::gpu) {
+      continue;
+    }
+    if (device.used_bytes >= fit.per_gpu_bytes) {
+      fit.per_gpu_bytes = device.used_bytes;
+      fit.capacity_bytes = device.capacity_bytes;
+    }
+    headroom += signed_difference(device.capacity_bytes, device.used_bytes);
+  }
+  if (!(estimate.kv_pool && plan.strategy == PlanStrategy::single)) {
+    fit.headroom_bytes = headroom;
+  }
+  return fit;
+}
+
+// Recommendations with their speed cost: each option's expected decode against the all-on-GPU
+// case.
+void add_slowdowns(std::vector<Recommendation>& recs, const PlanRequest& base,
+                   const Plan& chosen) {
+  for (Recommendation& rec : recs) {
+    PlanRequest r = base;
+    switch (rec.kind) {
+      case RecommendationKind::quantize:
+        r.format = *find_weight_format(rec.dtype);
+        r.allow_offload = false;
+        break;
+      case RecommendationKind::offload:
+        r.force_offload = true;
+        r.allow_offload = true;
+        break;
+      case RecommendationKind::multi_gpu:
+        r.gpus.resize(1);
+        r.gpus.front().count = rec.count;
+        r.allow_offload = false;
+        break;
+    }
+    try {
+      const Plan plan = make_plan(r);
+      rec.slowdown = plan.slowdown;
+      if (rec.kind == RecommendationKind::offload) {
+        rec.gpu_layers = plan.gpu_layers;
+        rec.cpu_layers = plan.cpu_layers;
+        rec.n_cpu_moe = plan.n_cpu_moe;
+        rec.strategy = strategy_name(plan.strategy);
+        rec.engine_flags = plan.engine_flags;
+        std::uint64_t cpu = 0;
+        std::uint64_t gpu = 0;
+        for (const auto& device : plan.devices) {
+          (device.kind == DeviceKind::gpu ? gpu : cpu) += device.weights_bytes + device.kv_cache_bytes;
+          if (device.kind == DeviceKind::gpu) {
+            gpu += device.activations_bytes + device.overhead_bytes;
+          }
+        }
+        rec.cpu_bytes = cpu;
+        rec.gpu_bytes = gpu;
+      }
+    } catch (const Error&) {
+      rec.slowdown = 0;
+    }
+  }
+  (void)chosen;
+}
+
+}  // namespace
+
 Report build_report(Request request) {
   validate_model(request.model);
   validate_workload(request.workload);
-  if (request.hardware) {
-    check_card_count(request.model, *request.hardware);
-  }
   Report report;
   report.format = request.format ? *request.format : default_weight_format(request.model);
   const PlanInput plan_input{&request.model, &report.format, request.workload, request.options};
   if (request.hardware) {
-    Evaluation evaluation = evaluate(plan_input, report.format, *request.hardware);
-    report.estimate = std::move(evaluation.estimate);
-    report.fit = evaluation.fit;
-    report.recommendations = recommend(plan_input, report.estimate, *request.hardware);
+    const PlanRequest placement = plan_request(request, report.format);
+    report.plan = make_plan(placement);
+    report.alternatives = alternative_plans(placement, *report.plan);
+    EstimateOptions options = request.options;
+    options.gpu = request.hardware->gpu;
+    options.gpu_count = report.plan->tensor_parallel;
+    report.estimate = estimate(request.model, report.format, request.workload, options);
+    report.fit = fit_of(*report.plan, report.estimate, request.workload, *request.hardware);
+    if (!report.plan->fits) {
+      report.recommendations = recommend(plan_input, report.estimate, *request.hardware);
+      add_slowdowns(report.recommendations, placement, *report.plan);
+    }
+    if (request.solve_max_context) {
+      report.max_context = solve_max_context(placement);
+    }
+    if (request.solve_max_batch) {
+      report.max_batch = solve_max_batch(placement);
+    }
+    if (request.solve_min_gpus) {
+      report.min_gpus = solve_min_gpus(placement);
+    }
+    if (request.plot) {
+      report.plot = plot_points(placement, *request.plot == "batch");
+    }
   } else {
     report.estimate = estimate(request.model, report.format, request.workload, request.options);
   }
+  if (request.solve_which_gpus && request.database != nullptr) {
+    PlanRequest placement = plan_request(request, report.format);
+    report.which_gpus = solve_which_gpus(placement, *request.database);
+  }
   if (request.ladder) {
     report.ladder = precision_ladder(plan_input, request.hardware);
+    for (const auto& row : report.ladder) {
+      if (row.fits && *row.fits && !report.best_dtype) {
+        report.best_dtype = row.dtype;
+      }
+    }
   }
   report.notes = notes_for(request, report);
   report.request = std::move(request);

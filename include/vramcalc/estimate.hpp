@@ -116,6 +116,11 @@ struct WeightBreakdown {
   std::uint64_t total_bytes = 0;
 };
 
+/// Bytes of each of `model.tensors` (same order) stored as `format`. Empty when the model has no
+/// tensor list.
+[[nodiscard]] std::vector<std::uint64_t> tensor_bytes_of(const ModelSpec& model,
+                                                         const WeightFormat& format);
+
 /// Weights by part: from each tensor where the model lists them (exact stored bytes for
 /// `as_stored`, ceil(elements x bits / 8) per tensor otherwise), else from the parameter
 /// counts of ModelSpec with the total exactly ceil(total_params x bits / 8).

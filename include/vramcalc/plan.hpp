@@ -53,10 +53,16 @@ struct Recommendation {
   std::uint32_t cpu_layers = 0;       ///< layers computed from CPU RAM
   std::uint64_t cpu_bytes = 0;        ///< bytes moved to CPU RAM (weights + KV of those layers)
   std::uint64_t gpu_bytes = 0;        ///< bytes left on the GPU
+  std::uint32_t n_cpu_moe = 0;        ///< offload: layers whose experts stay on the CPU
+  std::string strategy;               ///< offload: "offload" or "expert_offload"
+  std::string engine_flags;           ///< offload: the flags that realise it
   // multi_gpu
   std::uint32_t count = 0;            ///< cards of this type that hold it (tensor parallel)
   std::uint64_t per_gpu_bytes = 0;    ///< need on each of those cards
   std::string note;                   ///< one line of caveat (speed, limits)
+  /// Expected decode of the all-on-GPU case over this option's (4.0: four times slower; below
+  /// 1: faster). 0 when unknown.
+  double slowdown = 0;
 };
 
 /// One row of the precision ladder.

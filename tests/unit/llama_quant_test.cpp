@@ -66,7 +66,7 @@ TEST_CASE("llama-quantize's mix is reproduced tensor for tensor from the F16 fil
   }
 }
 
-TEST_CASE("--dtype q4_k_m on the Llama-3.1-8B config lands within 3% of the real file") {
+TEST_CASE("q4_k_m on the Llama-3.1-8B config lands within 3% of the real file") {
   // The real Llama-3.1-8B Q4_K_M file: 4,920,739,232 bytes (~4.58 GiB), tensor data included
   // (llama.cpp tools/quantize/README.md reports 4.58 GiB / 4.8944 bpw for this model).
   const ModelSpec model = load_hf_config(test_data_dir() + "/configs/llama-3.1-8b.json");

@@ -1,0 +1,214 @@
+// read_safetensors: which files make the checkpoint (a file, an index, a folder), their
+// headers, and the checks across shards.
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <system_error>
+#include <unordered_map>
+#include <vector>
+
+#include "io/byte_source.hpp"
+#include "safetensors/safetensors_header.hpp"
+#include "vramcalc/bytes.hpp"
+#include "vramcalc/error.hpp"
+#include "vramcalc/safetensors.hpp"
+
+namespace vramcalc {
+
+namespace {
+
+namespace fs = std::filesystem;
+using safetensors::quote_name;
+
+constexpr std::string_view k_index_name = "model.safetensors.index.json";
+
+bool ends_with(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+[[noreturn]] void fail(const std::string& what, const std::string& hint) {
+  throw Error(ErrorKind::file, what, hint);
+}
+
+std::string join(const fs::path& folder, const std::string& file_name) {
+  return (folder / file_name).string();
+}
+
+// The files of a folder whose names end in `suffix` (following links), by name.
+std::vector<std::string> files_ending_in(const std::string& folder, std::string_view suffix) {
+  std::vector<std::string> names;
+  std::error_code error;
+  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    std::error_code ignored;
+    if (ends_with(name, suffix) && name.size() > suffix.size() && it->is_regular_file(ignored)) {
+      names.push_back(name);
+    }
+  }
+  if (error) {
+    fail("cannot list '" + folder + "': " + error.message(), "check the path and permissions");
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+void check_shard_count(const SafetensorsInventory& inventory, std::size_t count) {
+  if (count > safetensors::k_max_shards) {
+    fail(inventory.path + ": " + std::to_string(count) + " shard files, over the limit of " +
+             std::to_string(safetensors::k_max_shards),
+         "name the model's own folder or index");
+  }
+}
+
+// Reads the header of each shard, in name order, into `inventory`; a tensor in two shards is an
+// error. Returns, for each tensor name, the index of the shard holding it.
+std::unordered_map<std::string, std::size_t> read_shards(SafetensorsInventory& inventory,
+                                                         const fs::path& folder,
+                                                         const std::vector<std::string>& names) {
+  check_shard_count(inventory, names.size());
+  std::unordered_map<std::string, std::size_t> where;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string path = folder.empty() ? names[i] : join(folder, names[i]);
+    const auto source = io::open_file(path);
+    safetensors::Header header = safetensors::parse_header(*source);
+    if (inventory.tensors.size() + header.tensors.size() > safetensors::k_max_tensors) {
+      fail(path + ": the checkpoint lists more than " +
+               std::to_string(safetensors::k_max_tensors) + " tensors",
+           "this is not a model vramcalc can size");
+    }
+    SafetensorsShard shard;
+    shard.path = path;
+    shard.file_name = names[i];
+    shard.file_bytes = header.file_bytes;
+    shard.header_bytes = header.header_bytes;
+    shard.data_bytes = header.data_bytes;
+    shard.tensor_count = header.tensors.size();
+    shard.metadata = std::move(header.metadata);
+    for (SafetensorsTensor& tensor : header.tensors) {
+      const auto [it, inserted] = where.emplace(tensor.name, i);
+      if (!inserted) {
+        fail("tensor " + quote_name(tensor.name) + " is in two shards, " +
+                 quote_name(names[it->second]) + " and " + quote_name(names[i]) + " (in " +
+                 folder.string() + ")",
+             "a folder must hold one checkpoint: move other copies or variants elsewhere, or name "
+             "the model's index");
+      }
+      tensor.shard = names[i];
+      inventory.tensors.push_back(std::move(tensor));
+    }
+    inventory.shards.push_back(std::move(shard));
+  }
+  return where;
+}
+
+void read_index(SafetensorsInventory& inventory, const std::string& index_path) {
+  inventory.index_path = index_path;
+  const safetensors::Index index = safetensors::parse_index(*io::open_file(index_path));
+  inventory.index_total_size = index.total_size;
+  const fs::path folder = fs::path(index_path).parent_path();
+
+  std::vector<std::string> names;
+  for (const auto& entry : index.weight_map) {
+    names.push_back(entry.second);
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  check_shard_count(inventory, names.size());
+  for (const std::string& name : names) {
+    std::error_code error;
+    if (!fs::exists(folder / name, error)) {
+      fail(index_path + ": weight_map names shard " + quote_name(name) + ", which is not in '" +
+               (folder.empty() ? std::string(".") : folder.string()) + "'",
+           "download the missing shard, or name a folder or file that holds the whole checkpoint");
+    }
+  }
+  const auto where = read_shards(inventory, folder, names);
+  for (const auto& [tensor, shard] : index.weight_map) {
+    const auto found = where.find(tensor);
+    if (found == where.end()) {
+      fail(index_path + ": weight_map puts tensor " + quote_name(tensor) + " in " +
+               quote_name(shard) + ", which does not hold it",
+           "the shard and the index do not belong together; download them again");
+    }
+    const std::string& holder = names[found->second];
+    if (holder != shard) {
+      fail(index_path + ": weight_map puts tensor " + quote_name(tensor) + " in " +
+               quote_name(shard) + ", but it is in " + quote_name(holder),
+           "the shards and the index do not belong together; download them again");
+    }
+  }
+}
+
+void read_folder(SafetensorsInventory& inventory, const std::string& folder) {
+  std::error_code error;
+  if (fs::is_regular_file(fs::path(folder) / k_index_name, error)) {
+    read_index(inventory, join(folder, std::string(k_index_name)));
+    return;
+  }
+  const auto indexes = files_ending_in(folder, ".safetensors.index.json");
+  if (indexes.size() == 1) {
+    read_index(inventory, join(folder, indexes.front()));
+    return;
+  }
+  if (indexes.size() > 1) {
+    fail("'" + folder + "' holds " + std::to_string(indexes.size()) + " safetensors indexes (" +
+             quote_name(indexes[0]) + ", " + quote_name(indexes[1]) + ", ...) and none is " +
+             std::string(k_index_name),
+         "name the index to use");
+  }
+  const auto shards = files_ending_in(folder, ".safetensors");
+  if (shards.empty()) {
+    fail("'" + folder + "' holds no .safetensors file",
+         "name the folder that holds the model's .safetensors files");
+  }
+  read_shards(inventory, fs::path(folder), shards);
+}
+
+void add_totals(SafetensorsInventory& inventory) {
+  std::map<std::string, SafetensorsDtypeTotal> by_dtype;
+  for (const SafetensorsTensor& tensor : inventory.tensors) {
+    SafetensorsDtypeTotal& total = by_dtype[tensor.dtype];
+    total.dtype = tensor.dtype;
+    ++total.tensors;
+    total.elements = checked_add(total.elements, tensor.elements, "safetensors elements");
+    total.bytes = checked_add(total.bytes, tensor.bytes, "safetensors bytes");
+    inventory.total_elements =
+        checked_add(inventory.total_elements, tensor.elements, "safetensors elements");
+    inventory.total_bytes = checked_add(inventory.total_bytes, tensor.bytes, "safetensors bytes");
+  }
+  for (auto& entry : by_dtype) {
+    inventory.dtype_totals.push_back(std::move(entry.second));
+  }
+  for (const SafetensorsShard& shard : inventory.shards) {
+    for (const auto& [key, value] : shard.metadata) {
+      inventory.metadata.emplace(key, value);  // the first shard's value stays
+    }
+  }
+}
+
+}  // namespace
+
+SafetensorsInventory read_safetensors(const std::string& path) {
+  SafetensorsInventory inventory;
+  inventory.path = path;
+  std::error_code error;
+  const fs::file_status status = fs::status(path, error);
+  if (error || !fs::exists(status)) {
+    fail("cannot open '" + path + "': " +
+             (error ? error.message() : std::string("no such file or directory")),
+         "name a .safetensors file, a folder of them, or a model.safetensors.index.json");
+  }
+  if (fs::is_directory(status)) {
+    read_folder(inventory, path);
+  } else if (ends_with(path, ".json")) {
+    read_index(inventory, path);
+  } else {
+    read_shards(inventory, fs::path(path).parent_path(),
+                {fs::path(path).filename().string()});
+  }
+  add_totals(inventory);
+  return inventory;
+}
+
+}  // namespace vramcalc
