@@ -1,10 +1,18 @@
 #pragma once
 /// Speed ceilings: how fast a placement can decode and prefill, labelled as upper bounds, with
 /// the expected figure beside each (measured decode reaches a fraction of spec bandwidth).
+/// One decode step makes one token for each of the `batch` sequences: the weights are read
+/// once per step whatever the batch, and every sequence's KV cache is read, so a device's
+/// `kv_bytes` counts all of them (as MemoryEstimate's per-layer KV does for its batch).
+/// Formulas and constants: docs/formulas.md, "Speed ceilings".
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "vramcalc/dtype.hpp"
+#include "vramcalc/estimate.hpp"
+#include "vramcalc/model.hpp"
 
 namespace vramcalc {
 
@@ -59,5 +67,14 @@ struct SpeedEstimate {
 /// The ceilings and expected figures of `input`. Pure: never fails on a valid input (devices
 /// with zero bandwidth are skipped with an assumption noted).
 [[nodiscard]] SpeedEstimate estimate_speed(const SpeedInput& input);
+
+/// Weights one decode step reads, by part, with the model stored as `format` (the bytes to put
+/// in SpeedDevice::weight_bytes): every tensor of each layer, routed experts (ffn_*_exps)
+/// charged n_experts_used / n_experts of their bytes; the output head; of the token embeddings
+/// one row (a lookup), or the whole matrix when the output head shares it. Models without a
+/// tensor list scale their layers by the active share of the layer parameters. Parts add up to
+/// total_bytes.
+[[nodiscard]] WeightBreakdown decode_weight_reads(const ModelSpec& model,
+                                                  const WeightFormat& format);
 
 }  // namespace vramcalc

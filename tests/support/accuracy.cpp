@@ -19,6 +19,7 @@
 #include "vramcalc/hf_config.hpp"
 #include "vramcalc/params_model.hpp"
 #include "vramcalc/quantization.hpp"
+#include "vramcalc/speed.hpp"
 
 namespace vramcalc::test {
 
@@ -300,7 +301,74 @@ void gpu_truth(std::vector<AccuracyRecord>& out) {
   }
 }
 
+// ---- measured decode throughput (THROUGHPUT.md), one device ------------------------------
+
+// The single-device speed input of a throughput row: the catalog model stored as the row's
+// dtype (or as published), its decode reads at the row's mean depth, on the row's card or CPU.
+SpeedInput throughput_input(const Json& row, const GpuDatabase& database) {
+  const HfConfigReading reading =
+      read_catalog_entry(find_catalog_entry(row["model"]["catalog"].get<std::string>()));
+  const ModelSpec& model = reading.model;
+  const WeightFormat format =
+      row.contains("dtype")  ? *find_weight_format(row["dtype"].get<std::string>())
+      : reading.quantization ? *weight_format_for(*reading.quantization)
+                             : *find_weight_format(model.native_dtype.value_or("fp16"));
+  const WeightBreakdown reads = decode_weight_reads(model, format);
+  Workload depth;
+  depth.context = row["depth_tokens"].get<std::uint64_t>();
+  std::uint64_t kv = 0;
+  for (const auto& layer : model.layers) {
+    kv += layer_kv_bytes(layer, depth);
+  }
+  const Json& d = row["device"];
+  SpeedDevice device;
+  device.kind = d["kind"] == "cpu" ? SpeedDeviceKind::cpu : SpeedDeviceKind::gpu;
+  device.name = d["name"].get<std::string>();
+  if (d.contains("gpu")) {
+    const GpuSpec& gpu = *database.resolve(d["gpu"].get<std::string>()).gpu;
+    device.bandwidth_gb_s = gpu.bandwidth_gb_s;
+    device.compute_tflops = gpu.fp16_tflops.value_or(0);
+  } else {
+    device.bandwidth_gb_s = d["bandwidth_gb_s"].get<double>();
+  }
+  device.weight_bytes = reads.total_bytes;
+  device.kv_bytes = kv;
+  device.active_params = model.active_params;
+  // Below 8 bits per weight read: k-quants, Q4_0, GPTQ/AWQ int4, MXFP4 (Q8_0 is 8.5 bits).
+  device.quantized =
+      static_cast<double>(reads.total_bytes) * 8.0 < 8.0 * static_cast<double>(model.active_params);
+  SpeedInput input;
+  input.devices.push_back(device);
+  input.layers = static_cast<std::uint32_t>(model.layers.size());
+  input.hidden = model.hidden;
+  input.context = depth.context;
+  return input;
+}
+
+// "llama.cpp (Docker)", "gpt-fast (PyTorch, torch.compile)" -> "llama.cpp", "gpt-fast".
+std::string engine_family(const std::string& engine) {
+  return engine.substr(0, engine.find_first_of(" ("));
+}
+
 }  // namespace
+
+std::vector<AccuracyRecord> throughput_records() {
+  const Json doc = load_json(test_data_dir() + "/validation/throughput.json");
+  const GpuDatabase database = GpuDatabase::built_in();
+  std::vector<AccuracyRecord> out;
+  for (const Json& row : doc["rows"]) {
+    const SpeedEstimate speed = estimate_speed(throughput_input(row, database));
+    const double measured = row["tokens_per_s"].get<double>();
+    std::string note = row["device"]["name"].get<std::string>() + ", " +
+                       row["model"]["catalog"].get<std::string>() + " " +
+                       row.value("dtype", std::string("as published"));
+    out.push_back(record("throughput", row["id"].get<std::string>(),
+                         engine_family(row["engine"].get<std::string>()), "decode",
+                         speed.expected_decode_tokens_per_s, measured, true, 0.30 * measured,
+                         std::move(note)));
+  }
+  return out;
+}
 
 double AccuracyRecord::relative_error() const {
   return measured == 0 ? 0 : (predicted - measured) / measured;
@@ -315,6 +383,9 @@ std::vector<AccuracyRecord> accuracy_records() {
   llamacpp_cpu(out);
   published(out);
   gpu_truth(out);
+  for (auto& r : throughput_records()) {
+    out.push_back(std::move(r));
+  }
   return out;
 }
 

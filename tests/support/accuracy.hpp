@@ -11,11 +11,11 @@ namespace vramcalc::test {
 
 /// One prediction against one measurement.
 struct AccuracyRecord {
-  std::string dataset;    ///< "llama.cpp CPU (pinned)", "published", "gpu-truth"
+  std::string dataset;    ///< "llama.cpp CPU (pinned)", "published", "gpu-truth", "throughput"
   std::string row;        ///< the row's id
   std::string engine;     ///< engine profile used
   std::string component;  ///< "kv", "compute", "output", "weights", "pool_bytes", "pool_tokens",
-                          ///< "peak", "total"
+                          ///< "peak", "total", "decode" (tokens/s)
   double predicted = 0;   ///< bytes or tokens
   double measured = 0;
   bool gated = false;     ///< held to the tolerance by the tests
@@ -25,6 +25,11 @@ struct AccuracyRecord {
   [[nodiscard]] double relative_error() const;  ///< (predicted - measured) / measured
   [[nodiscard]] bool within_tolerance() const;
 };
+
+/// Measured single-device decode throughput (validation/throughput.json) against the expected
+/// decode of estimate_speed: component "decode", tokens/s, tolerance 30%. The gate is a share
+/// (speed_test.cpp: median |error| <= 15%, >= 70% of rows within 30%), not every row.
+[[nodiscard]] std::vector<AccuracyRecord> throughput_records();
 
 /// Every record of every dataset (builds models from the catalog, configs and rebuilt GGUF
 /// inventories; writes sparse files under a temporary folder).

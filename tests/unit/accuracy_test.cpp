@@ -18,7 +18,8 @@ const std::vector<AccuracyRecord>& records() {
 TEST_CASE("every gated prediction is within its tolerance") {
   std::size_t gated = 0;
   for (const auto& r : records()) {
-    if (!r.gated) {
+    // Measured throughput is gated as a share of rows (speed_test.cpp), not row by row.
+    if (!r.gated || r.dataset == "throughput") {
       continue;
     }
     ++gated;
