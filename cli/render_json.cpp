@@ -115,8 +115,12 @@ Json speed_json(const SpeedEstimate& s) {
           {"expected_decode_low", rounded(s.expected_decode_low)},
           {"expected_decode_high", rounded(s.expected_decode_high)},
           {"efficiency", rounded(s.efficiency)},
-          {"prefill_tokens_per_s", rounded(s.prefill_tokens_per_s)},
-          {"expected_prefill_tokens_per_s", rounded(s.expected_prefill_tokens_per_s)},
+          // 0 means not estimated (a device without a compute figure): null, not a speed.
+          {"prefill_tokens_per_s",
+           s.prefill_tokens_per_s > 0 ? Json(rounded(s.prefill_tokens_per_s)) : Json(nullptr)},
+          {"expected_prefill_tokens_per_s", s.expected_prefill_tokens_per_s > 0
+                                                ? Json(rounded(s.expected_prefill_tokens_per_s))
+                                                : Json(nullptr)},
           {"assumptions", s.assumptions},
           {"upper_bounds", "decode_tokens_per_s and prefill_tokens_per_s are ceilings"}};
 }

@@ -199,6 +199,9 @@ void render_plan(std::string& out, const Plan& plan, const Painter& paint, const
                      "weights", "KV", "compute", "overhead", "other", "used", "capacity",
                      "layers");
   for (const auto& d : plan.devices) {
+    if (d.kind != DeviceKind::gpu && d.used_bytes == 0) {
+      continue;  // an empty host row says nothing
+    }
     const std::string layers =
         d.expert_layers > 0 ? fmt::format("experts of {} layers", d.expert_layers)
         : d.layer_count > 0 ? fmt::format("{}-{}", d.first_layer, d.first_layer + d.layer_count - 1)
@@ -217,12 +220,14 @@ void render_plan(std::string& out, const Plan& plan, const Painter& paint, const
   if (s.decode_tokens_per_s > 0) {
     out += fmt::format(
         "  speed: decode ≤ {:.1f} tokens/s (ceiling), expected ≈ {:.1f} ({:.1f}-{:.1f}) at {:.0f}% "
-        "of spec bandwidth{}; prefill ≤ {:.0f} tokens/s\n",
+        "of spec bandwidth{}{}\n",
         s.decode_tokens_per_s, s.expected_decode_tokens_per_s, s.expected_decode_low,
         s.expected_decode_high, 100.0 * s.efficiency,
         plan.slowdown > 1.05 ? fmt::format(", {:.1f}x slower than all on one GPU", plan.slowdown)
                              : std::string(),
-        s.prefill_tokens_per_s);
+        s.prefill_tokens_per_s > 0
+            ? fmt::format("; prefill ≤ {:.0f} tokens/s (ceiling)", s.prefill_tokens_per_s)
+            : std::string());
   }
   if (!plan.engine_flags.empty()) {
     out += "  run:   " + paint.cyan(plan.engine_flags) + "\n";

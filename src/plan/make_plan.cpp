@@ -126,6 +126,14 @@ Plan make_plan(const PlanRequest& request) {
   return plan;
 }
 
+// Whether a plan keeps any layer or expert off the GPUs (an offload plan of a model that fits
+// keeps none, and is the single-GPU plan again).
+bool moves_off_gpu(const Plan& plan) {
+  return std::any_of(plan.devices.begin(), plan.devices.end(), [](const DevicePlan& d) {
+    return d.kind != DeviceKind::gpu && (d.layer_count > 0 || d.expert_layers > 0);
+  });
+}
+
 std::vector<Plan> alternative_plans(const PlanRequest& request, const Plan& chosen) {
   std::vector<Plan> out;
   const GpuSpec& first = request.gpus.front().gpu;
@@ -137,7 +145,7 @@ std::vector<Plan> alternative_plans(const PlanRequest& request, const Plan& chos
   }
   if (total_cards(request) == 1) {
     for (Plan& plan : offload_plans(request, first)) {
-      if (plan.strategy != chosen.strategy) {
+      if (plan.strategy != chosen.strategy && moves_off_gpu(plan)) {
         out.push_back(std::move(plan));
       }
     }

@@ -61,10 +61,6 @@ ModelFacts model_facts(const PlanRequest& request) {
     }
   }
   facts.total_weight_bytes = all.total_bytes;
-  facts.active_fraction =
-      model.total_params == 0
-          ? 1.0
-          : static_cast<double>(model.active_params) / static_cast<double>(model.total_params);
   return facts;
 }
 

@@ -15,7 +15,6 @@ struct ModelFacts {
   std::vector<std::uint64_t> expert_layer_bytes;      ///< routed experts of each layer
   std::uint64_t replicated_other_bytes = 0;           ///< 1-D tensors outside the layers
   std::uint64_t total_weight_bytes = 0;
-  double active_fraction = 1.0;                       ///< active / total parameters
 };
 
 [[nodiscard]] bool pool_engine(const EstimateOptions& options);

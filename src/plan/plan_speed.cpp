@@ -2,9 +2,13 @@
 // "Speed ceilings".
 #include <algorithm>
 #include <cstdio>
+#include <vector>
+
+#include <fmt/format.h>
 
 #include "plan/placement_internal.hpp"
 #include "vramcalc/bytes.hpp"
+#include "vramcalc/speed.hpp"
 
 namespace vramcalc::plan_detail {
 
@@ -47,6 +51,59 @@ std::uint64_t scaled(std::uint64_t bytes, double fraction) {
   return static_cast<std::uint64_t>(static_cast<double>(bytes) * fraction);
 }
 
+// The share of its stored bytes a decode step reads: routed experts n_experts_used / n_experts,
+// everything else as decode_weight_reads counts it (a token embedding is a one-row lookup).
+struct ReadShares {
+  double dense = 1.0;
+  double experts = 1.0;
+};
+
+ReadShares read_shares(const PlanRequest& request, const ModelFacts& facts) {
+  const ModelSpec& model = *request.model;
+  ReadShares shares;
+  std::uint64_t expert_bytes = 0;
+  for (const std::uint64_t bytes : facts.expert_layer_bytes) {
+    expert_bytes += bytes;
+  }
+  if (model.n_experts > 0) {
+    shares.experts = static_cast<double>(std::min(model.n_experts_used, model.n_experts)) /
+                     static_cast<double>(model.n_experts);
+  }
+  const WeightBreakdown reads = decode_weight_reads(model, request.format);
+  const double expert_reads = static_cast<double>(expert_bytes) * shares.experts;
+  if (facts.total_weight_bytes > expert_bytes) {
+    shares.dense = std::clamp((static_cast<double>(reads.total_bytes) - expert_reads) /
+                                  static_cast<double>(facts.total_weight_bytes - expert_bytes),
+                              0.0, 1.0);
+  }
+  return shares;
+}
+
+std::uint64_t layer_sum(const std::vector<std::uint64_t>& bytes, std::uint32_t first,
+                        std::uint32_t count) {
+  std::uint64_t sum = 0;
+  for (std::uint32_t i = first; i < first + count && i < bytes.size(); ++i) {
+    sum += bytes[i];
+  }
+  return sum;
+}
+
+// Routed-expert bytes a device holds: those of its layers (a tensor-parallel rank its share),
+// less the experts --n-cpu-moe keeps on the CPU; the CPU holds those.
+std::uint64_t experts_on(const DevicePlan& device, const Plan& plan, const ModelFacts& facts) {
+  std::uint64_t bytes = 0;
+  if (device.kind == DeviceKind::gpu) {
+    const std::uint32_t skip = std::max(device.first_layer, plan.n_cpu_moe);
+    const std::uint32_t end = device.first_layer + device.layer_count;
+    bytes = skip < end ? layer_sum(facts.expert_layer_bytes, skip, end - skip) : 0;
+    bytes /= std::max<std::uint32_t>(plan.tensor_parallel, 1);
+  } else {
+    bytes = layer_sum(facts.expert_layer_bytes, device.first_layer, device.layer_count) +
+            layer_sum(facts.expert_layer_bytes, 0, device.expert_layers);
+  }
+  return std::min(bytes, device.weights_bytes);
+}
+
 // The KV bytes one decode step reads on a device: the workload's cache (a pool engine's pool
 // is mostly empty space).
 std::uint64_t kv_read(const DevicePlan& device, const Plan& plan, const Workload& workload) {
@@ -69,6 +126,7 @@ SpeedInput speed_input(const Plan& plan, const PlanRequest& request, const Model
                                             : SpeedTopology::sequential;
   const GpuSpec* first = card_of(request, request.gpus.front().gpu.id);
   input.interconnect_gb_s = first->interconnect_gb_s;
+  const ReadShares shares = read_shares(request, facts);
   const std::uint64_t active_params = request.model->active_params;
   const double share_of_params =
       facts.total_weight_bytes == 0 ? 0.0 : 1.0 / static_cast<double>(facts.total_weight_bytes);
@@ -79,7 +137,9 @@ SpeedInput speed_input(const Plan& plan, const PlanRequest& request, const Model
     SpeedDevice d;
     d.name = device.name;
     d.quantized = quantized;
-    d.weight_bytes = scaled(device.weights_bytes, facts.active_fraction);
+    const std::uint64_t experts = experts_on(device, plan, facts);
+    d.weight_bytes = scaled(device.weights_bytes - experts, shares.dense) +
+                     scaled(experts, shares.experts);
     d.kv_bytes = kv_read(device, plan, request.workload);
     d.active_params = static_cast<std::uint64_t>(static_cast<double>(active_params) *
                                                  static_cast<double>(device.weights_bytes) *
@@ -127,6 +187,12 @@ void attach_speed(Plan& plan, const PlanRequest& request, const GpuSpec& gpu) {
       static_cast<double>(one.weights.bytes) * 8.0 /
               static_cast<double>(request.model->total_params) < 7.5;
   plan.speed = estimate_speed(speed_input(plan, request, facts, quantized));
+  // The cache is read as full as the workload allows: the last token of the window, the
+  // slowest; shorter conversations decode faster.
+  plan.speed.assumptions.push_back(fmt::format(
+      "decode at a depth of {} tokens per sequence (the full context): the slowest token; "
+      "weights read per step: routed experts at n_experts_used / n_experts, one embedding row",
+      request.workload.context));
   // All on one card, as if it were big enough: the baseline slowdowns are measured against.
   Plan all_on_gpu;
   DevicePlan device = gpu_device(gpu, 0);

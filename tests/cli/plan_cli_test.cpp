@@ -277,3 +277,27 @@ TEST_CASE("cli: bad planner flags are exit 2 with a hint") {
     CHECK(r.err.find("hint:") != std::string::npos);
   }
 }
+
+TEST_CASE("plan text: a model that fits shows one plan and no empty host row") {
+  // The engine-neutral plan keeps nothing in host RAM (llama.cpp keeps the token embeddings
+  // there, a row of its own).
+  const auto r = run_cli({"--model", "llama-3.1-8b", "--dtype", "q4_k_m", "--gpu", "4090"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("Plan single (fits)") != std::string::npos);
+  CHECK(r.out.find("Alternative") == std::string::npos);
+  CHECK(r.out.find("CPU RAM  ") == std::string::npos);
+  CHECK(r.out.find("prefill ≤ ") != std::string::npos);
+}
+
+TEST_CASE("plan JSON: prefill of an offload plan is null and its text omits it") {
+  const std::vector<std::string> args = {"--model", "mixtral-8x7b", "--dtype", "q4_k_m",
+                                         "--gpu",   "4090",         "--ram",   "64GB",
+                                         "--engine", "llama.cpp"};
+  const json doc = run_json(args);
+  CHECK(doc["speed"]["prefill_tokens_per_s"].is_null());
+  CHECK(doc["speed"]["expected_prefill_tokens_per_s"].is_null());
+  CHECK(doc["speed"]["decode_tokens_per_s"].get<double>() > 0);
+  const auto text = run_cli(args);
+  REQUIRE(text.exit_code == 0);
+  CHECK(text.out.find("prefill ≤ 0") == std::string::npos);
+}
