@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/json_nesting.hpp"
 #include "vramcalc/bytes.hpp"
 #include "vramcalc/error.hpp"
 #include "vramcalc/spelling.hpp"
@@ -226,10 +227,19 @@ GpuDatabase GpuDatabase::built_in() {
 }
 
 void GpuDatabase::merge_json(std::string_view json_text, const std::string& origin) {
+  // The database nests three levels ({"gpus": [{...}]}); 32 leaves room and refuses a hostile
+  // file before the parser recurses into it.
+  constexpr std::size_t k_max_nesting = 32;
+  if (detail::json_nesting_depth(json_text, k_max_nesting) > k_max_nesting) {
+    throw Error(ErrorKind::file,
+                "GPU database " + origin + " nests JSON more than " +
+                    std::to_string(k_max_nesting) + " levels deep",
+                "an entry is a flat object: {\"id\": ..., \"memory_gb\": ...}");
+  }
   json document;
   try {
     document = json::parse(json_text.begin(), json_text.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // syntax errors, and numbers out of range
     throw Error(ErrorKind::file, "GPU database " + origin + " is not valid JSON: " + e.what(),
                 "check the file with a JSON validator (e.g. jq . FILE)");
   }

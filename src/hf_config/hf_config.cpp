@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "io/json_nesting.hpp"
 #include "hf_config/planning.hpp"
 #include "text.hpp"
 #include "vramcalc/error.hpp"
@@ -30,30 +31,9 @@ constexpr std::size_t k_max_nesting = 64;
 }
 
 void check_nesting(std::string_view text, const std::string& origin) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > k_max_nesting) {
-        file_error(origin, "JSON nested more than " + std::to_string(k_max_nesting) +
-                               " levels deep; not a config.json");
-      }
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
+  if (detail::json_nesting_depth(text, k_max_nesting) > k_max_nesting) {
+    file_error(origin, "JSON nested more than " + std::to_string(k_max_nesting) +
+                           " levels deep; not a config.json");
   }
 }
 

@@ -1,4 +1,6 @@
 // End-to-end: `vramcalc gpus` and user GPU databases.
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "catch.hpp"
@@ -57,4 +59,22 @@ TEST_CASE("cli: a broken GPU database is exit 2 naming the file") {
   const auto env = run_cli({"gpus"}, {{"VRAMCALC_GPU_DB", dir + "/missing.json"}});
   CHECK(env.exit_code == 2);
   CHECK(env.err.find("VRAMCALC_GPU_DB") != std::string::npos);
+}
+
+TEST_CASE("cli: hostile GPU databases are refused with one line and exit 2") {
+  const std::string dir = temp_dir();
+  // Found by fuzz/gpu_db_fuzz.cpp: a number too large for a double made the parser throw an
+  // exception the loader did not catch (std::terminate).
+  write_file(dir + "/overflow.json", R"([{"id": "x", "memory_gb": 9e29720}])");
+  write_file(dir + "/deep.json", std::string(100000, '[') + std::string(100000, ']'));
+  write_file(dir + "/huge.json", R"([{"id": "x", "memory_gb": 1e300}])");
+  write_file(dir + "/negative.json", R"([{"id": "x", "memory_gb": -24}])");
+  for (const char* name : {"overflow.json", "deep.json", "huge.json", "negative.json"}) {
+    INFO(name);
+    const auto r = run_cli({"--params", "7B", "--gpu", "L4", "--gpu-db", dir + "/" + name});
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err.find(name) != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') <= 2);  // the error and its hint
+  }
 }
