@@ -7,6 +7,11 @@
 
 namespace vramcalc {
 
+bool is_routed_expert(TensorRole role) {
+  return role == TensorRole::ffn_gate_exps || role == TensorRole::ffn_up_exps ||
+         role == TensorRole::ffn_down_exps;
+}
+
 std::uint32_t attention_heads(const ModelSpec& model) {
   std::uint32_t heads = 0;
   for (const auto& layer : model.layers) {

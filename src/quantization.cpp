@@ -37,11 +37,6 @@ bool linear_role(TensorRole role) {
   }
 }
 
-bool expert_role(TensorRole role) {
-  return role == TensorRole::ffn_gate_exps || role == TensorRole::ffn_up_exps ||
-         role == TensorRole::ffn_down_exps;
-}
-
 }  // namespace
 
 bool quantizes(const WeightFormat& format, TensorRole role) {
@@ -51,7 +46,7 @@ bool quantizes(const WeightFormat& format, TensorRole role) {
   if (format.scheme != WeightScheme::linear_quant) {
     return format.scheme == WeightScheme::uniform_bits;
   }
-  return format.experts_only ? expert_role(role) : linear_role(role);
+  return format.experts_only ? is_routed_expert(role) : linear_role(role);
 }
 
 std::uint64_t tensor_weight_bytes(const WeightFormat& format, const TensorInfo& tensor) {

@@ -13,9 +13,7 @@
 #include <fmt/format.h>
 
 #include "vramcalc/bytes.hpp"
-#include "vramcalc/ggml_types.hpp"
-#include "vramcalc/llama_quant.hpp"
-#include "vramcalc/quantization.hpp"
+#include "vramcalc/estimate.hpp"
 
 namespace vramcalc {
 
@@ -364,34 +362,6 @@ PrefillTimes prefill_times(const SpeedInput& input, std::vector<std::string>& no
   return t;
 }
 
-// Bytes of each tensor of `model` stored as `format`, as weight_breakdown charges them.
-std::vector<std::uint64_t> tensor_bytes_as(const ModelSpec& model, const WeightFormat& format) {
-  std::vector<std::uint32_t> ggml_types_chosen;
-  if (format.scheme == WeightScheme::ggml_mix) {
-    for (const auto& t : llama_file_types()) {
-      if (t.id == format.llama_ftype) {
-        ggml_types_chosen = llama_quantize_types(
-            model, t,
-            format.pure_ggml_type >= 0
-                ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(format.pure_ggml_type))
-                : std::nullopt);
-      }
-    }
-  }
-  std::vector<std::uint64_t> bytes(model.tensors.size());
-  for (std::size_t i = 0; i < model.tensors.size(); ++i) {
-    bytes[i] = ggml_types_chosen.empty()
-                   ? tensor_weight_bytes(format, model.tensors[i])
-                   : tensor_bytes(*ggml_type_by_id(ggml_types_chosen[i]), model.tensors[i].shape);
-  }
-  return bytes;
-}
-
-bool routed_expert(TensorRole role) {
-  return role == TensorRole::ffn_gate_exps || role == TensorRole::ffn_up_exps ||
-         role == TensorRole::ffn_down_exps;
-}
-
 // Bytes of one row of an embedding matrix (shape innermost first: [hidden, rows]).
 std::uint64_t one_row(const TensorInfo& tensor, std::uint64_t bytes) {
   const std::uint64_t rows =
@@ -432,11 +402,11 @@ WeightBreakdown decode_weight_reads(const ModelSpec& model, const WeightFormat& 
   }
   WeightBreakdown parts;
   parts.layer_bytes.assign(model.layers.size(), 0);
-  const std::vector<std::uint64_t> bytes = tensor_bytes_as(model, format);
+  const std::vector<std::uint64_t> bytes = tensor_bytes_of(model, format);
   for (std::size_t i = 0; i < model.tensors.size(); ++i) {
     const TensorInfo& tensor = model.tensors[i];
     std::uint64_t read = bytes[i];
-    if (routed_expert(tensor.role) && model.n_experts > 0) {
+    if (is_routed_expert(tensor.role) && model.n_experts > 0) {
       read = mul_div_ceil(read, std::min(model.n_experts_used, model.n_experts), model.n_experts,
                           "active expert bytes");
     }

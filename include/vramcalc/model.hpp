@@ -123,6 +123,10 @@ struct ModelSpec {
 /// tensor-parallel degree must divide.
 [[nodiscard]] std::uint32_t attention_heads(const ModelSpec& model);
 
+/// Whether `role` is one of the routed experts' stacked projections (ffn_*_exps): the tensors
+/// a token reads n_experts_used / n_experts of, and --n-cpu-moe keeps in RAM.
+[[nodiscard]] bool is_routed_expert(TensorRole role);
+
 /// Throws vramcalc::Error (kind input) when the model breaks an invariant of ModelSpec.
 void validate_model(const ModelSpec& model);
 

@@ -45,8 +45,7 @@ ModelFacts model_facts(const PlanRequest& request) {
     for (std::size_t i = 0; i < model.tensors.size(); ++i) {
       const TensorInfo& t = model.tensors[i];
       const std::uint64_t bytes = tensor_bytes[i];
-      const bool expert = t.role == TensorRole::ffn_gate_exps || t.role == TensorRole::ffn_up_exps ||
-                          t.role == TensorRole::ffn_down_exps;
+      const bool expert = is_routed_expert(t.role);
       if (t.layer >= 0 && static_cast<std::size_t>(t.layer) < n) {
         const auto layer = static_cast<std::size_t>(t.layer);
         if (t.shape.size() < 2) {

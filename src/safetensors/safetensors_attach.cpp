@@ -36,11 +36,6 @@ bool sane_bits(std::uint64_t bits) {
   return bits == 2 || bits == 3 || bits == 4 || bits == 8;
 }
 
-bool is_routed_role(TensorRole role) {
-  return role == TensorRole::ffn_gate_exps || role == TensorRole::ffn_up_exps ||
-         role == TensorRole::ffn_down_exps;
-}
-
 std::string lower_dtype(const std::string& dtype) {
   static const std::map<std::string, std::string> k_labels = {
       {"BF16", "bf16"},    {"F16", "fp16"},         {"F32", "fp32"},
@@ -267,7 +262,7 @@ struct Counts {
       bytes = checked_add(bytes, file.bytes, "weight bytes");
     }
     total = checked_add(total, holding.params, "parameters");
-    if (is_routed_role(name.role)) {
+    if (is_routed_expert(name.role)) {
       routed = checked_add(routed, holding.params, "parameters");
     }
     std::uint64_t* slot = &head;
