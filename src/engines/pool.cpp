@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "vramcalc/bytes.hpp"
 
 namespace vramcalc::engines {
@@ -77,6 +79,13 @@ std::uint64_t pool_activation_bytes(const ModelSpec& model, std::uint64_t tokens
   const std::uint64_t logits =
       checked_mul(checked_mul(sequences, model.vocab, "logits"), k_logit_bytes, "logits");
   return checked_add(transient, logits, "activation");
+}
+
+void shard_weights(MemoryEstimate& result, std::uint32_t tp) {
+  if (tp > 1) {
+    result.weights = make_component(div_ceil(result.weights.bytes, tp), result.weights.provenance,
+                                    fmt::format("{} / {} ranks", result.weights.basis, tp));
+  }
 }
 
 std::uint64_t cuda_visible_bytes(const GpuSpec& gpu) {

@@ -25,6 +25,10 @@ namespace vramcalc::engines {
 [[nodiscard]] std::uint64_t pool_activation_bytes(const ModelSpec& model, std::uint64_t tokens,
                                                   std::uint64_t sequences, std::uint32_t tp);
 
+/// Sizes one of `tp` tensor-parallel ranks: the weights divided over the ranks (a pool engine
+/// profiles one card). Leaves `result` as it is when tp is 1.
+void shard_weights(MemoryEstimate& result, std::uint32_t tp);
+
 /// CUDA context of a PyTorch process, outside the engines' fractions: 650,969,088 bytes
 /// measured for this project on an H200 (torch 2.11.0+cu130; tests/data/gpu_truth/,
 /// context_bytes), 620.8 MiB.

@@ -50,10 +50,7 @@ MemoryEstimate estimate_sglang(const EngineInput& input) {
 
   MemoryEstimate result;
   fill_weights(result, input);
-  if (tp > 1) {
-    result.weights = make_component(div_ceil(result.weights.bytes, tp), result.weights.provenance,
-                                    fmt::format("{} / {} ranks", result.weights.basis, tp));
-  }
+  shard_weights(result, tp);
   result.activations = make_component(
       pool_activation_bytes(model, chunk, 1, tp), Provenance::derived,
       fmt::format("prefill chunk of {} tokens (in the 1 - mem_fraction_static margin)", chunk),

@@ -40,11 +40,7 @@ MemoryEstimate estimate_vllm(const EngineInput& input) {
 
   MemoryEstimate result;
   fill_weights(result, input);
-  // Weights are sharded across tensor-parallel ranks; this profile sizes one rank.
-  if (tp > 1) {
-    result.weights = make_component(div_ceil(result.weights.bytes, tp), result.weights.provenance,
-                                    fmt::format("{} / {} ranks", result.weights.basis, tp));
-  }
+  shard_weights(result, tp);
   result.activations = make_component(
       pool_activation_bytes(model, batched, std::min<std::uint64_t>(max_seqs, batched), tp),
       Provenance::derived,
