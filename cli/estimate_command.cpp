@@ -308,7 +308,7 @@ int run_estimate(const EstimateCommandOptions& options) {
   const bool color = use_color(parse_color_mode(options.output.color));
 
   Request request;
-  LoadedModel loaded = load_model(options.source, !options.dtype.empty());
+  LoadedModel loaded = load_model(model_source_spec(options.source, !options.dtype.empty()));
   request.model = std::move(loaded.model);
   request.input_notes = std::move(loaded.notes);
   request.format = loaded.stored_format;

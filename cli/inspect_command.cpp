@@ -37,7 +37,10 @@ struct Inspection {
 
 Inspection inspect(const std::string& path) {
   Inspection result;
-  result.loaded = load_model_file(path);
+  ModelSourceSpec source;
+  source.kind = ModelSourceKind::file;
+  source.location = path;
+  result.loaded = load_model(source);
   const ModelSpec& model = result.loaded.model;
   for (const auto& tensor : model.tensors) {
     TypeTotal& total = result.by_type[tensor.stored_type.empty() ? "-" : tensor.stored_type];

@@ -1,0 +1,125 @@
+// Loading a model from its source: model_source.hpp.
+#include "vramcalc/model_source.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <string_view>
+
+#include "vramcalc/catalog.hpp"
+#include "vramcalc/error.hpp"
+#include "vramcalc/gguf.hpp"
+#include "vramcalc/hf_config.hpp"
+#include "vramcalc/quantization.hpp"
+#include "vramcalc/safetensors.hpp"
+
+namespace vramcalc {
+
+namespace {
+
+LoadedModel from_reading(HfConfigReading reading) {
+  LoadedModel loaded;
+  loaded.model = std::move(reading.model);
+  loaded.notes = std::move(reading.notes);
+  if (reading.quantization) {
+    loaded.stored_format = weight_format_for(*reading.quantization);
+    if (!loaded.stored_format) {
+      loaded.notes.push_back("quantization method '" + reading.quantization->method +
+                             "' is not modelled: weights are costed at the config's dtype");
+    }
+  }
+  return loaded;
+}
+
+bool ends_with(std::string_view text, std::string_view tail) {
+  return text.size() >= tail.size() && text.substr(text.size() - tail.size()) == tail;
+}
+
+bool looks_like_gguf(const std::string& path) {
+  if (ends_with(path, ".gguf")) {
+    return true;
+  }
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  return in.gcount() == 4 && std::string_view(magic, 4) == "GGUF";
+}
+
+// A folder of shards, a .safetensors file, or model.safetensors.index.json.
+bool looks_like_safetensors(const std::string& path) {
+  if (ends_with(path, ".safetensors") || ends_with(path, ".safetensors.index.json")) {
+    return true;
+  }
+  std::error_code error;
+  if (!std::filesystem::is_directory(path, error)) {
+    return false;
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(path, error)) {
+    if (ends_with(entry.path().filename().string(), ".safetensors")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+LoadedModel from_gguf(const std::string& path) {
+  LoadedModel loaded;
+  loaded.model = load_gguf_model(path);
+  return loaded;
+}
+
+LoadedModel from_safetensors(const std::string& path, bool converting) {
+  if (!converting) {
+    LoadedModel loaded;
+    loaded.model = load_safetensors_model(path);
+    return loaded;
+  }
+  std::error_code error;
+  const std::filesystem::path file(path);
+  const std::string folder =
+      std::filesystem::is_directory(file, error) ? file.string() : file.parent_path().string();
+  LoadedModel loaded = from_reading(read_hf_config_file(folder.empty() ? "." : folder));
+  loaded.notes.push_back("--dtype costs the parameters of the config.json beside the "
+                         "weights, not the stored tensors");
+  loaded.stored_format.reset();
+  return loaded;
+}
+
+LoadedModel from_file(const std::string& path) {
+  std::error_code error;
+  if (!std::filesystem::is_directory(path, error) && looks_like_gguf(path)) {
+    return from_gguf(path);
+  }
+  if (looks_like_safetensors(path)) {
+    return from_safetensors(path, false);
+  }
+  return from_reading(read_hf_config_file(path));
+}
+
+}  // namespace
+
+LoadedModel load_model(const ModelSourceSpec& spec) {
+  if (spec.overrides.any() && spec.kind != ModelSourceKind::params) {
+    throw Error(ErrorKind::usage, "shape overrides (--layers, --hidden, ...) apply to --params",
+                "a catalog model or a file already has its shape; drop the overrides");
+  }
+  switch (spec.kind) {
+    case ModelSourceKind::params: {
+      LoadedModel loaded;
+      loaded.model = model_from_params(spec.params, spec.overrides);
+      return loaded;
+    }
+    case ModelSourceKind::catalog:
+      return from_reading(read_catalog_entry(find_catalog_entry(spec.location)));
+    case ModelSourceKind::config:
+      return from_reading(read_hf_config_file(spec.location));
+    case ModelSourceKind::gguf:
+      return from_gguf(spec.location);
+    case ModelSourceKind::safetensors:
+      return from_safetensors(spec.location, spec.converting);
+    case ModelSourceKind::file:
+      return from_file(spec.location);
+  }
+  throw Error(ErrorKind::usage, "unknown model source", "");
+}
+
+}  // namespace vramcalc
