@@ -67,17 +67,30 @@ LoadedModel from_gguf(const std::string& path) {
   return loaded;
 }
 
+// Whether a checkpoint stores packed or scaled weights (GPTQ, AWQ, FP8, ...) rather than
+// plain floats: its tensors are then not the model's parameters.
+bool stores_quantized(const ModelSpec& model) {
+  for (const auto& tensor : model.tensors) {
+    const std::string& t = tensor.stored_type;
+    if (t != "F32" && t != "F16" && t != "BF16" && t != "F64") {
+      return true;
+    }
+  }
+  return false;
+}
+
 LoadedModel from_safetensors(const std::string& path, bool converting) {
-  if (!converting) {
-    LoadedModel loaded;
-    loaded.model = load_safetensors_model(path);
+  LoadedModel loaded;
+  loaded.model = load_safetensors_model(path);
+  if (!converting || !stores_quantized(loaded.model)) {
+    // Plain float tensors are the parameters: another precision is costed on them.
     return loaded;
   }
   std::error_code error;
   const std::filesystem::path file(path);
   const std::string folder =
       std::filesystem::is_directory(file, error) ? file.string() : file.parent_path().string();
-  LoadedModel loaded = from_reading(read_hf_config_file(folder.empty() ? "." : folder));
+  loaded = from_reading(read_hf_config_file(folder.empty() ? "." : folder));
   loaded.notes.push_back("--dtype costs the parameters of the config.json beside the "
                          "weights, not the stored tensors");
   loaded.stored_format.reset();

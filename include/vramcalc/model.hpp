@@ -93,6 +93,7 @@ struct ModelSpec {
   std::string architecture;         ///< family, e.g. "llama", "gemma2", "deepseek_v3"
   ModelSource source = ModelSource::params;
   std::string source_detail;        ///< path, catalog id or reference model
+  std::string hf_repo;              ///< the Hugging Face repo it is published as, when known
   std::uint64_t total_params = 0;   ///< all parameters (MoE: every expert)
   std::uint64_t active_params = 0;  ///< parameters used per token (MoE: active experts only)
   std::uint32_t hidden = 0;         ///< model width (embedding length)
