@@ -379,6 +379,10 @@ void resolve_hardware(EstimateCommandOptions& o, Query& query) {
   for (std::size_t i = 1; i < o.gpu.size(); ++i) {
     d.gpus.push_back({*query.database->resolve(o.gpu[i]).gpu, 1});
   }
+  if (d.gpus.size() > 1 && query.request.solve_min_gpus) {
+    throw Error(ErrorKind::usage, "--min-gpus counts cards of one type, but --gpu names several",
+                "name one card with --gpu for --min-gpus");
+  }
   if (d.gpus.size() > 1 && o.gpus && *o.gpus > 1) {
     throw Error(ErrorKind::usage, "--gpus counts cards of one type, but --gpu names several",
                 "repeat --gpu once per card for mixed cards (--gpu 4090 --gpu 3090)");
@@ -408,9 +412,7 @@ Query make_query(EstimateCommandOptions& o) {
   LoadedModel loaded = load_model(request.source);
   request.model = std::move(loaded.model);
   request.input_notes = std::move(loaded.notes);
-  if (!request.format && loaded.stored_format) {
-    request.format = loaded.stored_format;
-  }
+  request.checkpoint_format = loaded.stored_format;
   resolve_hardware(o, query);
   if (request.solve_which_gpus && !query.database) {
     query.database = std::make_unique<GpuDatabase>(load_gpu_database(query.gpu_db_files));

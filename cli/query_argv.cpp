@@ -56,7 +56,7 @@ void add_source(Args& args, const Request& request) {
 
 void add_precision(Args& args, const Request& request, const Deployment& d) {
   const WeightFormat default_format =
-      default_weight_format(request.model, d.options.engine.kind);
+      default_weight_format(request.model, d.options.engine.kind, request.checkpoint_format);
   if (d.format.scheme != WeightScheme::as_stored && d.format.name != default_format.name) {
     add(args, "--dtype", d.format.name);
   }

@@ -63,7 +63,8 @@ std::vector<std::string> notes_for(const Request& request, const Report& report)
              d.workload.context == model.max_context && model.max_context < k_default_context) {
     notes.push_back(fmt::format("context {} tokens: the model's trained length", model.max_context));
   }
-  if (!request.format && model.native_dtype == std::optional<std::string>("fp32") &&
+  if (!request.format && !request.checkpoint_format &&
+      model.native_dtype == std::optional<std::string>("fp32") &&
       pool_engine(d.options.engine.kind) && !model.stored_bytes_exact) {
     notes.push_back(fmt::format("{} loads an fp32 checkpoint in {} (dtype=\"auto\")",
                                 engine_name(d.options.engine.kind), d.format.name));
@@ -84,6 +85,10 @@ std::vector<std::string> notes_for(const Request& request, const Report& report)
     if (group.gpu.bandwidth_gb_s <= 0) {
       notes.push_back(fmt::format("no bandwidth is known for {}: no speed estimate", group.gpu.name));
     }
+  }
+  if (d.force_offload && !d.ram_bytes) {
+    notes.push_back("without --ram, CPU RAM is taken to hold whatever the offload puts there; "
+                    "give --ram SIZE to check it");
   }
   if (report.max_context && report.max_context->capped_at_trained_context) {
     notes.push_back(fmt::format(
@@ -116,9 +121,13 @@ void solve(Report& report, const Planner& planner) {
 
 }  // namespace
 
-WeightFormat default_weight_format(const ModelSpec& model, EngineKind engine) {
+WeightFormat default_weight_format(const ModelSpec& model, EngineKind engine,
+                                   const std::optional<WeightFormat>& checkpoint_format) {
   if (model.stored_bytes_exact) {
     return as_stored_format();
+  }
+  if (checkpoint_format) {
+    return *checkpoint_format;
   }
   if (model.native_dtype) {
     if (*model.native_dtype == "fp32" && pool_engine(engine)) {
@@ -150,7 +159,9 @@ Report build_report(Request request) {
   validate_model(rq.model);
   check_engine_settings(rq.deployment.options.engine);
   Deployment& d = rq.deployment;
-  d.format = rq.format ? *rq.format : default_weight_format(rq.model, d.options.engine.kind);
+  d.format = rq.format ? *rq.format
+                       : default_weight_format(rq.model, d.options.engine.kind,
+                                               rq.checkpoint_format);
   if (!rq.context_given) {
     d.workload.context = default_context(rq);
   }

@@ -27,6 +27,9 @@ struct Request {
   /// file's stored tensors, a config's quantization_config or torch_dtype; a pool engine loads
   /// fp32 checkpoints in 16 bits), else fp16.
   std::optional<WeightFormat> format;
+  /// The checkpoint's own quantization (a config's quantization_config): the default precision
+  /// when --dtype is not given.
+  std::optional<WeightFormat> checkpoint_format;
   /// --context was given. Otherwise the context is the engine's default (Ollama: by the card's
   /// memory), else 4096 tokens, at most the model's trained context.
   bool context_given = false;
@@ -72,9 +75,11 @@ struct Report {
 [[nodiscard]] Report build_report(Request request);
 
 /// The weight format a model defaults to under `engine`: its stored tensors when read from a
-/// file, else its own precision when known (a pool engine loads fp32 in 16 bits, as its
-/// dtype="auto" does), else fp16.
-[[nodiscard]] WeightFormat default_weight_format(const ModelSpec& model, EngineKind engine);
+/// file, else the checkpoint's quantization, else its own precision when known (a pool engine
+/// loads fp32 in 16 bits, as its dtype="auto" does), else fp16.
+[[nodiscard]] WeightFormat default_weight_format(
+    const ModelSpec& model, EngineKind engine,
+    const std::optional<WeightFormat>& checkpoint_format = std::nullopt);
 
 /// Average storage bits per parameter of `plan`'s weights over the whole model (replicated
 /// tensors counted once).

@@ -57,12 +57,12 @@ struct Context {
 /// llama.cpp -sm layer / accelerate device_map: layers in proportion to each card's capacity,
 /// each card with its own compute buffer.
 [[nodiscard]] Plan layer_split_plan(const Context& ctx, const std::vector<GpuSpec>& cards);
-/// llama.cpp: the most layers that fit on the card, the rest on the CPU.
-[[nodiscard]] Plan layer_offload_plan(const Context& ctx, const GpuSpec& gpu);
-/// llama.cpp --n-cpu-moe: the fewest layers' experts on the CPU that make the rest fit.
-[[nodiscard]] Plan expert_offload_plan(const Context& ctx, const GpuSpec& gpu);
-/// accelerate: layers that do not fit stream from RAM (then disk) every forward pass.
-[[nodiscard]] Plan streamed_offload_plan(const Context& ctx, const GpuSpec& gpu);
+/// llama.cpp: the most (last) layers the cards hold, split by capacity; the rest on the CPU.
+[[nodiscard]] Plan layer_offload_plan(const Context& ctx, const std::vector<GpuSpec>& cards);
+/// llama.cpp --n-cpu-moe: the fewest layers' experts on the CPU that let the cards hold the rest.
+[[nodiscard]] Plan expert_offload_plan(const Context& ctx, const std::vector<GpuSpec>& cards);
+/// accelerate: layers fill the cards in order; the rest stream from RAM (then disk) every pass.
+[[nodiscard]] Plan streamed_offload_plan(const Context& ctx, const std::vector<GpuSpec>& cards);
 
 /// What a GPU of `capacity` usable bytes keeps free: the margin's size, or its share of the
 /// capacity (rounded down).

@@ -243,9 +243,10 @@ void attach_speed(Plan& plan, const Context& ctx, const GpuSpec* gpu) {
   device.layer_count = static_cast<std::uint32_t>(ctx.model.layers.size());
   all_on_gpu.devices.push_back(device);
   const SpeedEstimate baseline = estimate_speed(speed_input(all_on_gpu, ctx, *gpu, quantized));
-  if (speed.expected_decode_tokens_per_s > 0) {
-    plan.slowdown = baseline.expected_decode_tokens_per_s / speed.expected_decode_tokens_per_s;
+  if (!(speed.decode_tokens_per_s > 0 && speed.expected_decode_tokens_per_s > 0)) {
+    return;  // nothing the model can say: no speed rather than 0
   }
+  plan.slowdown = baseline.expected_decode_tokens_per_s / speed.expected_decode_tokens_per_s;
   plan.speed = std::move(speed);
 }
 

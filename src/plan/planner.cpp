@@ -161,23 +161,25 @@ Plan finished(Plan plan, const Context& ctx, const GpuSpec* reference) {
   return plan;
 }
 
-// Offload plans the engine can run on one card, best first (fits, then faster).
-std::vector<Plan> offload_plans(const Context& ctx, const GpuSpec& gpu) {
+// Offload plans the engine can run on the deployment's cards, best first (fits, then faster).
+std::vector<Plan> offload_plans(const Context& ctx) {
   std::vector<Plan> plans;
   const EngineKind engine = engine_of(ctx.deployment);
-  if (!can_offload(engine)) {
+  if (!can_offload(engine) || ctx.deployment.gpus.empty()) {
     return plans;
   }
+  const std::vector<GpuSpec> cards = card_list(ctx.deployment);
+  const GpuSpec* first = &cards.front();
   const OffloadKind kind = ctx.deployment.offload;
   if (engine == EngineKind::transformers) {
-    plans.push_back(finished(streamed_offload_plan(ctx, gpu), ctx, &gpu));
+    plans.push_back(finished(streamed_offload_plan(ctx, cards), ctx, first));
     return plans;
   }
   if (kind != OffloadKind::experts || ctx.model.n_experts == 0) {
-    plans.push_back(finished(layer_offload_plan(ctx, gpu), ctx, &gpu));
+    plans.push_back(finished(layer_offload_plan(ctx, cards), ctx, first));
   }
   if (ctx.model.n_experts > 0 && kind != OffloadKind::layers) {
-    plans.push_back(finished(expert_offload_plan(ctx, gpu), ctx, &gpu));
+    plans.push_back(finished(expert_offload_plan(ctx, cards), ctx, first));
   }
   std::stable_sort(plans.begin(), plans.end(), [](const Plan& a, const Plan& b) {
     if (a.fits != b.fits) {
@@ -188,6 +190,31 @@ std::vector<Plan> offload_plans(const Context& ctx, const GpuSpec& gpu) {
     return sa > sb;
   });
   return plans;
+}
+
+// Automatic layouts only: when no layout of all `cards` fits, the first fitting layout of fewer
+// cards (a tensor-parallel degree must divide the heads, so five cards may run as four and one
+// idle), so that more cards never turn a fit into a non-fit.
+std::optional<Plan> on_fewer_cards(const Planner& planner, const Context& ctx, std::uint32_t cards) {
+  const Deployment& d = ctx.deployment;
+  if (d.mode != ParallelMode::automatic || d.tensor_parallel > 0 || d.pipeline_parallel > 0 ||
+      d.nodes > 1 || d.gpus.size() != 1) {
+    return std::nullopt;
+  }
+  const GpuSpec& gpu = d.gpus.front().gpu;
+  for (std::uint32_t used = cards - 1; used >= 1; --used) {
+    for (const Planner::Layout& layout : planner.layouts(d, used)) {
+      Plan plan = finished(grid_plan(ctx, &gpu, layout.tensor_parallel, layout.pipeline_parallel),
+                           ctx, &gpu);
+      if (plan.fits) {
+        plan.notes.push_back(fmt::format(
+            "uses {} of the {} cards: no layout of all {} fits ({} attention heads; {} layers)",
+            used, cards, cards, attention_heads(ctx.model), ctx.model.layers.size()));
+        return plan;
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 // Cards that all hold whole plans of their own (no offload): one card, a grid, a layer split.
@@ -226,6 +253,9 @@ Plan on_cards(const Planner& planner, const Context& ctx) {
     if (!best) {
       best = std::move(plan);
     }
+  }
+  if (auto fewer = on_fewer_cards(planner, ctx, cards)) {
+    return std::move(*fewer);
   }
   return *best;
 }
@@ -292,12 +322,11 @@ Plan Planner::plan(const Deployment& deployment) const {
   }
   const Context ctx{model, deployment, it->second};
   Plan plan = on_cards(*this, ctx);
-  if (total_cards(deployment) != 1 || !offload_allowed(deployment) ||
-      (plan.fits && !deployment.force_offload)) {
+  if (!offload_allowed(deployment) || (plan.fits && !deployment.force_offload)) {
     return plan;
   }
-  // Does not fit on the card (or offload asked for): offload to CPU RAM when the engine can.
-  std::vector<Plan> offloads = offload_plans(ctx, deployment.gpus.front().gpu);
+  // Does not fit on the cards (or offload asked for): offload to CPU RAM when the engine can.
+  std::vector<Plan> offloads = offload_plans(ctx);
   if (!offloads.empty() && (offloads.front().fits || deployment.force_offload)) {
     return std::move(offloads.front());
   }

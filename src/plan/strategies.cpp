@@ -196,29 +196,47 @@ Plan grid_plan(const Context& ctx, const GpuSpec* gpu, std::uint32_t tp, std::ui
   return plan;
 }
 
-Plan layer_split_plan(const Context& ctx, const std::vector<GpuSpec>& cards) {
-  const ModelSpec& model = ctx.model;
-  const auto n_layers = static_cast<std::uint32_t>(model.layers.size());
+namespace {
+
+// llama.cpp's placement over cards and the CPU: layers [first_gpu, n) split over `cards` in
+// proportion to their memory (-sm layer; llama.cpp's default --tensor-split follows each
+// device's free memory, src/llama-model.cpp load_tensors), each card with its own compute
+// buffer; the first layers and the routed experts of layers [0, n_cpu_moe) in CPU RAM, which
+// then runs a compute buffer of about the GPU's size (Mixtral with 15 of 32 layers offloaded:
+// 108 MiB GPU + 109 MiB host compute buffers in a llama.cpp log of
+// tests/data/validation/published.json).
+Plan spread_plan(const Context& ctx, const std::vector<GpuSpec>& cards, const MemoryEstimate& est,
+                 std::uint32_t first_gpu, std::uint32_t n_cpu_moe) {
+  const auto n_layers = static_cast<std::uint32_t>(ctx.model.layers.size());
+  Plan plan;
+  plan.estimate = est;
+  plan.pipeline_parallel = static_cast<std::uint32_t>(cards.size());
+  plan.gpu_layers = n_layers - first_gpu;
+  plan.cpu_layers = first_gpu;
+  plan.n_cpu_moe = n_cpu_moe;
   std::vector<double> capacities;
   for (const auto& card : cards) {
     capacities.push_back(static_cast<double>(card.usable_bytes));
   }
-  // llama.cpp's default --tensor-split follows each device's free memory
-  // (src/llama-model.cpp, load_tensors); accelerate's "balanced" device_map likewise.
-  const std::vector<StageRange> stages = stage_ranges(split_layers(n_layers, capacities));
-  Plan plan;
-  plan.estimate = estimate_on(ctx, &cards.front(), 1);
-  const MemoryEstimate& est = plan.estimate;
-  plan.strategy = PlanStrategy::layer_split;
-  plan.pipeline_parallel = static_cast<std::uint32_t>(cards.size());
-  plan.gpu_layers = n_layers;
+  const std::vector<StageRange> stages =
+      stage_ranges(split_layers(plan.gpu_layers, capacities));
+  std::uint64_t cpu_weights = 0;
+  std::uint64_t cpu_kv = 0;
+  for (std::uint32_t i = 0; i < first_gpu; ++i) {
+    cpu_weights += est.layers[i].weight_bytes;
+    cpu_kv += est.layers[i].kv_bytes;
+  }
+  std::uint32_t cpu_experts = 0;
   for (std::size_t s = 0; s < cards.size(); ++s) {
     DevicePlan device = gpu_device(cards[s], s);
-    device.first_layer = stages[s].first;
+    device.first_layer = first_gpu + stages[s].first;
     device.layer_count = stages[s].count;
-    for (std::uint32_t i = stages[s].first; i < stages[s].first + stages[s].count; ++i) {
-      device.weights_bytes += est.layers[i].weight_bytes;
+    for (std::uint32_t i = device.first_layer; i < device.first_layer + device.layer_count; ++i) {
+      const std::uint64_t experts = i < n_cpu_moe ? ctx.facts.expert_layer_bytes[i] : 0;
+      device.weights_bytes += est.layers[i].weight_bytes - experts;
       device.kv_cache_bytes += est.layers[i].kv_bytes;
+      cpu_weights += experts;
+      cpu_experts += experts > 0 ? 1 : 0;
     }
     if (s == 0) {
       device.weights_bytes += est.embedding_weight_bytes - est.host_weight_bytes;
@@ -226,140 +244,136 @@ Plan layer_split_plan(const Context& ctx, const std::vector<GpuSpec>& cards) {
     if (s + 1 == cards.size()) {
       device.weights_bytes += est.head_weight_bytes;
     }
-    // Each device runs its part of the graph with a compute buffer of its own.
     device.activations_bytes = est.activations.bytes;
     device.overhead_bytes = est.overhead.bytes;
     plan.devices.push_back(device);
   }
-  add_host(plan, ctx, est);
-  return plan;
-}
-
-Plan layer_offload_plan(const Context& ctx, const GpuSpec& gpu) {
-  const ModelSpec& model = ctx.model;
-  Plan plan;
-  plan.estimate = estimate_on(ctx, &gpu, 1);
-  const MemoryEstimate& est = plan.estimate;
-  const auto n_layers = static_cast<std::uint32_t>(model.layers.size());
-  // The GPU keeps the runtime overhead, the compute buffer and the output head; llama.cpp
-  // offloads the last -ngl layers, so the CPU computes the first ones. The KV cache of a layer
-  // lives with the layer. The card's margin is kept free.
-  const std::uint64_t fixed = est.overhead.bytes + est.activations.bytes + est.head_weight_bytes +
-                              (est.embedding_weight_bytes - est.host_weight_bytes);
-  const std::uint64_t room = room_on(ctx, gpu);
-  std::uint32_t on_gpu = 0;
-  std::uint64_t used = fixed;
-  for (std::uint32_t k = n_layers; k > 0; --k) {
-    const std::uint64_t need = est.layers[k - 1].weight_bytes + est.layers[k - 1].kv_bytes;
-    if (used + need > room) {
-      break;
-    }
-    used += need;
-    ++on_gpu;
-  }
-  plan.strategy = PlanStrategy::offload;
-  plan.gpu_layers = on_gpu;
-  plan.cpu_layers = n_layers - on_gpu;
-  DevicePlan device = gpu_device(gpu, 0);
-  device.first_layer = n_layers - on_gpu;
-  device.layer_count = on_gpu;
-  device.weights_bytes = est.head_weight_bytes + est.embedding_weight_bytes - est.host_weight_bytes;
-  std::uint64_t cpu_weights = 0;
-  std::uint64_t cpu_kv = 0;
-  for (std::uint32_t i = 0; i < n_layers; ++i) {
-    if (i >= device.first_layer) {
-      device.weights_bytes += est.layers[i].weight_bytes;
-      device.kv_cache_bytes += est.layers[i].kv_bytes;
-    } else {
-      cpu_weights += est.layers[i].weight_bytes;
-      cpu_kv += est.layers[i].kv_bytes;
-    }
-  }
-  device.activations_bytes = est.activations.bytes;
-  device.overhead_bytes = est.overhead.bytes;
-  plan.devices.push_back(device);
-  // With layers on the CPU, llama.cpp keeps a host compute buffer of about the GPU's size
-  // (Mixtral with 15 of 32 layers offloaded: 108 MiB GPU + 109 MiB host compute buffers in a
-  // llama.cpp log of tests/data/validation/published.json).
-  add_host(plan, ctx, est, cpu_weights, cpu_kv, plan.cpu_layers > 0 ? est.activations.bytes : 0);
+  const bool on_cpu = first_gpu > 0 || cpu_experts > 0;
+  add_host(plan, ctx, est, cpu_weights, cpu_kv, on_cpu ? est.activations.bytes : 0);
   plan.devices.back().first_layer = 0;
-  plan.devices.back().layer_count = plan.cpu_layers;
+  plan.devices.back().layer_count = first_gpu;
+  plan.devices.back().expert_layers = cpu_experts;
+  plan.strategy = n_cpu_moe > 0 && first_gpu == 0 ? PlanStrategy::expert_offload
+                  : first_gpu > 0                 ? PlanStrategy::offload
+                  : cards.size() > 1              ? PlanStrategy::layer_split
+                                                  : PlanStrategy::single;
   return plan;
 }
 
-Plan expert_offload_plan(const Context& ctx, const GpuSpec& gpu) {
-  const ModelSpec& model = ctx.model;
-  Plan plan;
-  plan.estimate = estimate_on(ctx, &gpu, 1);
-  const MemoryEstimate& est = plan.estimate;
-  const auto n_layers = static_cast<std::uint32_t>(model.layers.size());
-  plan.strategy = PlanStrategy::expert_offload;
-  plan.gpu_layers = n_layers;
-  const std::uint64_t room = room_on(ctx, gpu);
-  // --n-cpu-moe N keeps the routed experts of the first N layers on the CPU; the fewest N
-  // that make the GPU's share fit.
-  const std::uint64_t everything = est.total_bytes;
-  std::uint64_t moved = 0;
-  std::uint32_t n = 0;
-  while (n < n_layers && everything - moved > room) {
-    moved += ctx.facts.expert_layer_bytes[n];
-    ++n;
+// Whether every card of a spread holds its share within its capacity less margin.
+bool cards_hold(const Plan& plan, const Context& ctx) {
+  return std::all_of(plan.devices.begin(), plan.devices.end(), [&](const DevicePlan& d) {
+    if (d.kind != DeviceKind::gpu) {
+      return true;
+    }
+    const std::uint64_t keep = margin_bytes(ctx.deployment.margin, d.capacity_bytes);
+    return checked_add(checked_add(d.weights_bytes, d.kv_cache_bytes, "device"),
+                       checked_add(checked_add(d.activations_bytes, d.overhead_bytes, "device"),
+                                   keep, "device"),
+                       "device") <= d.capacity_bytes;
+  });
+}
+
+}  // namespace
+
+Plan layer_split_plan(const Context& ctx, const std::vector<GpuSpec>& cards) {
+  return spread_plan(ctx, cards, estimate_on(ctx, &cards.front(), 1), 0, 0);
+}
+
+Plan layer_offload_plan(const Context& ctx, const std::vector<GpuSpec>& cards) {
+  // llama.cpp offloads the last -ngl layers, so the CPU computes the first ones: the fewest
+  // first layers on the CPU that let every card hold the rest.
+  const MemoryEstimate est = estimate_on(ctx, &cards.front(), 1);
+  const auto n_layers = static_cast<std::uint32_t>(ctx.model.layers.size());
+  for (std::uint32_t first = 0; first < n_layers; ++first) {
+    Plan plan = spread_plan(ctx, cards, est, first, 0);
+    if (cards_hold(plan, ctx)) {
+      plan.strategy = PlanStrategy::offload;
+      return plan;
+    }
   }
-  plan.n_cpu_moe = n;
-  DevicePlan device = gpu_device(gpu, 0);
-  device.layer_count = n_layers;
-  device.weights_bytes = est.weights.bytes - est.host_weight_bytes - moved;
-  device.kv_cache_bytes = est.kv_cache.bytes;
-  device.activations_bytes = est.activations.bytes;
-  device.overhead_bytes = est.overhead.bytes;
-  plan.devices.push_back(device);
-  add_host(plan, ctx, est, moved, 0, n > 0 ? est.activations.bytes : 0);
-  plan.devices.back().expert_layers = n;
+  Plan plan = spread_plan(ctx, cards, est, n_layers, 0);
+  plan.strategy = PlanStrategy::offload;
   return plan;
 }
 
-Plan streamed_offload_plan(const Context& ctx, const GpuSpec& gpu) {
+Plan expert_offload_plan(const Context& ctx, const std::vector<GpuSpec>& cards) {
+  // --n-cpu-moe N keeps the routed experts of the first N layers on the CPU: the fewest N
+  // that let every card hold the rest.
+  const MemoryEstimate est = estimate_on(ctx, &cards.front(), 1);
+  const auto n_layers = static_cast<std::uint32_t>(ctx.model.layers.size());
+  for (std::uint32_t n = 0; n < n_layers; ++n) {
+    Plan plan = spread_plan(ctx, cards, est, 0, n);
+    if (cards_hold(plan, ctx)) {
+      plan.strategy = PlanStrategy::expert_offload;
+      return plan;
+    }
+  }
+  Plan plan = spread_plan(ctx, cards, est, 0, n_layers);
+  plan.strategy = PlanStrategy::expert_offload;
+  return plan;
+}
+
+Plan streamed_offload_plan(const Context& ctx, const std::vector<GpuSpec>& cards) {
   const ModelSpec& model = ctx.model;
   Plan plan;
-  plan.estimate = estimate_on(ctx, &gpu, 1);
+  plan.estimate = estimate_on(ctx, &cards.front(), 1);
   const MemoryEstimate& est = plan.estimate;
   const auto n_layers = static_cast<std::uint32_t>(model.layers.size());
-  // accelerate's device_map="auto" fills the GPU in order (embeddings, then layers), keeps
-  // one layer's worth of room to stream the others in, and puts the rest in max_memory["cpu"],
-  // then on disk. The KV cache and activations stay on the GPU.
+  // accelerate's device_map="auto" fills the cards in order (embeddings, then layers), keeps
+  // one layer's worth of room on the first to stream the others in, and puts the rest in
+  // max_memory["cpu"], then on disk. Each card keeps the KV cache of its layers, a compute
+  // buffer and its CUDA context; the first also the embeddings and the head.
   std::uint64_t largest_layer = 0;
   for (const auto& layer : est.layers) {
     largest_layer = std::max(largest_layer, layer.weight_bytes);
   }
-  const std::uint64_t room = room_on(ctx, gpu);
-  const std::uint64_t fixed = est.overhead.bytes + est.activations.bytes + est.kv_cache.bytes +
-                              est.embedding_weight_bytes + est.head_weight_bytes + largest_layer;
   plan.strategy = PlanStrategy::streamed_offload;
-  DevicePlan device = gpu_device(gpu, 0);
-  std::uint64_t used = fixed;
-  std::uint32_t on_gpu = 0;
-  while (on_gpu < n_layers && used + est.layers[on_gpu].weight_bytes <= room) {
-    used += est.layers[on_gpu].weight_bytes;
-    ++on_gpu;
+  plan.pipeline_parallel = static_cast<std::uint32_t>(cards.size());
+  std::uint64_t all_kv = 0;
+  for (const auto& layer : est.layers) {
+    all_kv += layer.kv_bytes;
   }
-  device.layer_count = on_gpu;
-  device.weights_bytes = est.embedding_weight_bytes + est.head_weight_bytes + largest_layer;
-  for (std::uint32_t i = 0; i < on_gpu; ++i) {
-    device.weights_bytes += est.layers[i].weight_bytes;
+  std::uint32_t next = 0;
+  std::uint64_t moved_kv = 0;  // KV of layers on later cards, which the first need not hold
+  for (std::size_t c = 0; c < cards.size(); ++c) {
+    DevicePlan device = gpu_device(cards[c], c);
+    device.activations_bytes = est.activations.bytes;
+    device.overhead_bytes = est.overhead.bytes;
+    if (c == 0) {
+      // The first card runs every layer that is not on a later card: their KV lives there.
+      device.weights_bytes = est.embedding_weight_bytes + est.head_weight_bytes + largest_layer;
+      device.kv_cache_bytes = all_kv;
+    }
+    const std::uint64_t room = room_on(ctx, cards[c]);
+    const auto used = [&device] {
+      return device.weights_bytes + device.kv_cache_bytes + device.activations_bytes +
+             device.overhead_bytes;
+    };
+    device.first_layer = next;
+    while (next < n_layers) {
+      const std::uint64_t kv = c == 0 ? 0 : est.layers[next].kv_bytes;
+      if (used() + est.layers[next].weight_bytes + kv > room) {
+        break;
+      }
+      device.weights_bytes += est.layers[next].weight_bytes;
+      device.kv_cache_bytes += kv;
+      moved_kv += kv;
+      ++device.layer_count;
+      ++next;
+    }
+    plan.devices.push_back(device);
   }
-  device.kv_cache_bytes = est.kv_cache.bytes;
-  device.activations_bytes = est.activations.bytes;
-  device.overhead_bytes = est.overhead.bytes;
-  plan.devices.push_back(device);
+  plan.devices.front().kv_cache_bytes -= moved_kv;
   std::uint64_t rest = 0;
-  for (std::uint32_t i = on_gpu; i < n_layers; ++i) {
+  for (std::uint32_t i = next; i < n_layers; ++i) {
     rest += est.layers[i].weight_bytes;
   }
   const std::uint64_t ram = ctx.deployment.ram_bytes.value_or(rest);
   DevicePlan cpu = host_device(ctx.deployment);
-  cpu.first_layer = on_gpu;
+  cpu.first_layer = next;
   cpu.weights_bytes = std::min(rest, ram);
-  cpu.layer_count = n_layers - on_gpu;
+  cpu.layer_count = n_layers - next;
   plan.devices.push_back(cpu);
   if (rest > ram) {
     DevicePlan disk;
@@ -370,8 +384,8 @@ Plan streamed_offload_plan(const Context& ctx, const GpuSpec& gpu) {
     plan.devices.push_back(disk);
     plan.notes.push_back("RAM is short too: the rest of the weights stream from disk");
   }
-  plan.gpu_layers = on_gpu;
-  plan.cpu_layers = n_layers - on_gpu;
+  plan.gpu_layers = next;
+  plan.cpu_layers = n_layers - next;
   return plan;
 }
 
