@@ -127,7 +127,7 @@ void render_breakdown(std::string& out, const Report& report, const Painter& pai
   if (p.other_bytes > 0) {
     out += fmt::format("  {:<18}{:>10.3f} {:>10.3f}  {}\n", "host buffers", to_gb(p.other_bytes),
                        to_gib(p.other_bytes),
-                       paint.dim("in CPU RAM: logits, token embeddings kept mapped on the host"));
+                       paint.dim("in CPU RAM: the logits buffer"));
   }
   out += fmt::format("  {}{:>10.3f} {:>10.3f}  {}\n", paint.bold(fmt::format("{:<18}", "total")),
                      to_gb(p.total_bytes), to_gib(p.total_bytes),

@@ -160,13 +160,16 @@ SpeedInput speed_input(const Plan& plan, const Context& ctx, const GpuSpec& firs
     SpeedDevice d;
     d.name = device.name;
     d.quantized = quantized;
-    const std::uint64_t experts = experts_on(device, plan, facts);
-    d.weight_bytes = scaled(device.weights_bytes - experts, shares.dense) +
-                     scaled(experts, shares.experts);
+    // Token embeddings mapped in host RAM are a lookup of one row, not read per step.
+    const std::uint64_t mapped = device.kind == DeviceKind::cpu
+                                     ? std::min(plan.estimate.host_weight_bytes, device.weights_bytes)
+                                     : 0;
+    const std::uint64_t held = device.weights_bytes - mapped;
+    const std::uint64_t experts = std::min(experts_on(device, plan, facts), held);
+    d.weight_bytes = scaled(held - experts, shares.dense) + scaled(experts, shares.experts);
     d.kv_bytes = kv_read(device, plan, ctx);
     d.active_params = static_cast<std::uint64_t>(static_cast<double>(active_params) *
-                                                 static_cast<double>(device.weights_bytes) *
-                                                 share_of_params);
+                                                 static_cast<double>(held) * share_of_params);
     switch (device.kind) {
       case DeviceKind::gpu: {
         const GpuSpec* card = card_of(deployment, device.id);

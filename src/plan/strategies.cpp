@@ -41,8 +41,10 @@ void add_host(Plan& plan, const Context& ctx, const MemoryEstimate& estimate,
               std::uint64_t extra_weights = 0, std::uint64_t extra_kv = 0,
               std::uint64_t extra_compute = 0) {
   DevicePlan cpu = host_device(ctx.deployment);
-  cpu.other_bytes = estimate.host_weight_bytes + estimate.output_buffer.bytes;
-  cpu.weights_bytes = extra_weights;
+  // llama.cpp keeps token_embd mapped in host RAM (part of the weights) and its logits buffer
+  // there (other).
+  cpu.other_bytes = estimate.output_buffer.bytes;
+  cpu.weights_bytes = extra_weights + estimate.host_weight_bytes;
   cpu.kv_cache_bytes = extra_kv;
   cpu.activations_bytes = extra_compute;
   plan.devices.push_back(cpu);
