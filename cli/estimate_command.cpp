@@ -8,6 +8,8 @@
 #include <CLI/CLI.hpp>
 
 #include "exit_codes.hpp"
+#include "flag_conflicts.hpp"
+#include "output.hpp"
 #include "gpu_db_loading.hpp"
 #include "quantity.hpp"
 #include "render.hpp"
@@ -184,7 +186,9 @@ std::optional<Hardware> hardware_from_options(const EstimateCommandOptions& opti
     hardware.count = static_cast<std::uint32_t>(parse_count(options.gpus, "--gpus", k_max_gpus));
   }
   if (!options.vram.empty()) {
-    hardware.gpu = custom_gpu(parse_size(options.vram, "--vram"));
+    const std::uint64_t vram = parse_size(options.vram, "--vram");
+    check_usable_memory(vram, "--vram");
+    hardware.gpu = custom_gpu(vram);
     return hardware;
   }
   database = load_gpu_database(options.output.gpu_db_files);
@@ -306,6 +310,7 @@ void setup_estimate(CLI::App& app, EstimateCommandOptions& o) {
 int run_estimate(const EstimateCommandOptions& options) {
   const Format format = parse_format(options.output.format);
   const bool color = use_color(parse_color_mode(options.output.color));
+  check_flag_conflicts(options);
 
   Request request;
   LoadedModel loaded = load_model(options.source, !options.dtype.empty());
@@ -371,7 +376,7 @@ int run_estimate(const EstimateCommandOptions& options) {
   // Render completely before writing, so a failure never leaves half a document on stdout.
   const std::string out = format == Format::json ? render_json(report)
                                                  : render_text(report, Painter(color));
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  write_output(out);
   // A solver or listing that found an answer exits 0 (the verdict is about the workload as
   // given; the answer is the point of the question).
   const bool answered = (report.request.solve_max_context && report.max_context) ||

@@ -1,7 +1,6 @@
 #include "model_source.hpp"
 
 #include <filesystem>
-#include <fstream>
 
 #include <CLI/CLI.hpp>
 
@@ -46,10 +45,7 @@ bool looks_like_gguf(const std::string& path) {
   if (path.size() >= 5 && path.compare(path.size() - 5, 5, ".gguf") == 0) {
     return true;
   }
-  std::ifstream in(path, std::ios::binary);
-  char magic[4] = {};
-  in.read(magic, 4);
-  return in.gcount() == 4 && std::string_view(magic, 4) == "GGUF";
+  return is_gguf_file(path);
 }
 
 bool ends_with(const std::string& text, std::string_view tail) {

@@ -6,6 +6,7 @@
 #include "render.hpp"
 #include "vramcalc/bytes.hpp"
 #include "vramcalc/engine.hpp"
+#include "vramcalc/escape.hpp"
 #include "vramcalc/placement.hpp"
 #include "vramcalc/version.hpp"
 
@@ -59,14 +60,14 @@ void render_inputs(std::string& out, const Report& report) {
   const Request& request = report.request;
   const ModelSpec& model = request.model;
   out += fmt::format("  {:<11}{} ({} parameters)\n", "Model",
-                     model.shape.assumed ? "bare parameter count" : model.name,
+                     model.shape.assumed ? "bare parameter count" : escape_for_terminal(model.name),
                      with_commas(model.total_params));
   out += fmt::format("  {:<11}{}{}\n", "Shape", shape_line(model),
                      model.shape.assumed ? " (assumed from " + model.shape.reference_model + ")"
                                          : "");
   out += fmt::format("  {:<11}weights {} ({:.2f} bits/weight), KV cache {}{}\n", "Precision",
                      report.format.scheme == WeightScheme::as_stored
-                         ? model.stored_format + " as stored"
+                         ? escape_for_terminal(model.stored_format) + " as stored"
                          : report.format.name,
                      bits_per_weight(report.estimate, model), request.workload.kv_key.name,
                      request.workload.kv_value.name != request.workload.kv_key.name
@@ -85,7 +86,7 @@ void render_inputs(std::string& out, const Report& report) {
   if (request.hardware) {
     const GpuSpec& gpu = request.hardware->gpu;
     out += fmt::format("  {:<11}{} x {}: {} MiB usable each ({})\n", "Hardware",
-                       request.hardware->count, gpu.name, gpu.usable_bytes / k_mib,
+                       request.hardware->count, escape_for_terminal(gpu.name), gpu.usable_bytes / k_mib,
                        usable_source_name(gpu.usable_source));
   }
 }
@@ -145,7 +146,7 @@ std::string recommendation_line(const Report& report, const Recommendation& rec)
   switch (rec.kind) {
     case RecommendationKind::quantize:
       return fmt::format("quantize to {}: total {} fits{} ({})", rec.dtype, gb(rec.total_bytes),
-                         slowdown_text(rec.slowdown), rec.note);
+                         slowdown_text(rec.slowdown), escape_for_terminal(rec.note));
     case RecommendationKind::offload:
       if (rec.n_cpu_moe > 0) {
         return fmt::format(
@@ -158,10 +159,10 @@ std::string recommendation_line(const Report& report, const Recommendation& rec)
           "offload to CPU: keep {} of {} layers on the GPU ({} there), move {} layers = {} to "
           "CPU RAM{}; {}",
           rec.gpu_layers, rec.gpu_layers + rec.cpu_layers, gb(rec.gpu_bytes), rec.cpu_layers,
-          gb(rec.cpu_bytes), slowdown_text(rec.slowdown), rec.note);
+          gb(rec.cpu_bytes), slowdown_text(rec.slowdown), escape_for_terminal(rec.note));
     case RecommendationKind::multi_gpu:
-      return fmt::format("use {} x {}: {} per card{} ({})", rec.count, gpu.name,
-                         gb(rec.per_gpu_bytes), slowdown_text(rec.slowdown), rec.note);
+      return fmt::format("use {} x {}: {} per card{} ({})", rec.count, escape_for_terminal(gpu.name),
+                         gb(rec.per_gpu_bytes), slowdown_text(rec.slowdown), escape_for_terminal(rec.note));
   }
   return {};
 }
@@ -210,7 +211,7 @@ void render_plan(std::string& out, const Plan& plan, const Painter& paint, const
         d.capacity_bytes == 0 ? std::string("?") : fmt::format("{:.2f}", to_gb(d.capacity_bytes));
     const std::string used = fmt::format("{:>10.2f}", to_gb(d.used_bytes));
     out += fmt::format("  {:<28}{:>10.2f}{:>10.2f}{:>10.2f}{:>10.2f}{:>10.2f}{}{:>11}  {}\n",
-                       d.name.substr(0, 27), to_gb(d.weights_bytes), to_gb(d.kv_cache_bytes),
+                       escape_for_terminal(d.name).substr(0, 27), to_gb(d.weights_bytes), to_gb(d.kv_cache_bytes),
                        to_gb(d.activations_bytes), to_gb(d.overhead_bytes), to_gb(d.other_bytes),
                        d.fits ? used : paint.red(used), capacity, layers);
   }
@@ -233,7 +234,7 @@ void render_plan(std::string& out, const Plan& plan, const Painter& paint, const
     out += "  run:   " + paint.cyan(plan.engine_flags) + "\n";
   }
   for (const auto& note : plan.notes) {
-    out += "  note:  " + note + "\n";
+    out += "  note:  " + escape_for_terminal(note) + "\n";
   }
 }
 
@@ -270,7 +271,7 @@ void render_solve(std::string& out, const Report& report, const Painter& paint) 
     out += fmt::format("  GPUs that run it ({}):\n", report.which_gpus.size());
     for (const auto& g : report.which_gpus) {
       out += fmt::format("    {} x {:<44} {:>8.2f} GB of {:>7.2f} GB per card  {:<18} ≈{:.0f} tok/s\n",
-                         g.count, g.name, to_gb(g.per_gpu_bytes), to_gb(g.usable_bytes),
+                         g.count, escape_for_terminal(g.name), to_gb(g.per_gpu_bytes), to_gb(g.usable_bytes),
                          g.strategy, g.expected_decode_tokens_per_s);
     }
   }
@@ -399,7 +400,7 @@ std::string render_text(const Report& report, const Painter& paint) {
   if (!notes.empty()) {
     out += "\n" + paint.bold("Notes") + "\n";
     for (const auto& note : notes) {
-      out += "  - " + note + "\n";
+      out += "  - " + escape_for_terminal(note) + "\n";
     }
   }
   return out;
@@ -410,7 +411,8 @@ std::string render_gpus_text(const GpuDatabase& database, const Painter& paint) 
                                            "usable MiB", "source", "GB/s", "TFLOPS")) +
                     "\n";
   for (const auto& gpu : database.gpus()) {
-    out += fmt::format("{:<26}{:<44}{:>11}  {:<8}{:>8.0f}  {:>7}\n", gpu.id, gpu.name,
+    out += fmt::format("{:<26}{:<44}{:>11}  {:<8}{:>8.0f}  {:>7}\n", escape_for_terminal(gpu.id),
+                       escape_for_terminal(gpu.name),
                        gpu.usable_bytes / k_mib,
                        gpu.usable_source == UsableMemorySource::driver ? "driver" : "derived",
                        gpu.bandwidth_gb_s,

@@ -147,6 +147,10 @@ inline constexpr std::uint32_t k_gguf_max_shards = 65535;
 /// including when a tensor's data would lie past the end of the file.
 [[nodiscard]] GgufHeader read_gguf_header(const std::string& path);
 
+/// True when `path` is a regular file that starts with the GGUF magic. Never blocks: a FIFO,
+/// a device or anything unreadable is simply not a GGUF file.
+[[nodiscard]] bool is_gguf_file(const std::string& path);
+
 /// The parts of a split-model file name `<prefix>-00002-of-00005.gguf`.
 struct GgufSplitName {
   std::string prefix;       ///< everything before `-00002-of-00005.gguf`

@@ -5,6 +5,8 @@
 // Every length and count is checked against the bytes that remain before anything is
 // allocated from it.
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -709,6 +711,25 @@ namespace vramcalc {
 GgufHeader read_gguf_header(const std::string& path) {
   const auto source = io::open_file(path);
   return gguf::parse_header(*source);
+}
+
+bool is_gguf_file(const std::string& path) {
+  // By name first: a FIFO is not even opened (opening it would release a waiting writer).
+  struct stat named {};
+  if (::stat(path.c_str(), &named) != 0 || !S_ISREG(named.st_mode)) {
+    return false;
+  }
+  try {
+    const auto source = io::open_file(path);
+    std::array<char, 4> magic{};
+    if (source->size() < magic.size()) {
+      return false;
+    }
+    source->read(0, magic.data(), magic.size());
+    return magic == gguf::k_magic;
+  } catch (const Error&) {
+    return false;
+  }
 }
 
 }  // namespace vramcalc

@@ -129,7 +129,8 @@ std::vector<GgufHeader> read_gguf_shards(const std::string& path) {
     const std::filesystem::path sibling =
         file.parent_path() / gguf_split_file_name(name->prefix, index, name->count);
     std::error_code error;
-    if (!std::filesystem::is_regular_file(sibling, error)) {
+    // Exists, of whatever type: the reader refuses a FIFO or a device with its own message.
+    if (!std::filesystem::exists(std::filesystem::symlink_status(sibling, error))) {
       gguf::fail(path,
                  "shard " + std::to_string(index) + " of " + std::to_string(name->count) +
                      " is missing: " + sibling.string(),

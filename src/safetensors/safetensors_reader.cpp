@@ -35,14 +35,16 @@ std::string join(const fs::path& folder, const std::string& file_name) {
   return (folder / file_name).string();
 }
 
-// The files of a folder whose names end in `suffix` (following links), by name.
+// The files of a folder whose names end in `suffix` (following links), by name. Anything but a
+// folder counts, so that a FIFO or a device among the shards is refused by name when opened
+// rather than silently skipped.
 std::vector<std::string> files_ending_in(const std::string& folder, std::string_view suffix) {
   std::vector<std::string> names;
   std::error_code error;
   for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
     const std::string name = it->path().filename().string();
     std::error_code ignored;
-    if (ends_with(name, suffix) && name.size() > suffix.size() && it->is_regular_file(ignored)) {
+    if (ends_with(name, suffix) && name.size() > suffix.size() && !it->is_directory(ignored)) {
       names.push_back(name);
     }
   }
@@ -142,7 +144,7 @@ void read_index(SafetensorsInventory& inventory, const std::string& index_path) 
 
 void read_folder(SafetensorsInventory& inventory, const std::string& folder) {
   std::error_code error;
-  if (fs::is_regular_file(fs::path(folder) / k_index_name, error)) {
+  if (fs::exists(fs::symlink_status(fs::path(folder) / k_index_name, error))) {
     read_index(inventory, join(folder, std::string(k_index_name)));
     return;
   }
