@@ -153,7 +153,7 @@ void GpuDatabase::merge_json(std::string_view json_text, const std::string& orig
   if (json_text.size() > k_gpu_db_max_bytes) {
     throw Error(ErrorKind::file,
                 "GPU database " + origin + " is " + std::to_string(json_text.size()) +
-                    " bytes, over the limit of 16 MiB",
+                    " bytes, over the limit of " + std::to_string(k_gpu_db_max_bytes >> 20) + " MiB",
                 "name the right file; a database of every card is a few hundred kilobytes");
   }
   const json document = parse_document(json_text, origin);

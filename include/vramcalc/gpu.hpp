@@ -16,9 +16,10 @@ namespace vramcalc {
 /// overhead), and the smallest cards sold for compute carry gigabytes. A figure below it is a
 /// unit mistake or a hostile file, and would make "fits" meaningless.
 inline constexpr std::uint64_t k_min_usable_bytes = 64ULL << 20;
-/// Largest GPU database file: 16 MiB. The built-in one (43 cards with sources) is ~50 KB; the
-/// cap keeps a file at the limit within 1 s and 256 MB (bench/caps_bench.cpp).
-inline constexpr std::uint64_t k_gpu_db_max_bytes = 16ULL << 20;
+/// Largest GPU database file: 4 MiB. The built-in one (43 cards with sources) is ~40 KB; the
+/// cap keeps a file at the limit within 1 s and 256 MB (bench/caps_bench.cpp), where the JSON
+/// document of a 16 MiB file could take 400 MB.
+inline constexpr std::uint64_t k_gpu_db_max_bytes = 4ULL << 20;
 /// Most entries in one GPU database file: 65,536, a thousand times any real inventory.
 inline constexpr std::size_t k_gpu_db_max_entries = 65536;
 /// GPU database schema versions this vramcalc reads (data/gpus.json: "schema_version": 1).

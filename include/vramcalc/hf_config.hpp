@@ -58,7 +58,7 @@ struct HfConfigReading {
 
 /// Reads `path`: a config.json file, a folder holding one, a pipe (`<(curl ...)`) or "-" for
 /// standard input (see read_text_input). Throws vramcalc::Error (kind file) when it cannot be
-/// read, is a device, socket or FIFO without a writer, is larger than 16 MiB, or is malformed
+/// read, is a device, socket or FIFO without a writer, is larger than 1 MiB, or is malformed
 /// (as read_hf_config).
 [[nodiscard]] HfConfigReading read_hf_config_file(const std::string& path);
 

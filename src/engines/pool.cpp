@@ -57,8 +57,8 @@ std::uint64_t pool_bytes_per_sequence(const ModelSpec& model, const Workload& wo
                                      ? std::min<std::uint64_t>(workload.context,
                                                                layer.sliding_window)
                                      : workload.context;
-    bytes = checked_add(bytes, checked_mul(tokens, layer_token_bytes(layer, workload, tp), "KV"),
-                        "KV");
+    bytes = checked_add(bytes, checked_mul(tokens, layer_token_bytes(layer, workload, tp), "KV cache bytes"),
+                        "KV cache bytes");
   }
   return bytes;
 }

@@ -18,8 +18,10 @@ namespace {
 using nlohmann::json;
 
 // Real config.json files are a few KiB (DeepSeek-V3: 1.7 KiB; long layer_types lists a few
-// more); 16 MiB leaves room for anything legitimate and bounds what a hostile one costs.
-constexpr std::size_t k_max_config_bytes = 16ULL * 1024 * 1024;
+// more); 1 MiB leaves room for anything legitimate and bounds what a hostile one costs: the
+// JSON document of 1 MiB of small numbers takes ~25 MiB and well under a second
+// (bench/caps_bench.cpp), where 16 MiB took 350 MB and seconds.
+constexpr std::size_t k_max_config_bytes = 1ULL * 1024 * 1024;
 // Real configs nest three or four levels (rope_scaling, quantization_config.config_groups);
 // nlohmann's parser recurses once per level, so deep nesting must be refused before it.
 constexpr std::size_t k_max_nesting = 64;
@@ -194,7 +196,7 @@ HfConfigReading read_config_object(const json& top, const std::string& origin) {
 HfConfigReading read_hf_config(std::string_view json_text, const std::string& origin) {
   if (json_text.size() > k_max_config_bytes) {
     file_error(origin, "is " + std::to_string(json_text.size()) +
-                           " bytes, far larger than any config.json (limit 16 MiB)");
+                           " bytes, far larger than any config.json (limit 1 MiB)");
   }
   check_nesting(json_text, origin);
   json top;

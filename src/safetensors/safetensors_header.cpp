@@ -356,10 +356,11 @@ void HeaderReader::finish_tensor() {
   }
   const std::uint64_t begin = m_tensor.offsets[0];
   const std::uint64_t end = m_tensor.offsets[1];
-  const std::string where = "data_offsets " + offsets_text(begin, end);
+  // Messages are built only on failure: a header lists up to k_max_tensors entries.
+  const auto where = [&] { return "data_offsets " + offsets_text(begin, end); };
   const std::uint32_t bits = dtype_bits(*m_tensor.dtype);
   if (bits == 0) {
-    fail_entry("unknown dtype " + quote_name(*m_tensor.dtype) + " at " + where + " (known: " +
+    fail_entry("unknown dtype " + quote_name(*m_tensor.dtype) + " at " + where() + " (known: " +
                 known_dtypes() + ")");
   }
   // Per-dimension checked products: never test the product after it may have wrapped
@@ -368,26 +369,26 @@ void HeaderReader::finish_tensor() {
   for (const std::uint64_t dim : m_tensor.shape) {
     const auto product = try_mul(elements, dim);
     if (!product) {
-      fail_entry("shape " + shape_text(m_tensor.shape) + " at " + where +
+      fail_entry("shape " + shape_text(m_tensor.shape) + " at " + where() +
                   " has more than 2^64 elements");
     }
     elements = *product;
   }
   if (end < begin) {
-    fail_entry(where + " end before they begin");
+    fail_entry(where() + " end before they begin");
   }
   const auto nbits = try_mul(elements, bits);
   if (!nbits) {
     fail_entry("shape " + shape_text(m_tensor.shape) + " of " + *m_tensor.dtype + " at " +
-                where + " has more than 2^64 bits");
+                where() + " has more than 2^64 bits");
   }
   if (*nbits % 8 != 0) {
     fail_entry("shape " + shape_text(m_tensor.shape) + " of " + *m_tensor.dtype + " at " +
-                where + " is " + std::to_string(*nbits) + " bits, not whole bytes");
+                where() + " is " + std::to_string(*nbits) + " bits, not whole bytes");
   }
   const std::uint64_t bytes = *nbits / 8;
   if (end - begin != bytes) {
-    fail_entry(where + " hold " + std::to_string(end - begin) + " bytes but shape " +
+    fail_entry(where() + " hold " + std::to_string(end - begin) + " bytes but shape " +
                 shape_text(m_tensor.shape) + " of " + *m_tensor.dtype + " needs " +
                 std::to_string(bytes));
   }
@@ -424,15 +425,17 @@ void check_layout(const std::string& source, Header& header) {
   const SafetensorsTensor* previous = nullptr;
   for (const SafetensorsTensor& tensor : tensors) {
     const std::uint64_t end = tensor.data_begin + tensor.bytes;  // == data_offsets end
-    const std::string name = "tensor " + quote_name(tensor.name) + " at data_offsets " +
-                             offsets_text(tensor.data_begin, end);
+    const auto name = [&] {
+      return "tensor " + quote_name(tensor.name) + " at data_offsets " +
+             offsets_text(tensor.data_begin, end);
+    };
     if (end > header.data_bytes) {
-      fail(name + " runs past the end of the data section, which holds " +
+      fail(name() + " runs past the end of the data section, which holds " +
            std::to_string(header.data_bytes) + " bytes" + file_offset(header.data_bytes) +
            " (file size " + std::to_string(header.file_bytes) + ")");
     }
     if (tensor.data_begin > expected) {
-      fail(name + " leaves a gap: data bytes [" + std::to_string(expected) + ", " +
+      fail(name() + " leaves a gap: data bytes [" + std::to_string(expected) + ", " +
            std::to_string(tensor.data_begin) + ")" + file_offset(expected) +
            " belong to no tensor" +
            (previous ? " (the previous tensor, " + quote_name(previous->name) + ", ends at " +
@@ -440,7 +443,7 @@ void check_layout(const std::string& source, Header& header) {
                      : std::string()));
     }
     if (tensor.data_begin < expected) {
-      fail(name + " overlaps " + quote_name(previous->name) + ", which ends at data offset " +
+      fail(name() + " overlaps " + quote_name(previous->name) + ", which ends at data offset " +
            std::to_string(expected) + file_offset(expected));
     }
     expected = end;

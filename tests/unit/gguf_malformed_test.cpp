@@ -72,9 +72,9 @@ TEST_CASE("byte-swapped (big-endian) GGUF is rejected") {
 TEST_CASE("GGUF tensor and metadata counts are capped") {
   // CVE-2024-21836 (n_tensors 0x1D1D... PoC) and CVE-2024-23605 (n_kv allocation wrap).
   CHECK(error_of(start(3, 0x1D1D1D1D1D1D1D1DULL, 0)) ==
-        "bad.gguf: tensor count 2097865012304223517 at offset 8 exceeds the limit of 1048576");
+        "bad.gguf: tensor count 2097865012304223517 at offset 8 exceeds the limit of 262144");
   CHECK(error_of(start(3, 0, 1ULL << 63)) ==
-        "bad.gguf: metadata count 9223372036854775808 at offset 16 exceeds the limit of 1048576");
+        "bad.gguf: metadata count 9223372036854775808 at offset 16 exceeds the limit of 65536");
 }
 
 TEST_CASE("GGUF counts must be backed by bytes in the file") {
