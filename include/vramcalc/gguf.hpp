@@ -113,9 +113,11 @@ inline constexpr std::uint32_t k_gguf_max_array_depth = 2;
 /// Largest general.alignment: 1 MiB (formats.md §6.1: an alignment of 0x80000000 aborts
 /// llama.cpp; §1.5 recommends a cap). The default is 32 (GGUF_DEFAULT_ALIGNMENT).
 inline constexpr std::uint64_t k_gguf_max_alignment = 1024ULL * 1024;
-/// Largest metadata + tensor table: 1 GiB. The biggest published headers (256k-token
-/// vocabularies with merges) are tens of MB; the cap bounds the work a sparse file can cause.
-inline constexpr std::uint64_t k_gguf_max_header_bytes = 1024ULL * 1024 * 1024;
+/// Largest metadata + tensor table: 128 MiB. The biggest published headers (256k-token
+/// vocabularies with merges) are under 20 MB (a 128k vocabulary: 8.6 MB); the cap bounds the
+/// work a sparse file can cause: a header at the limit made of empty strings, whose lengths
+/// must each be read, takes under a second (bench/caps_bench.cpp), where 1 GiB took seconds.
+inline constexpr std::uint64_t k_gguf_max_header_bytes = 128ULL << 20;
 /// Arrays up to this many elements keep their elements (per-layer values); longer ones keep
 /// only their length.
 inline constexpr std::uint64_t k_gguf_max_kept_array_elements = 65536;

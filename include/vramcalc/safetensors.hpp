@@ -20,15 +20,18 @@ namespace vramcalc {
 
 namespace safetensors {
 
-/// Largest JSON header accepted, bytes: MAX_HEADER_SIZE = 100_000_000 of the reference
-/// implementation (huggingface/safetensors safetensors/src/tensor.rs, `HeaderTooLarge`), which
-/// its writer enforces too. Checked before anything is allocated.
-inline constexpr std::uint64_t k_max_header_bytes = 100'000'000;
+/// Largest JSON header accepted, bytes: 64 MiB, below MAX_HEADER_SIZE = 100_000_000 of the
+/// reference implementation (huggingface/safetensors safetensors/src/tensor.rs,
+/// `HeaderTooLarge`) so that a header at the limit is read within 1 s and 256 MB
+/// (bench/caps_bench.cpp: the text and its metadata are both held); k_max_tensors entries take
+/// about 30 MB. Checked before anything is allocated.
+inline constexpr std::uint64_t k_max_header_bytes = 64ULL << 20;
 
-/// Largest `model.safetensors.index.json` read, bytes. Not a format limit (vramcalc's choice):
-/// an index names each tensor once in about 100 bytes, so 100 MB holds ~10^6 entries, above
-/// the tensor cap below; DeepSeek-V3's index (~10^5 tensors with FP8 scales) is under 10 MB.
-inline constexpr std::uint64_t k_max_index_bytes = 100'000'000;
+/// Largest `model.safetensors.index.json` read, bytes: 64 MiB. Not a format limit (vramcalc's
+/// choice): an index names each tensor once in about 100 bytes, so 64 MiB holds ~600,000
+/// entries, above the tensor cap below; DeepSeek-V3's index (~10^5 tensors with FP8 scales) is
+/// under 10 MB.
+inline constexpr std::uint64_t k_max_index_bytes = 64ULL << 20;
 
 /// Most tensors accepted in one checkpoint (all shards together): 2^18 = 262,144. vramcalc's
 /// choice: above the largest released checkpoints (DeepSeek-V3 ~92,000 and Kimi-K2 ~140,000

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "safetensors/safetensors_header.hpp"
+#include "safetensors/fast_json.hpp"
 #include "safetensors/strict_json.hpp"
 #include "vramcalc/error.hpp"
 
@@ -207,11 +208,25 @@ Index parse_index(const io::ByteSource& source) {
   source.read(0, text.data(), text.size());
   Index index;
   const char* furthest = text.data();
-  IndexReader reader(name, index, text.data(), &furthest);
-  Json::sax_parse(detail::CountingIterator(text.data(), &furthest),
-                  detail::CountingIterator(text.data() + text.size(), nullptr), &reader,
-                  Json::input_format_t::json, true, false);
-  if (!reader.saw_weight_map()) {
+  bool saw_weight_map = false;
+  bool read = false;
+  try {
+    IndexReader fast(name, index, text.data(), &furthest);
+    read = detail::fast_sax_parse(text, fast, &furthest);
+    saw_weight_map = fast.saw_weight_map();
+  } catch (const Error&) {
+    read = false;  // the reference reader below says what is wrong, and where
+  }
+  if (!read) {
+    index = Index{};
+    furthest = text.data();
+    IndexReader reader(name, index, text.data(), &furthest);
+    Json::sax_parse(detail::CountingIterator(text.data(), &furthest),
+                    detail::CountingIterator(text.data() + text.size(), nullptr), &reader,
+                    Json::input_format_t::json, true, false);
+    saw_weight_map = reader.saw_weight_map();
+  }
+  if (!saw_weight_map) {
     throw Error(ErrorKind::file, name + ": the index has no weight_map object", k_index_hint);
   }
   if (index.weight_map.empty()) {

@@ -64,12 +64,14 @@ void check_shard_count(const SafetensorsInventory& inventory, std::size_t count)
 }
 
 // Reads the header of each shard, in name order, into `inventory`; a tensor in two shards is an
-// error. Returns, for each tensor name, the index of the shard holding it.
-std::unordered_map<std::string, std::size_t> read_shards(SafetensorsInventory& inventory,
-                                                         const fs::path& folder,
-                                                         const std::vector<std::string>& names) {
+// error. Returns, for each tensor name (a view into inventory.tensors, which must not change
+// while it is used), the index of the shard holding it; for one shard and no `index`, nothing
+// (a header holds each name once).
+std::unordered_map<std::string_view, std::size_t> read_shards(
+    SafetensorsInventory& inventory, const fs::path& folder, const std::vector<std::string>& names,
+    bool index = false) {
   check_shard_count(inventory, names.size());
-  std::unordered_map<std::string, std::size_t> where;
+  std::vector<std::size_t> shard_of;  // per tensor of the inventory
   for (std::size_t i = 0; i < names.size(); ++i) {
     const std::string path = folder.empty() ? names[i] : join(folder, names[i]);
     const auto source = io::open_file(path);
@@ -87,19 +89,29 @@ std::unordered_map<std::string, std::size_t> read_shards(SafetensorsInventory& i
     shard.data_bytes = header.data_bytes;
     shard.tensor_count = header.tensors.size();
     shard.metadata = std::move(header.metadata);
+    inventory.tensors.reserve(inventory.tensors.size() + header.tensors.size());
     for (SafetensorsTensor& tensor : header.tensors) {
-      const auto [it, inserted] = where.emplace(tensor.name, i);
-      if (!inserted) {
-        fail("tensor " + quote_name(tensor.name) + " is in two shards, " +
-                 quote_name(names[it->second]) + " and " + quote_name(names[i]) + " (in " +
-                 folder.string() + ")",
-             "a folder must hold one checkpoint: move other copies or variants elsewhere, or name "
-             "the model's index");
-      }
       tensor.shard = names[i];
       inventory.tensors.push_back(std::move(tensor));
+      shard_of.push_back(i);
     }
     inventory.shards.push_back(std::move(shard));
+  }
+  // Indexed once every shard is in: the names no longer move, so the map holds views of them.
+  std::unordered_map<std::string_view, std::size_t> where;
+  if (names.size() == 1 && !index) {
+    return where;
+  }
+  where.reserve(inventory.tensors.size());
+  for (std::size_t t = 0; t < inventory.tensors.size(); ++t) {
+    const std::string& name = inventory.tensors[t].name;
+    const auto [it, inserted] = where.emplace(name, shard_of[t]);
+    if (!inserted) {
+      fail("tensor " + quote_name(name) + " is in two shards, " + quote_name(names[it->second]) +
+               " and " + quote_name(names[shard_of[t]]) + " (in " + folder.string() + ")",
+           "a folder must hold one checkpoint: move other copies or variants elsewhere, or name "
+           "the model's index");
+    }
   }
   return where;
 }
@@ -125,7 +137,7 @@ void read_index(SafetensorsInventory& inventory, const std::string& index_path) 
            "download the missing shard, or name a folder or file that holds the whole checkpoint");
     }
   }
-  const auto where = read_shards(inventory, folder, names);
+  const auto where = read_shards(inventory, folder, names, true);
   for (const auto& [tensor, shard] : index.weight_map) {
     const auto found = where.find(tensor);
     if (found == where.end()) {

@@ -18,9 +18,13 @@ using nlohmann::json;
 using namespace vramcalc::test;
 
 TEST_CASE("caps: 1 M safetensors tensors are refused naming the limit") {
+  // A million entries make a header over 64 MiB: refused before it is read.
   const std::string dir = safetensors_with_tensors(temp_dir(), 1'000'000);
-  check_input_error(run_cli({"--safetensors", dir}), "header lists more than 262144 tensors");
-  check_input_error(run_cli({"inspect", dir}), "more than 262144 tensors");
+  check_input_error(run_cli({"--safetensors", dir}), "is over the limit of 67108864 bytes");
+  check_input_error(run_cli({"inspect", dir}), "over the limit of 67108864 bytes (64 MiB)");
+  // One past the tensor cap, in a header under 64 MiB.
+  const std::string over = safetensors_with_tensors(temp_dir(), (1U << 18U) + 1);
+  check_input_error(run_cli({"--safetensors", over}), "header lists more than 262144 tensors");
 }
 
 TEST_CASE("caps: 2^20 GGUF tensors and 2^20 GGUF keys are refused naming the limit") {

@@ -1,6 +1,8 @@
 #include "cap_inputs.hpp"
 
+#include <cstdio>
 #include <map>
+#include <stdexcept>
 
 #include "run_cli.hpp"
 #include "safetensors_models.hpp"
@@ -34,6 +36,28 @@ GgufFixture gguf_with_keys(std::uint64_t pairs) {
     f.metadata.push_back(kv_u32("extra." + std::to_string(i), static_cast<std::uint32_t>(i)));
   }
   return f;
+}
+
+void write_gguf_with_string_array(const std::string& path, std::uint64_t count) {
+  GgufFixture f = small_model("llama", 2, 64, k_ggml_f16);
+  f.metadata.insert(f.metadata.begin(), kv_zero_array("extra.padding", k_type_string, 0));
+  const FixtureLayout layout = encode_gguf(f);
+  // The array's count sits after the file header (24 bytes), the key and two type ids.
+  const std::size_t count_at = 24 + 8 + std::string("extra.padding").size() + 4 + 4;
+  std::string header = layout.header;
+  const std::string encoded = le64(count);
+  header.replace(count_at, 8, encoded);
+  // [header up to the array's elements][count x 8 zero bytes, sparse][the rest]; the inserted
+  // bytes are a multiple of the alignment, so the tensor offsets stay valid.
+  const std::uint64_t inserted = count * 8;
+  write_sparse_file(path, header.substr(0, count_at + 8), layout.file_size + inserted);
+  std::FILE* file = std::fopen(path.c_str(), "r+b");
+  if (file == nullptr) {
+    throw std::runtime_error("cannot open " + path);
+  }
+  std::fseek(file, static_cast<long>(count_at + 8 + inserted), SEEK_SET);
+  std::fwrite(header.data() + count_at + 8, 1, header.size() - count_at - 8, file);
+  std::fclose(file);
 }
 
 std::string safetensors_with_tensors(const std::string& folder, std::size_t tensors) {

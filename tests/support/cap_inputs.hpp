@@ -19,6 +19,11 @@ namespace vramcalc::test {
 /// The same model with `pairs` metadata pairs in all: its own and UINT32 "extra.N".
 [[nodiscard]] GgufFixture gguf_with_keys(std::uint64_t pairs);
 
+/// Writes a small Llama GGUF whose first metadata pair is an array of `count` empty strings
+/// (8 zero bytes each, written sparse): the costliest header per byte, since every element's
+/// length must be read. The header is about 8 x `count` bytes.
+void write_gguf_with_string_array(const std::string& path, std::uint64_t count);
+
 /// A safetensors checkpoint folder: a tiny Llama (2 layers, hidden 8, its config.json beside)
 /// whose single file lists `tensors` tensors in all, the rest F32 [1] "extra.N.weight".
 /// Returns the folder.
