@@ -66,9 +66,34 @@ vramcalc::ModelSpec fuzz_model(const vramcalc::SafetensorsInventory& inventory, 
   return model;
 }
 
+// What a header holds, or the error message, read by `path`.
+std::string answer(const vramcalc::io::ByteSource& source, vramcalc::safetensors::JsonPath path) {
+  try {
+    const auto header = vramcalc::safetensors::parse_header(source, path);
+    std::string text;
+    for (const auto& tensor : header.tensors) {
+      text += tensor.name + "|" + tensor.dtype + "|" + std::to_string(tensor.shape.size()) + "|" +
+              std::to_string(tensor.data_begin) + "|" + std::to_string(tensor.bytes) + ";";
+    }
+    for (const auto& [key, value] : header.metadata) {
+      text += key + "=" + value + ";";
+    }
+    return text;
+  } catch (const vramcalc::Error& error) {
+    return std::string("error: ") + error.what();
+  }
+}
+
+// The fast path must never change what is read, nor what is said about an error.
+void check_same_as_reference(const vramcalc::io::ByteSource& source) {
+  vramcalc::fuzz::require(answer(source, vramcalc::safetensors::JsonPath::fast) ==
+                          answer(source, vramcalc::safetensors::JsonPath::reference));
+}
+
 // Parses `bytes` as a file, then attaches what it accepts to a dense and to a MoE model.
 void run(std::string_view bytes) {
   const auto source = vramcalc::io::memory_source(bytes, "fuzz.safetensors");
+  check_same_as_reference(*source);
   vramcalc::SafetensorsInventory inventory;
   try {
     vramcalc::safetensors::Header header = vramcalc::safetensors::parse_header(*source);

@@ -542,6 +542,10 @@ std::string quote_name(std::string_view text) {
 }
 
 Header parse_header(const io::ByteSource& source) {
+  return parse_header(source, JsonPath::fast);
+}
+
+Header parse_header(const io::ByteSource& source, JsonPath path) {
   const std::string& name = source.name();
   const auto fail = [&](const std::string& what) {
     throw Error(ErrorKind::file, name + ": " + what, k_header_hint);
@@ -579,7 +583,7 @@ Header parse_header(const io::ByteSource& source) {
   bool read = false;
   try {
     HeaderReader fast(name, header, text.data(), &furthest);
-    read = detail::fast_sax_parse(text, fast, &furthest);
+    read = path == JsonPath::fast && detail::fast_sax_parse(text, fast, &furthest);
   } catch (const Error&) {
     read = false;  // the reference reader below says what is wrong, and where
   }

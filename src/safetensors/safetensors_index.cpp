@@ -196,6 +196,10 @@ std::optional<std::string> shard_name_problem(std::string_view name) {
 }
 
 Index parse_index(const io::ByteSource& source) {
+  return parse_index(source, JsonPath::fast);
+}
+
+Index parse_index(const io::ByteSource& source, JsonPath path) {
   const std::string& name = source.name();
   const std::uint64_t size = source.size();
   if (size > k_max_index_bytes) {
@@ -212,7 +216,7 @@ Index parse_index(const io::ByteSource& source) {
   bool read = false;
   try {
     IndexReader fast(name, index, text.data(), &furthest);
-    read = detail::fast_sax_parse(text, fast, &furthest);
+    read = path == JsonPath::fast && detail::fast_sax_parse(text, fast, &furthest);
     saw_weight_map = fast.saw_weight_map();
   } catch (const Error&) {
     read = false;  // the reference reader below says what is wrong, and where
