@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -240,4 +241,29 @@ TEST_CASE("special files: files of /proc are read by their bytes and not their s
   check_input_error(run_quick({"gpus", "--gpu-db", "/proc/self/status"}), "not valid JSON");
   check_input_error(run_quick({"--config", "/proc/self/status"}), "not valid JSON");
   check_input_error(run_quick({"--gguf", "/proc/self/status"}), "GGUF");
+}
+
+TEST_CASE("special files: odd paths are refused with what went wrong") {
+  const std::string dir = temp_dir();
+  // A symlink loop, a name longer than the system allows, a folder named like a model file.
+  REQUIRE(::symlink((dir + "/loop-b.json").c_str(), (dir + "/loop-a.json").c_str()) == 0);
+  REQUIRE(::symlink((dir + "/loop-a.json").c_str(), (dir + "/loop-b.json").c_str()) == 0);
+  check_input_error(run_quick({"gpus", "--gpu-db", dir + "/loop-a.json"}),
+                    "Too many levels of symbolic links");
+  check_input_error(run_quick({"--config", dir + "/loop-a.json"}), "symbolic links");
+  const std::string long_name = dir + "/" + std::string(300, 'x') + ".gguf";
+  check_input_error(run_quick({"--gguf", long_name}), "File name too long");
+  check_input_error(run_quick({"gpus", "--gpu-db", long_name}), "File name too long");
+  REQUIRE(::mkdir((dir + "/model.gguf").c_str(), 0700) == 0);
+  check_input_error(run_quick({"--gguf", dir + "/model.gguf"}), "is a directory");
+  check_input_error(run_quick({"--gguf", ""}), "no model given");
+  // A NUL byte inside a JSON input is not JSON.
+  write_file(dir + "/nul.json", std::string("{\"gpus\": [\0]}", 13));
+  check_input_error(run_quick({"gpus", "--gpu-db", dir + "/nul.json"}), "not valid JSON");
+  // inspect reads a config.json from standard input too.
+  CliSetup setup;
+  setup.timeout_s = k_at_once_s;
+  setup.stdin_data = llama_config();
+  const auto inspect = run_cli_with({"inspect", "-", "--format", "json"}, setup);
+  CHECK(inspect.exit_code == 0);
 }
