@@ -13,7 +13,9 @@
 
 #include "cap_inputs.hpp"
 #include "gguf_writer.hpp"
+#include "io/byte_source.hpp"
 #include "run_cli.hpp"
+#include "safetensors/safetensors_header.hpp"
 #include "vramcalc/error.hpp"
 #include "vramcalc/gguf.hpp"
 #include "vramcalc/gpu.hpp"
@@ -98,6 +100,25 @@ void BM_SafetensorsAtTensorCap(benchmark::State& state) {
   run(state, [&] { benchmark::DoNotOptimize(load_safetensors_model(folder).total_params); });
 }
 BENCHMARK(BM_SafetensorsAtTensorCap)->Unit(benchmark::kMillisecond);
+
+void BM_SafetensorsAtHeaderByteCap(benchmark::State& state) {
+  static const std::string folder = [] {
+    const std::string dir = inputs().path("st-header-cap");
+    fs::create_directories(dir);
+    return safetensors_with_header_bytes(dir, safetensors::k_max_header_bytes);
+  }();
+  run(state, [&] { benchmark::DoNotOptimize(load_safetensors_model(folder).total_params); });
+}
+BENCHMARK(BM_SafetensorsAtHeaderByteCap)->Unit(benchmark::kMillisecond);
+
+void BM_SafetensorsIndexAtByteCap(benchmark::State& state) {
+  const std::string text = index_of_bytes(safetensors::k_max_index_bytes, safetensors::k_max_tensors);
+  run(state, [&] {
+    const auto source = io::memory_source(text, "model.safetensors.index.json");
+    benchmark::DoNotOptimize(safetensors::parse_index(*source).weight_map.size());
+  });
+}
+BENCHMARK(BM_SafetensorsIndexAtByteCap)->Unit(benchmark::kMillisecond);
 
 void BM_SafetensorsMillionTensors(benchmark::State& state) {
   static const std::string folder = [] {

@@ -71,6 +71,34 @@ std::string safetensors_with_tensors(const std::string& folder, std::size_t tens
   return folder;
 }
 
+std::string safetensors_with_header_bytes(const std::string& folder, std::size_t bytes) {
+  const std::vector<SafetensorsFixtureTensor> list = small_llama(2);
+  std::uint64_t data_bytes = 0;
+  const std::string probe = header_json(list, {{"pad", ""}}, data_bytes);
+  const std::size_t fill = bytes > probe.size() + 8 ? bytes - probe.size() - 8 : 0;
+  const std::string header = header_json(list, {{"pad", std::string(fill, 'p')}}, data_bytes);
+  write_safetensors_raw(folder + "/model.safetensors", header, data_bytes);
+  write_file(folder + "/config.json", std::string(k_tiny_llama_config) + "}");
+  return folder;
+}
+
+std::string index_of_bytes(std::size_t bytes, std::size_t entries) {
+  std::string text = R"({"metadata": {"total_size": 8}, "weight_map": {)";
+  const std::string tail = "}}";
+  const std::string stem(200, 'n');
+  for (std::size_t i = 0; i < entries; ++i) {
+    std::string entry = (i == 0 ? "\"" : ",\"") + stem + std::to_string(i) +
+                        R"(": "model.safetensors")";
+    if (text.size() + entry.size() + tail.size() > bytes) {
+      break;
+    }
+    text += entry;
+  }
+  text += tail;
+  text.append(bytes > text.size() ? bytes - text.size() : 0, ' ');
+  return text;
+}
+
 std::string config_of_bytes(std::size_t bytes) {
   std::string text = std::string(k_tiny_llama_config) + R"(, "padding": [0)";
   const std::string tail = "]}";

@@ -29,6 +29,15 @@ void write_gguf_with_string_array(const std::string& path, std::uint64_t count);
 /// Returns the folder.
 std::string safetensors_with_tensors(const std::string& folder, std::size_t tensors);
 
+/// The same tiny Llama checkpoint in one file whose header is `bytes` long: its tensors and a
+/// `__metadata__` value that fills the rest (the costliest header in memory: the text and the
+/// value are both held). Returns the folder.
+std::string safetensors_with_header_bytes(const std::string& folder, std::size_t bytes);
+
+/// A model.safetensors.index.json of `bytes` with up to `entries` tensors of long names mapped
+/// to "model.safetensors" (whitespace fills what the entries leave).
+[[nodiscard]] std::string index_of_bytes(std::size_t bytes, std::size_t entries);
+
 /// The config.json of a tiny Llama, padded to `bytes` with a key holding a list of zeros (the
 /// costliest JSON per byte: one value per two bytes). `bytes` >= 2048.
 [[nodiscard]] std::string config_of_bytes(std::size_t bytes);
