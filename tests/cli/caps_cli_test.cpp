@@ -10,6 +10,7 @@
 #include "cli_checks.hpp"
 #include "gguf_writer.hpp"
 #include "run_cli.hpp"
+#include "safetensors_writer.hpp"
 #include "vramcalc/gguf.hpp"
 #include "vramcalc/gpu.hpp"
 #include "vramcalc/safetensors.hpp"
@@ -62,4 +63,20 @@ TEST_CASE("caps: inputs at the caps are read") {
             .exit_code == 0);
   write_file(dir + "/big.json", gpu_db_of_bytes(vramcalc::k_gpu_db_max_bytes));
   check_input_error(run_cli({"gpus", "--gpu-db", dir + "/big.json"}), "'notes' must be a list");
+}
+
+TEST_CASE("caps: inputs nested a million deep are refused at the depth limit") {
+  const std::string deep = std::string(1'000'000, '[') + std::string(1'000'000, ']');
+  const std::string dir = temp_dir();
+  write_file(dir + "/config.json", "{\"x\": " + deep.substr(0, 500'000) + "}");
+  check_input_error(run_cli({"--config", dir + "/config.json"}), "nested more than 64 levels");
+  const std::string header =
+      R"({"w":{"dtype":"U8","shape":[0],"data_offsets":[0,0],"x":)" + deep + "}}";
+  write_safetensors_raw(dir + "/model.safetensors", header, 0);
+  write_file(dir + "/model.safetensors.index.json",
+             R"({"weight_map": {"w": "model.safetensors"}, "x": )" + deep + "}");
+  check_input_error(run_cli({"--safetensors", dir + "/model.safetensors"}),
+                    "header nests deeper than 64 levels");
+  check_input_error(run_cli({"--safetensors", dir + "/model.safetensors.index.json"}),
+                    "nests deeper than 64 levels");
 }
