@@ -7,8 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "exit_codes.hpp"
-#include "output.hpp"
+#include "json_text.hpp"
 #include "model_source.hpp"
+#include "output.hpp"
 #include "render.hpp"
 #include "terminal.hpp"
 #include "vramcalc/bytes.hpp"
@@ -115,7 +116,7 @@ std::string render_json(const std::string& path, const Inspection& in) {
   }
   doc["layers"] = layers;
   doc["notes"] = in.loaded.notes;
-  return doc.dump(2) + "\n";
+  return json_text(doc);
 }
 
 // Consecutive layers with the same shape print as one row ("0-31").

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "exit_codes.hpp"
+#include "json_text.hpp"
 #include "output.hpp"
 #include "terminal.hpp"
 #include "vramcalc/catalog.hpp"
@@ -74,7 +75,7 @@ std::string render_json(const std::vector<Row>& rows) {
                     {"sources", row.entry->sources}});
   }
   doc["models"] = list;
-  return doc.dump(2) + "\n";
+  return json_text(doc);
 }
 
 }  // namespace

@@ -160,3 +160,26 @@ TEST_CASE("escapes: catalog strings and command-line names") {
   check_input_error(run_cli({"--model", k_hostile}), "PWNED");
   check_input_error(run_cli({"--params", k_hostile}), "PWNED");
 }
+
+TEST_CASE("escapes: names that are not UTF-8 keep the JSON output valid") {
+  // Found while hardening: a GGUF general.name (or a file name) with bytes that are not UTF-8
+  // made the JSON writer throw, and the command failed with "internal error".
+  const std::string dir = temp_dir();
+  GgufFixture model = small_model();
+  for (auto& kv : model.metadata) {
+    if (kv.key == "general.name") {
+      kv = kv_str("general.name", "bad\xff\xfename");
+    }
+  }
+  const std::string path = dir + "/m\xfe.gguf";
+  write_gguf(path, model);
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--gguf", path, "--format", "json"}, {"inspect", path, "--format", "json"}}) {
+    const auto r = run_cli(args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(json::parse(r.out)["model"]["name"] == "bad\xef\xbf\xbd\xef\xbf\xbdname");  // U+FFFD
+  }
+  const auto text = run_cli({"--gguf", path});
+  CHECK(text.out.find("bad\\xff\\xfename") != std::string::npos);
+}
