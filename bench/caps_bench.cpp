@@ -20,6 +20,8 @@
 #include "vramcalc/gguf.hpp"
 #include "vramcalc/gpu.hpp"
 #include "vramcalc/hf_config.hpp"
+#include "vramcalc/params_model.hpp"
+#include "vramcalc/report.hpp"
 #include "vramcalc/safetensors.hpp"
 
 namespace {
@@ -66,11 +68,26 @@ void BM_GpuDatabaseAtEntryCap(benchmark::State& state) {
   run(state, [&] {
     GpuDatabase db = base;
     db.merge_json(text, "caps.json");
-    benchmark::DoNotOptimize(db.resolve("card-65535").gpu);
+    benchmark::DoNotOptimize(db.resolve("card-16383").gpu);
   });
   state.counters["bytes"] = static_cast<double>(text.size());
 }
 BENCHMARK(BM_GpuDatabaseAtEntryCap)->Unit(benchmark::kMillisecond);
+
+// --which-gpus over a database at the entry cap: every card planned on 1, 2, 4 and 8 of them.
+void BM_WhichGpusAtEntryCap(benchmark::State& state) {
+  GpuDatabase db = GpuDatabase::built_in();
+  db.merge_json(gpu_db_with_entries(k_gpu_db_max_entries), "caps.json");
+  run(state, [&] {
+    Request request;
+    request.model = model_from_params(405'000'000'000, {});
+    request.hardware = Hardware{*db.resolve("nvidia-h100-sxm").gpu, 1};
+    request.solve_which_gpus = true;
+    request.database = &db;
+    benchmark::DoNotOptimize(build_report(std::move(request)).which_gpus.size());
+  });
+}
+BENCHMARK(BM_WhichGpusAtEntryCap)->Unit(benchmark::kMillisecond);
 
 void BM_GpuDatabaseAtByteCap(benchmark::State& state) {
   const std::string text = gpu_db_of_bytes(k_gpu_db_max_bytes);

@@ -20,8 +20,10 @@ inline constexpr std::uint64_t k_min_usable_bytes = 64ULL << 20;
 /// cap keeps a file at the limit within 1 s and 256 MB (bench/caps_bench.cpp), where the JSON
 /// document of a 16 MiB file could take 400 MB.
 inline constexpr std::uint64_t k_gpu_db_max_bytes = 4ULL << 20;
-/// Most entries in one GPU database file: 65,536, a thousand times any real inventory.
-inline constexpr std::size_t k_gpu_db_max_entries = 65536;
+/// Most entries in one GPU database file: 16,384, dozens of times every GPU model ever sold for
+/// compute. The bound is set by what is done per card: --which-gpus plans every card on 1, 2,
+/// 4 and 8 of them, and a 405B model over 16,384 cards takes under a second (65,536: 3.5 s).
+inline constexpr std::size_t k_gpu_db_max_entries = 16384;
 /// GPU database schema versions this vramcalc reads (data/gpus.json: "schema_version": 1).
 inline constexpr int k_gpu_db_schema_version = 1;
 

@@ -59,7 +59,7 @@ TEST_CASE("caps: inputs at the caps are read") {
   REQUIRE(read.exit_code == 0);
   CHECK(json::parse(read.out)["tensors"] == vramcalc::safetensors::k_max_tensors);
   write_file(dir + "/db.json", gpu_db_with_entries(vramcalc::k_gpu_db_max_entries));
-  CHECK(run_cli({"--params", "7B", "--gpu", "card-65535", "--gpu-db", dir + "/db.json"})
+  CHECK(run_cli({"--params", "7B", "--gpu", "card-16383", "--gpu-db", dir + "/db.json"})
             .exit_code == 0);
   write_file(dir + "/big.json", gpu_db_of_bytes(vramcalc::k_gpu_db_max_bytes));
   check_input_error(run_cli({"gpus", "--gpu-db", dir + "/big.json"}), "'notes' must be a list");

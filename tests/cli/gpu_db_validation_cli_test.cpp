@@ -85,15 +85,14 @@ TEST_CASE("gpu database: the merge at the issue's sizes") {
   // Issue 9 case 3: 16k / 32k / 64k / 100k entries took 1.2 / 4.3 / 11 / 23 s (quadratic
   // merge); 1,000,000 entries (31 MB) would have taken 40 minutes. Merged by hashed id now
   // (the time is measured in bench/caps_bench.cpp); over the caps, refused at once.
-  for (const std::size_t count : {std::size_t{16'000}, std::size_t{32'000}, std::size_t{64'000}}) {
+  const std::string db = db_file(gpu_db_with_entries(16'000));
+  const auto r = run_cli({"--params", "7B", "--gpu", "card-15999", "--gpu-db", db});
+  CHECK(r.exit_code == 0);
+  for (const std::size_t count : {std::size_t{32'000}, std::size_t{64'000}, std::size_t{100'000}}) {
     INFO(count);
-    const std::string db = db_file(gpu_db_with_entries(count));
-    const auto r = run_cli({"--params", "7B", "--gpu", "card-" + std::to_string(count - 1),
-                            "--gpu-db", db, "--format", "json"});
-    CHECK(r.exit_code == 0);
+    check_input_error(run_cli({"gpus", "--gpu-db", db_file(gpu_db_with_entries(count))}),
+                      std::to_string(count) + " entries, over the limit of 16384");
   }
-  check_input_error(run_cli({"gpus", "--gpu-db", db_file(gpu_db_with_entries(100'000))}),
-                    "100000 entries, over the limit of 65536");
   check_input_error(run_cli({"gpus", "--gpu-db", db_file(gpu_db_with_entries(1'000'000))}),
                     "is larger than 4 MiB");
 }
