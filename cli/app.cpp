@@ -11,7 +11,9 @@
 #include "gpus_command.hpp"
 #include "inspect_command.hpp"
 #include "models_command.hpp"
+#include "output.hpp"
 #include "vramcalc/error.hpp"
+#include "vramcalc/escape.hpp"
 #include "vramcalc/spelling.hpp"
 #include "vramcalc/version.hpp"
 
@@ -19,10 +21,12 @@ namespace vramcalc::cli {
 
 namespace {
 
+// Messages quote names from files and argv: escaped, they stay one line each and cannot act
+// on the terminal.
 void print_error(const std::string& message, const std::string& hint) {
-  std::fprintf(stderr, "vramcalc: error: %s\n", message.c_str());
+  std::fprintf(stderr, "vramcalc: error: %s\n", escape_for_terminal(message).c_str());
   if (!hint.empty()) {
-    std::fprintf(stderr, "  hint: %s\n", hint.c_str());
+    std::fprintf(stderr, "  hint: %s\n", escape_for_terminal(hint).c_str());
   }
 }
 
@@ -63,6 +67,7 @@ std::string unknown_argument_hint(const CLI::App& app, int argc, char** argv) {
 }  // namespace
 
 int run_app(int argc, char** argv) {
+  prepare_standard_streams();
   CLI::App app{"vramcalc: will this model fit, on which GPU, at which precision?"};
   app.set_version_flag("--version", std::string(version()));
   app.footer(
@@ -92,13 +97,16 @@ int run_app(int argc, char** argv) {
     try {
       app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
-      std::fputs(app.help().c_str(), stdout);
+      write_output(app.help());
+      finish_output();
       return k_exit_ok;
     } catch (const CLI::CallForAllHelp&) {
-      std::fputs(app.help("", CLI::AppFormatMode::All).c_str(), stdout);
+      write_output(app.help("", CLI::AppFormatMode::All));
+      finish_output();
       return k_exit_ok;
     } catch (const CLI::CallForVersion&) {
-      std::printf("vramcalc %s\n", std::string(version()).c_str());
+      write_output("vramcalc " + std::string(version()) + "\n");
+      finish_output();
       return k_exit_ok;
     } catch (const CLI::ExtrasError& e) {
       print_error(e.what(), unknown_argument_hint(app, argc, argv));
@@ -107,16 +115,12 @@ int run_app(int argc, char** argv) {
       print_error(e.what(), "run 'vramcalc --help' for every flag");
       return k_exit_error;
     }
-    if (gpus->parsed()) {
-      return run_gpus(gpus_options);
-    }
-    if (models->parsed()) {
-      return run_models(models_options);
-    }
-    if (inspect->parsed()) {
-      return run_inspect(inspect_options);
-    }
-    return run_estimate(estimate_options);
+    const int code = gpus->parsed()      ? run_gpus(gpus_options)
+                     : models->parsed()    ? run_models(models_options)
+                     : inspect->parsed()   ? run_inspect(inspect_options)
+                                           : run_estimate(estimate_options);
+    finish_output();
+    return code;
   } catch (const Error& e) {
     print_error(e.what(), e.hint());
     return k_exit_error;

@@ -7,6 +7,8 @@
 #include <CLI/CLI.hpp>
 
 #include "exit_codes.hpp"
+#include "flag_conflicts.hpp"
+#include "output.hpp"
 #include "gpu_db_loading.hpp"
 #include "quantity.hpp"
 #include "render.hpp"
@@ -266,7 +268,10 @@ void setup_hardware(CLI::App& app, EstimateCommandOptions& o) {
              });
   value_flag(app, "--vram", "SIZE", "Hardware",
              "Usable memory of a card not in the database: 24GB, 22.5GiB",
-             [&o](const std::string& v) { o.vram = parse_size(v, "--vram"); });
+             [&o](const std::string& v) {
+               o.vram = parse_size(v, "--vram");
+               check_usable_memory(*o.vram, "--vram");
+             });
   value_flag(app, "--nodes", "N", "Hardware",
              "Nodes of --gpus cards each: tensor parallel within, pipeline across",
              [&d, &hw](const std::string& v) {
@@ -401,6 +406,7 @@ void setup_estimate(CLI::App& app, EstimateCommandOptions& o) {
 }
 
 Query make_query(EstimateCommandOptions& o) {
+  check_flag_conflicts(o);
   Query query;
   query.format = parse_format(o.output.format);
   query.color = o.output.color;
@@ -461,7 +467,7 @@ int run_estimate(EstimateCommandOptions& options) {
   // Render completely before writing, so a failure never leaves half a document on stdout.
   const std::string out = query.format == Format::json ? render_json(report, argv)
                                                        : render_text(report, argv, Painter(color));
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  write_output(out);
   return exit_code_of(report);
 }
 

@@ -1,53 +1,48 @@
 #include "gpu_db_loading.hpp"
 
-#include <cerrno>
+#include <algorithm>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-#include <sys/stat.h>
 
 #include "vramcalc/error.hpp"
+#include "vramcalc/text_input.hpp"
 
 namespace vramcalc::cli {
 
 namespace {
-// A GPU database is a few hundred kilobytes; refuse files that cannot be one.
-constexpr std::uintmax_t k_max_database_bytes = 64ULL * 1024 * 1024;
+
+std::string read_database(const std::string& path, const std::string& what) {
+  TextInputLimits limits;
+  limits.max_bytes = k_gpu_db_max_bytes;
+  return read_text_input(path, what, limits);
+}
+
+std::string origin_of(const std::string& path) {
+  return path == k_stdin_path ? std::string("<stdin>") : path;
+}
+
 }  // namespace
 
-std::string read_text_file(const std::string& path, const std::string& what) {
-  struct stat info {};
-  if (stat(path.c_str(), &info) != 0) {
-    throw Error(ErrorKind::file,
-                "cannot read " + what + " '" + path + "': " + std::strerror(errno),
-                "check the path");
+void check_stdin_read_once(const std::vector<std::string>& paths) {
+  if (std::count(paths.begin(), paths.end(), std::string(k_stdin_path)) > 1) {
+    throw Error(ErrorKind::usage, "standard input ('-') is named more than once",
+                "standard input can be read once: name at most one input '-', the others as files");
   }
-  if (S_ISDIR(info.st_mode)) {
-    throw Error(ErrorKind::file, what + " '" + path + "' is a directory", "name a JSON file");
-  }
-  if (static_cast<std::uintmax_t>(info.st_size) > k_max_database_bytes) {
-    throw Error(ErrorKind::file, what + " '" + path + "' is larger than 64 MiB",
-                "name the right file");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw Error(ErrorKind::file, "cannot open " + what + " '" + path + "'", "check permissions");
-  }
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
 }
 
 GpuDatabase load_gpu_database(const std::vector<std::string>& extra_files) {
   GpuDatabase database = GpuDatabase::built_in();
+  std::vector<std::string> paths;
   const char* env = std::getenv(k_gpu_db_env);
   if (env != nullptr && env[0] != '\0') {
-    database.merge_json(read_text_file(env, std::string("GPU database (") + k_gpu_db_env + ")"),
-                        env);
+    paths.emplace_back(env);
   }
-  for (const auto& path : extra_files) {
-    database.merge_json(read_text_file(path, "GPU database"), path);
+  paths.insert(paths.end(), extra_files.begin(), extra_files.end());
+  check_stdin_read_once(paths);
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    const bool from_env = env != nullptr && env[0] != '\0' && i == 0;
+    const std::string what =
+        from_env ? std::string("GPU database (") + k_gpu_db_env + ")" : "GPU database";
+    database.merge_json(read_database(paths[i], what), origin_of(paths[i]));
   }
   return database;
 }

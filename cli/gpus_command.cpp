@@ -1,10 +1,9 @@
 #include "gpus_command.hpp"
 
-#include <cstdio>
-
 #include <CLI/CLI.hpp>
 
 #include "exit_codes.hpp"
+#include "output.hpp"
 #include "gpu_db_loading.hpp"
 #include "render.hpp"
 
@@ -20,7 +19,7 @@ int run_gpus(const GpusCommandOptions& options) {
   const GpuDatabase database = load_gpu_database(options.output.gpu_db_files);
   const std::string out = format == Format::json ? render_gpus_json(database)
                                                  : render_gpus_text(database, Painter(color));
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  write_output(out);
   return k_exit_ok;
 }
 

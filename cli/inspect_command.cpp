@@ -1,6 +1,5 @@
 #include "inspect_command.hpp"
 
-#include <cstdio>
 #include <map>
 
 #include <CLI/CLI.hpp>
@@ -8,10 +7,13 @@
 #include <nlohmann/json.hpp>
 
 #include "exit_codes.hpp"
+#include "json_text.hpp"
 #include "model_source.hpp"
+#include "output.hpp"
 #include "render.hpp"
 #include "terminal.hpp"
 #include "vramcalc/bytes.hpp"
+#include "vramcalc/escape.hpp"
 #include "vramcalc/estimate.hpp"
 #include "vramcalc/version.hpp"
 
@@ -117,7 +119,7 @@ std::string render_json(const std::string& path, const Inspection& in) {
   }
   doc["layers"] = layers;
   doc["notes"] = in.loaded.notes;
-  return doc.dump(2) + "\n";
+  return json_text(doc);
 }
 
 // Consecutive layers with the same shape print as one row ("0-31").
@@ -130,10 +132,12 @@ std::string layer_signature(const Inspection& in, std::size_t i) {
 
 std::string render_text(const std::string& path, const Inspection& in, const Painter& paint) {
   const ModelSpec& m = in.loaded.model;
-  std::string out = paint.bold(fmt::format("{}", path)) + "\n";
+  // Names and types come from the file: escaped, they cannot act on the terminal.
+  const auto safe = [](std::string_view text) { return escape_for_terminal(text); };
+  std::string out = paint.bold(safe(path)) + "\n";
   out += fmt::format("  {:<14}{} ({})\n", "format", model_source_name(m.source),
-                     m.stored_format.empty() ? m.native_dtype.value_or("-") : m.stored_format);
-  out += fmt::format("  {:<14}{} ({})\n", "model", m.name, m.architecture);
+                     safe(m.stored_format.empty() ? m.native_dtype.value_or("-") : m.stored_format));
+  out += fmt::format("  {:<14}{} ({})\n", "model", safe(m.name), safe(m.architecture));
   out += fmt::format("  {:<14}{} total, {} active\n", "parameters", m.total_params,
                      m.active_params);
   out += fmt::format("  {:<14}{} layers, hidden {}, vocab {}, context {}{}\n", "shape",
@@ -149,7 +153,7 @@ std::string render_text(const std::string& path, const Inspection& in, const Pai
   if (m.stored_bytes_exact) {
     out += "\n" + paint.bold("Bytes by tensor type") + "\n";
     for (const auto& [type, total] : in.by_type) {
-      out += fmt::format("  {:<10}{:>6} tensors {:>16} elements {:>16} bytes\n", type,
+      out += fmt::format("  {:<10}{:>6} tensors {:>16} elements {:>16} bytes\n", safe(type),
                          total.tensors, total.elements, total.bytes);
     }
   }
@@ -171,7 +175,7 @@ std::string render_text(const std::string& path, const Inspection& in, const Pai
     i = j + 1;
   }
   for (const auto& note : in.loaded.notes) {
-    out += "  note: " + note + "\n";
+    out += "  note: " + safe(note) + "\n";
   }
   return out;
 }
@@ -192,7 +196,7 @@ int run_inspect(const InspectCommandOptions& options) {
   const std::string out = format == Format::json ? render_json(options.path, result)
                                                  : render_text(options.path, result,
                                                                Painter(color));
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  write_output(out);
   return k_exit_ok;
 }
 

@@ -1,14 +1,16 @@
 #include "models_command.hpp"
 
-#include <cstdio>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "exit_codes.hpp"
+#include "json_text.hpp"
+#include "output.hpp"
 #include "terminal.hpp"
 #include "vramcalc/catalog.hpp"
+#include "vramcalc/escape.hpp"
 #include "vramcalc/version.hpp"
 
 namespace vramcalc::cli {
@@ -45,7 +47,8 @@ std::string render_text(const std::vector<Row>& rows, const Painter& paint) {
     } else if (sliding) {
       attention = "sliding window";
     }
-    out += fmt::format("{:<30}{:<34}{:>16}{:>16}  {:>7}  {}\n", row.entry->id, row.entry->name,
+    out += fmt::format("{:<30}{:<34}{:>16}{:>16}  {:>7}  {}\n", escape_for_terminal(row.entry->id),
+                       escape_for_terminal(row.entry->name),
                        row.model.total_params, row.model.active_params, row.model.layers.size(),
                        attention);
   }
@@ -72,7 +75,7 @@ std::string render_json(const std::vector<Row>& rows) {
                     {"sources", row.entry->sources}});
   }
   doc["models"] = list;
-  return doc.dump(2) + "\n";
+  return json_text(doc);
 }
 
 }  // namespace
@@ -86,7 +89,7 @@ int run_models(const ModelsCommandOptions& options) {
   const bool color = use_color(parse_color_mode(options.output.color));
   const std::vector<Row> all = rows();
   const std::string out = format == Format::json ? render_json(all) : render_text(all, Painter(color));
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  write_output(out);
   return k_exit_ok;
 }
 

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_text.hpp"
 #include "render.hpp"
 #include "vramcalc/engine.hpp"
 #include "vramcalc/version.hpp"
@@ -393,7 +394,7 @@ std::string render_json(const Report& report, const ArgvContext& argv) {
                    {"points", points}};
   }
   doc["notes"] = report.notes;
-  return doc.dump(2) + "\n";
+  return json_text(doc);
 }
 
 std::string render_gpus_json(const GpuDatabase& database) {
@@ -404,7 +405,7 @@ std::string render_gpus_json(const GpuDatabase& database) {
     gpus.push_back(gpu_json(gpu));
   }
   doc["gpus"] = gpus;
-  return doc.dump(2) + "\n";
+  return json_text(doc);
 }
 
 }  // namespace vramcalc::cli

@@ -6,6 +6,7 @@
 #include "render.hpp"
 #include "vramcalc/bytes.hpp"
 #include "vramcalc/engine.hpp"
+#include "vramcalc/escape.hpp"
 #include "vramcalc/version.hpp"
 
 namespace vramcalc::cli {
@@ -58,7 +59,7 @@ std::string hardware_line(const Deployment& d) {
   std::string line;
   for (const GpuGroup& group : d.gpus) {
     line += fmt::format("{}{} x {}: {} MiB usable each ({})", line.empty() ? "" : "; ",
-                        group.count * d.nodes, group.gpu.name, group.gpu.usable_bytes / k_mib,
+                        group.count * d.nodes, escape_for_terminal(group.gpu.name), group.gpu.usable_bytes / k_mib,
                         usable_source_name(group.gpu.usable_source));
   }
   if (d.nodes > 1) {
@@ -77,14 +78,14 @@ void render_inputs(std::string& out, const Report& report) {
   const ModelSpec& model = request.model;
   const Workload& workload = request.deployment.workload;
   out += fmt::format("  {:<11}{} ({} parameters)\n", "Model",
-                     model.shape.assumed ? "bare parameter count" : model.name,
+                     model.shape.assumed ? "bare parameter count" : escape_for_terminal(model.name),
                      with_commas(model.total_params));
   out += fmt::format("  {:<11}{}{}\n", "Shape", shape_line(model),
                      model.shape.assumed ? " (assumed from " + model.shape.reference_model + ")"
                                          : "");
   const WeightFormat& format = report.format();
   out += fmt::format("  {:<11}weights {} ({:.2f} bits/weight), KV cache {}{}\n", "Precision",
-                     format.scheme == WeightScheme::as_stored ? model.stored_format + " as stored"
+                     format.scheme == WeightScheme::as_stored ? escape_for_terminal(model.stored_format) + " as stored"
                                                                : format.name,
                      plan_bits_per_weight(report.plan, model), workload.kv_key.name,
                      workload.kv_value.name != workload.kv_key.name
@@ -162,7 +163,7 @@ std::string slowdown_text(const std::optional<double>& slowdown) {
 std::string plan_cards(const Plan& plan) {
   const Deployment& d = plan.deployment;
   const std::uint32_t cards = total_cards(d);
-  const std::string name = d.gpus.front().gpu.name;
+  const std::string name = escape_for_terminal(d.gpus.front().gpu.name);
   if (cards == 1) {
     return fmt::format("1 x {}", name);
   }
@@ -192,30 +193,30 @@ std::string recommendation_line(const Recommendation& rec) {
   switch (rec.kind) {
     case RecommendationKind::quantize:
       return fmt::format("quantize to {}: {} on {}{} ({})", p.deployment.format.name, per_card,
-                         plan_cards(p), slowdown_text(p.slowdown), rec.note);
+                         plan_cards(p), slowdown_text(p.slowdown), escape_for_terminal(rec.note));
     case RecommendationKind::quantize_kv:
       return fmt::format("quantize the KV cache to {}: {} on {}{} ({})",
                          p.deployment.workload.kv_key.name, per_card, plan_cards(p),
-                         slowdown_text(p.slowdown), rec.note);
+                         slowdown_text(p.slowdown), escape_for_terminal(rec.note));
     case RecommendationKind::offload: {
       const std::uint64_t host = p.host_bytes;
       if (p.n_cpu_moe > 0) {
         return fmt::format(
             "offload MoE experts: keep attention on the GPU, the experts of {} layers in CPU RAM "
             "({} there, {} on the GPU){}; {}",
-            p.n_cpu_moe, gb(host), per_card, slowdown_text(p.slowdown), rec.note);
+            p.n_cpu_moe, gb(host), per_card, slowdown_text(p.slowdown), escape_for_terminal(rec.note));
       }
       return fmt::format(
           "offload to CPU: keep {} of {} layers on the GPU ({} there), {} in CPU RAM{}; {}",
           p.gpu_layers, p.gpu_layers + p.cpu_layers, per_card, gb(host),
-          slowdown_text(p.slowdown), rec.note);
+          slowdown_text(p.slowdown), escape_for_terminal(rec.note));
     }
     case RecommendationKind::more_gpus:
       return fmt::format("use {}: {} per card{} ({})", plan_cards(p), per_card,
-                         slowdown_text(p.slowdown), rec.note);
+                         slowdown_text(p.slowdown), escape_for_terminal(rec.note));
     case RecommendationKind::quantize_more_gpus:
       return fmt::format("quantize to {} on {}: {} per card{} ({})", p.deployment.format.name,
-                         plan_cards(p), per_card, slowdown_text(p.slowdown), rec.note);
+                         plan_cards(p), per_card, slowdown_text(p.slowdown), escape_for_terminal(rec.note));
   }
   return {};
 }
@@ -298,7 +299,7 @@ void render_plan(std::string& out, const Plan& plan, const ArgvContext& argv,
         d.capacity_bytes == 0 ? std::string("?") : fmt::format("{:.2f}", to_gb(d.capacity_bytes));
     const std::string used = fmt::format("{:>10.2f}", to_gb(d.used_bytes));
     out += fmt::format("  {:<28}{:>10.2f}{:>10.2f}{:>10.2f}{:>10.2f}{:>10.2f}{}{:>11}  {}\n",
-                       d.name.substr(0, 27), to_gb(d.weights_bytes), to_gb(d.kv_cache_bytes),
+                       escape_for_terminal(d.name).substr(0, 27), to_gb(d.weights_bytes), to_gb(d.kv_cache_bytes),
                        to_gb(d.activations_bytes), to_gb(d.overhead_bytes), to_gb(d.other_bytes),
                        d.fits ? used : paint.red(used), capacity, layers);
   }
@@ -313,7 +314,7 @@ void render_plan(std::string& out, const Plan& plan, const ArgvContext& argv,
          "\n";
   out += "  check: " + paint.dim(command_line(query_argv(argv, plan.deployment))) + "\n";
   for (const auto& note : plan.notes) {
-    out += "  note:  " + note + "\n";
+    out += "  note:  " + escape_for_terminal(note) + "\n";
   }
 }
 
@@ -490,7 +491,7 @@ std::string render_text(const Report& report, const ArgvContext& argv, const Pai
   if (!notes.empty()) {
     out += "\n" + paint.bold("Notes") + "\n";
     for (const auto& note : notes) {
-      out += "  - " + note + "\n";
+      out += "  - " + escape_for_terminal(note) + "\n";
     }
   }
   return out;
@@ -501,7 +502,8 @@ std::string render_gpus_text(const GpuDatabase& database, const Painter& paint) 
                                            "usable MiB", "source", "GB/s", "TFLOPS")) +
                     "\n";
   for (const auto& gpu : database.gpus()) {
-    out += fmt::format("{:<26}{:<44}{:>11}  {:<8}{:>8.0f}  {:>7}\n", gpu.id, gpu.name,
+    out += fmt::format("{:<26}{:<44}{:>11}  {:<8}{:>8.0f}  {:>7}\n", escape_for_terminal(gpu.id),
+                       escape_for_terminal(gpu.name),
                        gpu.usable_bytes / k_mib,
                        gpu.usable_source == UsableMemorySource::driver ? "driver" : "derived",
                        gpu.bandwidth_gb_s,

@@ -1,5 +1,6 @@
 // libFuzzer target for the GGUF reader: parses the input as a whole GGUF file held in memory,
-// builds the model from it and checks the invariants the rest of vramcalc relies on. A
+// builds the model from it and checks the invariants the rest of vramcalc relies on
+// (invariants.hpp: totals within 2^64, fits exactly when the headroom is not negative). A
 // vramcalc::Error is the expected outcome for malformed input; anything else (a crash, a
 // sanitizer report, another exception, a broken invariant) is a bug.
 
@@ -8,6 +9,7 @@
 #include <string_view>
 
 #include "gguf/gguf_parser.hpp"
+#include "invariants.hpp"
 #include "io/byte_source.hpp"
 #include "vramcalc/error.hpp"
 #include "vramcalc/estimate.hpp"
@@ -15,11 +17,7 @@
 
 namespace {
 
-void require(bool condition) {
-  if (!condition) {
-    __builtin_trap();
-  }
-}
+using vramcalc::fuzz::require;
 
 void check_header(const vramcalc::GgufHeader& header) {
   require(header.version == 2 || header.version == 3);
@@ -34,22 +32,15 @@ void check_header(const vramcalc::GgufHeader& header) {
 }
 
 void check_model(const vramcalc::ModelSpec& model) {
-  std::uint64_t params = model.embedding_params + model.head_params;
-  for (const vramcalc::LayerSpec& layer : model.layers) {
-    params += layer.params;
-  }
-  require(params == model.total_params);
-  require(model.active_params <= model.total_params);
+  vramcalc::fuzz::check_model(model);
+  // Exact stored bytes: the as-stored breakdown is the sum of the tensors.
   const auto parts = vramcalc::weight_breakdown(model, vramcalc::as_stored_format());
   std::uint64_t bytes = 0;
   for (const vramcalc::TensorInfo& tensor : model.tensors) {
-    bytes += tensor.stored_bytes;
+    bytes = vramcalc::fuzz::sum(bytes, tensor.stored_bytes);
   }
   require(parts.total_bytes == bytes);
-  vramcalc::Workload workload;
-  for (const vramcalc::LayerSpec& layer : model.layers) {
-    (void)vramcalc::layer_kv_bytes(layer, workload);
-  }
+  vramcalc::fuzz::check_report(model, vramcalc::fuzz::fuzz_card());
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // libFuzzer target: the safetensors header parser over arbitrary bytes, then attach_safetensors
-// over whatever it accepts (tensor names from the input reach the name classifier). A
+// over whatever it accepts (tensor names from the input reach the name classifier), asserting
+// the library's invariants (invariants.hpp) on the model that results. A
 // vramcalc::Error is the expected answer to garbage; a crash, a sanitizer report, another
 // exception or a broken invariant is a bug.
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "invariants.hpp"
 #include "io/byte_source.hpp"
 #include "safetensors/safetensors_header.hpp"
 #include "safetensors/tensor_names.hpp"
@@ -64,16 +66,41 @@ vramcalc::ModelSpec fuzz_model(const vramcalc::SafetensorsInventory& inventory, 
   return model;
 }
 
+// What a header holds, or the error message, read by `path`.
+std::string answer(const vramcalc::io::ByteSource& source, vramcalc::safetensors::JsonPath path) {
+  try {
+    const auto header = vramcalc::safetensors::parse_header(source, path);
+    std::string text;
+    for (const auto& tensor : header.tensors) {
+      text += tensor.name + "|" + tensor.dtype + "|" + std::to_string(tensor.shape.size()) + "|" +
+              std::to_string(tensor.data_begin) + "|" + std::to_string(tensor.bytes) + ";";
+    }
+    for (const auto& [key, value] : header.metadata) {
+      text += key + "=" + value + ";";
+    }
+    return text;
+  } catch (const vramcalc::Error& error) {
+    return std::string("error: ") + error.what();
+  }
+}
+
+// The fast path must never change what is read, nor what is said about an error.
+void check_same_as_reference(const vramcalc::io::ByteSource& source) {
+  vramcalc::fuzz::require(answer(source, vramcalc::safetensors::JsonPath::fast) ==
+                          answer(source, vramcalc::safetensors::JsonPath::reference));
+}
+
 // Parses `bytes` as a file, then attaches what it accepts to a dense and to a MoE model.
 void run(std::string_view bytes) {
   const auto source = vramcalc::io::memory_source(bytes, "fuzz.safetensors");
+  check_same_as_reference(*source);
   vramcalc::SafetensorsInventory inventory;
   try {
     vramcalc::safetensors::Header header = vramcalc::safetensors::parse_header(*source);
     check_invariants(header, bytes.size());
     inventory.path = "fuzz.safetensors";
     for (auto& tensor : header.tensors) {
-      inventory.total_bytes += tensor.bytes;
+      inventory.total_bytes = vramcalc::fuzz::sum(inventory.total_bytes, tensor.bytes);
       inventory.tensors.push_back(std::move(tensor));
     }
   } catch (const vramcalc::Error&) {
@@ -85,14 +112,14 @@ void run(std::string_view bytes) {
       vramcalc::SafetensorsAttachOptions options;
       options.mtp_layers = 1;
       vramcalc::attach_safetensors(model, inventory, options);
-      std::uint64_t parts = model.embedding_params + model.head_params;
-      for (const auto& layer : model.layers) {
-        parts += layer.params;
+      vramcalc::fuzz::check_model(model);  // the counts add up, within 2^64
+      vramcalc::fuzz::require(model.tensors.size() <= inventory.tensors.size());
+      try {
+        vramcalc::validate_model(model);
+      } catch (const vramcalc::Error&) {
+        continue;  // the stand-in model has no shape: no estimate to check
       }
-      if (model.active_params > model.total_params || parts != model.total_params ||
-          model.tensors.size() > inventory.tensors.size()) {
-        __builtin_trap();  // the counts must add up
-      }
+      vramcalc::fuzz::check_report(model, vramcalc::fuzz::fuzz_card());
     } catch (const vramcalc::Error&) {
     }
   }

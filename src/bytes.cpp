@@ -28,7 +28,8 @@ namespace {
 __extension__ using Uint128 = unsigned __int128;
 
 [[noreturn]] void throw_overflow(const char* what) {
-  throw Error(ErrorKind::input, std::string(what) + " does not fit in 64 bits",
+  throw Error(ErrorKind::input,
+              "too large to compute: the " + std::string(what) + " would exceed 2^64",
               "use smaller values (context, batch or model dimensions)");
 }
 }  // namespace

@@ -51,8 +51,9 @@ Component make_component(std::uint64_t bytes, Provenance provenance, std::string
   c.bytes = bytes;
   c.provenance = provenance;
   c.basis = std::move(basis);
-  c.low_bytes = bytes - std::min(bytes, mul_div_ceil(bytes, low_percent, 100, "band"));
-  c.high_bytes = checked_add(bytes, mul_div_ceil(bytes, high_percent, 100, "band"), "band");
+  c.low_bytes = bytes - std::min(bytes, mul_div_ceil(bytes, low_percent, 100, "memory band"));
+  c.high_bytes = checked_add(bytes, mul_div_ceil(bytes, high_percent, 100, "memory band"),
+                             "memory band");
   return c;
 }
 
@@ -91,10 +92,11 @@ WeightBreakdown weight_breakdown(const ModelSpec& model, const WeightFormat& for
           std::ceil(static_cast<double>(model.layers[i].params) * layer_bits / 8.0));
       parts.total_bytes = checked_add(parts.total_bytes, parts.layer_bytes[i], "weight bytes");
     }
-    parts.embedding_bytes = model.embedding_params * 2;
-    parts.head_bytes = model.head_params * 2;
-    parts.total_bytes = checked_add(parts.total_bytes, parts.embedding_bytes + parts.head_bytes,
-                                    "weight bytes");
+    parts.embedding_bytes = checked_mul(model.embedding_params, 2, "weight bytes");
+    parts.head_bytes = checked_mul(model.head_params, 2, "weight bytes");
+    parts.total_bytes = checked_add(
+        parts.total_bytes, checked_add(parts.embedding_bytes, parts.head_bytes, "weight bytes"),
+        "weight bytes");
     return parts;
   }
   if (model.tensors.empty() && format.scheme == WeightScheme::ggml_mix) {

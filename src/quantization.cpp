@@ -69,14 +69,14 @@ std::uint64_t tensor_weight_bytes(const WeightFormat& format, const TensorInfo& 
   const std::uint64_t rows = tensor.elements / in;  // output rows (x experts)
   std::uint64_t bits = checked_mul(tensor.elements, format.bits, "weight bits");
   const std::uint64_t groups =
-      format.group_size == 0 ? 1 : checked_mul(div_ceil(in, format.group_size), rows, "groups");
-  bits = checked_add(bits, checked_mul(groups, format.scale_bits + format.zero_bits, "scales"),
+      format.group_size == 0 ? 1 : checked_mul(div_ceil(in, format.group_size), rows, "quantization groups");
+  bits = checked_add(bits, checked_mul(groups, format.scale_bits + format.zero_bits, "quantization scale bits"),
                      "weight bits");
   if (format.scales_per_second_level != 0) {
     bits = checked_add(bits, div_ceil(groups, format.scales_per_second_level) * k_second_level_bits,
                        "weight bits");
   }
-  bits = checked_add(bits, checked_mul(rows, format.row_scale_bits, "row scales"), "weight bits");
+  bits = checked_add(bits, checked_mul(rows, format.row_scale_bits, "row scale bits"), "weight bits");
   if (format.input_index) {
     bits = checked_add(bits, in * k_index_bits, "weight bits");
   }

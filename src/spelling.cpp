@@ -34,6 +34,13 @@ std::optional<std::string> closest_name(std::string_view query,
   std::optional<std::string> best;
   std::size_t best_distance = limit + 1;
   for (const auto& candidate : candidates) {
+    // The distance is at least the difference in length: skip what cannot win, so that a
+    // hostile megabyte-long name costs a pass over the names, not a megabyte per name.
+    const std::size_t gap = query.size() > candidate.size() ? query.size() - candidate.size()
+                                                            : candidate.size() - query.size();
+    if (gap >= best_distance) {
+      continue;
+    }
     const std::size_t distance = edit_distance(query, candidate);
     if (distance < best_distance) {
       best_distance = distance;

@@ -98,20 +98,26 @@ inline constexpr std::uint64_t k_gguf_max_tensor_name_bytes = 63;
 inline constexpr std::uint32_t k_gguf_max_dims = 4;
 /// Largest dimension and element count: ggml stores ne[] as int64_t, so INT64_MAX.
 inline constexpr std::uint64_t k_gguf_max_dim = 0x7FFF'FFFF'FFFF'FFFFULL;
-/// Most tensors in one file: 2^20. Published models have at most ~50,000 (DeepSeek-V3 with
-/// one tensor per expert); llama.cpp bounds only by SIZE_MAX / sizeof(gguf_tensor_info).
-inline constexpr std::uint64_t k_gguf_max_tensors = 1ULL << 20;
-/// Most metadata pairs in one file: 2^20 (published files have well under 100).
-inline constexpr std::uint64_t k_gguf_max_kv = 1ULL << 20;
+/// Most tensors in one file: 2^18 = 262,144. Published GGUF files hold about a thousand
+/// (DeepSeek-V3: 1,025, experts merged per layer); a conversion with one tensor per expert
+/// would hold ~50,000. llama.cpp bounds only by SIZE_MAX / sizeof(gguf_tensor_info); this cap
+/// keeps a file at the limit within 1 s and 256 MB (bench/caps_bench.cpp), where 2^20 took
+/// 10 s and 422 MB.
+inline constexpr std::uint64_t k_gguf_max_tensors = 1ULL << 18;
+/// Most metadata pairs in one file: 2^16 = 65,536. Published files have under 100; 2^20 took
+/// 9 s and 520 MB (bench/caps_bench.cpp measures the cap).
+inline constexpr std::uint64_t k_gguf_max_kv = 1ULL << 16;
 /// Deepest nesting of arrays in arrays. The spec allows nesting; llama.cpp rejects it; no
 /// published file uses it. Two levels are read, deeper is an error.
 inline constexpr std::uint32_t k_gguf_max_array_depth = 2;
 /// Largest general.alignment: 1 MiB (formats.md §6.1: an alignment of 0x80000000 aborts
 /// llama.cpp; §1.5 recommends a cap). The default is 32 (GGUF_DEFAULT_ALIGNMENT).
 inline constexpr std::uint64_t k_gguf_max_alignment = 1024ULL * 1024;
-/// Largest metadata + tensor table: 1 GiB. The biggest published headers (256k-token
-/// vocabularies with merges) are tens of MB; the cap bounds the work a sparse file can cause.
-inline constexpr std::uint64_t k_gguf_max_header_bytes = 1024ULL * 1024 * 1024;
+/// Largest metadata + tensor table: 128 MiB. The biggest published headers (256k-token
+/// vocabularies with merges) are under 20 MB (a 128k vocabulary: 8.6 MB); the cap bounds the
+/// work a sparse file can cause: a header at the limit made of empty strings, whose lengths
+/// must each be read, takes under a second (bench/caps_bench.cpp), where 1 GiB took seconds.
+inline constexpr std::uint64_t k_gguf_max_header_bytes = 128ULL << 20;
 /// Arrays up to this many elements keep their elements (per-layer values); longer ones keep
 /// only their length.
 inline constexpr std::uint64_t k_gguf_max_kept_array_elements = 65536;
@@ -147,6 +153,10 @@ inline constexpr std::uint32_t k_gguf_max_shards = 65535;
 /// including when a tensor's data would lie past the end of the file.
 [[nodiscard]] GgufHeader read_gguf_header(const std::string& path);
 
+/// True when `path` is a regular file that starts with the GGUF magic. Never blocks: a FIFO,
+/// a device or anything unreadable is simply not a GGUF file.
+[[nodiscard]] bool is_gguf_file(const std::string& path);
+
 /// The parts of a split-model file name `<prefix>-00002-of-00005.gguf`.
 struct GgufSplitName {
   std::string prefix;       ///< everything before `-00002-of-00005.gguf`
@@ -171,8 +181,8 @@ struct GgufSplitName {
 
 /// One header for a split model: the first shard's metadata and the tensors of all shards.
 /// Throws vramcalc::Error (kind file) on a tensor name found in two shards or a total that
-/// disagrees with split.tensors.count.
-[[nodiscard]] GgufHeader merge_gguf_shards(const std::vector<GgufHeader>& shards);
+/// disagrees with split.tensors.count. Taken by value: pass an rvalue and nothing is copied.
+[[nodiscard]] GgufHeader merge_gguf_shards(std::vector<GgufHeader> shards);
 
 /// The model a header describes (llama.cpp's reading of the metadata, src/llama-model.cpp
 /// load_hparams): architecture, layers with their attention kind, heads and window, MoE,

@@ -2,6 +2,7 @@
 /// The GPU database: cards with their usable memory, bandwidth, compute and interconnect.
 /// The built-in database is embedded in the binary; extra JSON files add or override entries.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,6 +10,22 @@
 #include <vector>
 
 namespace vramcalc {
+
+/// Least usable memory a card may have: 64 MiB. Nothing runs below it: the CUDA context and
+/// libraries alone take 1322 MiB in vramcalc's measurements (docs/formulas.md, runtime
+/// overhead), and the smallest cards sold for compute carry gigabytes. A figure below it is a
+/// unit mistake or a hostile file, and would make "fits" meaningless.
+inline constexpr std::uint64_t k_min_usable_bytes = 64ULL << 20;
+/// Largest GPU database file: 4 MiB. The built-in one (43 cards with sources) is ~40 KB; the
+/// cap keeps a file at the limit within 1 s and 256 MB (bench/caps_bench.cpp), where the JSON
+/// document of a 16 MiB file could take 400 MB.
+inline constexpr std::uint64_t k_gpu_db_max_bytes = 4ULL << 20;
+/// Most entries in one GPU database file: 16,384, dozens of times every GPU model ever sold for
+/// compute. The bound is set by what is done per card: --which-gpus plans every card on 1, 2,
+/// 4 and 8 of them, and a 405B model over 16,384 cards takes under a second (65,536: 3.5 s).
+inline constexpr std::size_t k_gpu_db_max_entries = 16384;
+/// GPU database schema versions this vramcalc reads (data/gpus.json: "schema_version": 1).
+inline constexpr int k_gpu_db_schema_version = 1;
 
 /// How usable memory was obtained.
 enum class UsableMemorySource {
@@ -49,9 +66,12 @@ class GpuDatabase {
   /// The database embedded in the binary. Throws vramcalc::Error (kind data) if it is broken.
   [[nodiscard]] static GpuDatabase built_in();
 
-  /// Parses a database document (a JSON array of entries, or {"gpus": [...]}) whose entries
-  /// add to or replace (same id) the current ones. `origin` names the file in messages.
-  /// Throws vramcalc::Error (kind file/data) naming the entry and key at fault.
+  /// Parses a database document (a JSON array of entries, or {"gpus": [...]} with an optional
+  /// "schema_version": 1 and "about") whose entries add to or replace (same id, found by hash)
+  /// the current ones. Every field is validated: known keys only, types, positive figures,
+  /// usable memory at most the card's memory and at least k_min_usable_bytes, string lengths,
+  /// at most k_gpu_db_max_bytes and k_gpu_db_max_entries. `origin` names the file in messages.
+  /// Throws vramcalc::Error (kind file/data) naming the entry and the field at fault.
   void merge_json(std::string_view json_text, const std::string& origin);
 
   /// Looks a card up by id, name or alias, forgivingly ("L4", "rtx4090", "RTX 4090", "4090",
@@ -70,7 +90,12 @@ class GpuDatabase {
 /// names in this form.
 [[nodiscard]] std::string normalize_gpu_name(std::string_view name);
 
-/// A card that is not in the database, standing for `--vram SIZE`.
+/// A card that is not in the database, standing for `--vram SIZE`. Any size is accepted (tests
+/// build tiny cards); input from a user goes through check_usable_memory first.
 [[nodiscard]] GpuSpec custom_gpu(std::uint64_t usable_bytes);
+
+/// Throws vramcalc::Error (kind input) naming `what` when `usable_bytes` is below
+/// k_min_usable_bytes.
+void check_usable_memory(std::uint64_t usable_bytes, const std::string& what);
 
 }  // namespace vramcalc

@@ -56,8 +56,10 @@ struct HfConfigReading {
 /// read_hf_config(...).model.
 [[nodiscard]] ModelSpec model_from_hf_config(std::string_view json_text, const std::string& origin);
 
-/// Reads `path`: a config.json file, or a folder holding one. Throws vramcalc::Error (kind
-/// file) when it cannot be read, is larger than 16 MiB, or is malformed (as read_hf_config).
+/// Reads `path`: a config.json file, a folder holding one, a pipe (`<(curl ...)`) or "-" for
+/// standard input (see read_text_input). Throws vramcalc::Error (kind file) when it cannot be
+/// read, is a device, socket or FIFO without a writer, is larger than 1 MiB, or is malformed
+/// (as read_hf_config).
 [[nodiscard]] HfConfigReading read_hf_config_file(const std::string& path);
 
 /// read_hf_config_file(path).model.

@@ -20,20 +20,24 @@ namespace vramcalc {
 
 namespace safetensors {
 
-/// Largest JSON header accepted, bytes: MAX_HEADER_SIZE = 100_000_000 of the reference
-/// implementation (huggingface/safetensors safetensors/src/tensor.rs, `HeaderTooLarge`), which
-/// its writer enforces too. Checked before anything is allocated.
-inline constexpr std::uint64_t k_max_header_bytes = 100'000'000;
+/// Largest JSON header accepted, bytes: 64 MiB, below MAX_HEADER_SIZE = 100_000_000 of the
+/// reference implementation (huggingface/safetensors safetensors/src/tensor.rs,
+/// `HeaderTooLarge`) so that a header at the limit is read within 1 s and 256 MB
+/// (bench/caps_bench.cpp: the text and its metadata are both held); k_max_tensors entries take
+/// about 30 MB. Checked before anything is allocated.
+inline constexpr std::uint64_t k_max_header_bytes = 64ULL << 20;
 
-/// Largest `model.safetensors.index.json` read, bytes. Not a format limit (vramcalc's choice):
-/// an index names each tensor once in about 100 bytes, so 100 MB holds ~10^6 entries, the
-/// tensor cap below; DeepSeek-V3's index (~10^5 tensors with FP8 scales) is under 10 MB.
-inline constexpr std::uint64_t k_max_index_bytes = 100'000'000;
+/// Largest `model.safetensors.index.json` read, bytes: 64 MiB. Not a format limit (vramcalc's
+/// choice): an index names each tensor once in about 100 bytes, so 64 MiB holds ~600,000
+/// entries, above the tensor cap below; DeepSeek-V3's index (~10^5 tensors with FP8 scales) is
+/// under 10 MB.
+inline constexpr std::uint64_t k_max_index_bytes = 64ULL << 20;
 
-/// Most tensors accepted in one checkpoint (all shards together). vramcalc's choice: ten times
-/// the largest released checkpoints (DeepSeek-V3, Kimi-K2: on the order of 10^5 tensors with
-/// their FP8 scales); bounds the memory a hostile header can make the reader take.
-inline constexpr std::size_t k_max_tensors = 1'000'000;
+/// Most tensors accepted in one checkpoint (all shards together): 2^18 = 262,144. vramcalc's
+/// choice: above the largest released checkpoints (DeepSeek-V3 ~92,000 and Kimi-K2 ~140,000
+/// tensors with their FP8 scales), low enough that a checkpoint at the limit is read within
+/// 1 s and 256 MB (bench/caps_bench.cpp), where 10^6 took 29 s and 819 MB.
+inline constexpr std::size_t k_max_tensors = 1ULL << 18;
 
 /// Most shard files in one checkpoint. vramcalc's choice: the largest published checkpoints
 /// have a few hundred shards of 5 GB (huggingface_hub MAX_SHARD_SIZE = 5_000_000_000).

@@ -61,8 +61,8 @@ std::uint64_t pool_bytes_per_sequence(const ModelSpec& model, const Workload& wo
   for (const auto& layer : model.layers) {
     bytes = checked_add(bytes,
                         checked_mul(pool_layer_sequence_tokens(layer, workload),
-                                    pool_layer_token_bytes(layer, workload, tp), "KV"),
-                        "KV");
+                                    pool_layer_token_bytes(layer, workload, tp), "KV cache bytes"),
+                        "KV cache bytes");
   }
   return bytes;
 }

@@ -74,8 +74,8 @@ std::uint64_t mask_bytes(const ModelSpec& model, std::uint64_t tokens, std::uint
     return 0;
   }
   const std::uint64_t kinds = full ? 2 : 1;
-  return checked_mul(checked_mul(checked_mul(tokens, tokens, "mask"), batch, "mask"), kinds,
-                     "mask");
+  const char* const what = "attention mask bytes";
+  return checked_mul(checked_mul(checked_mul(tokens, tokens, what), batch, what), kinds, what);
 }
 
 std::uint64_t cache_bytes(const ModelSpec& model, const Workload& workload,
@@ -91,7 +91,7 @@ std::uint64_t cache_bytes(const ModelSpec& model, const Workload& workload,
     }
     Workload w = workload;
     w.context = tokens;
-    total = checked_add(total, layer_kv_bytes(copy, w), "KV");
+    total = checked_add(total, layer_kv_bytes(copy, w), "KV cache bytes");
   }
   return total;
 }
@@ -109,10 +109,11 @@ MemoryEstimate estimate_transformers(const EngineInput& input) {
   fill_weights(result, input);
 
   const std::uint64_t prompt_tokens = checked_mul(prompt, workload.batch, "tokens");
-  const std::uint64_t prefill =
-      checked_add(checked_mul(checked_mul(prompt_tokens, elements_per_token(model), "act"),
-                              k_bf16, "act"),
-                  mask_bytes(model, prompt, workload.batch), "act");
+  const char* const prefill_what = "prefill activation bytes";
+  const std::uint64_t prefill = checked_add(
+      checked_mul(checked_mul(prompt_tokens, elements_per_token(model), prefill_what), k_bf16,
+                  prefill_what),
+      mask_bytes(model, prompt, workload.batch), prefill_what);
   // Logits of the last position, bf16 then fp32 (generate keeps logits_to_keep = 1).
   const std::uint64_t logits =
       checked_mul(checked_mul(workload.batch, model.vocab, "logits"), k_bf16 + k_f32, "logits");
@@ -120,8 +121,9 @@ MemoryEstimate estimate_transformers(const EngineInput& input) {
   const std::uint64_t kv_final = cache_bytes(model, workload, final_length);
   // The peak is the prefill (cache of the prompt + its activations) or the end of generation
   // (the full cache + one token's activations), whichever is larger.
-  const std::uint64_t activations = prefill + logits;
-  const bool prefill_peak = kv_prefill + activations >= kv_final + logits;
+  const std::uint64_t activations = checked_add(prefill, logits, prefill_what);
+  const bool prefill_peak = checked_add(kv_prefill, activations, "KV cache bytes") >=
+                            checked_add(kv_final, logits, "KV cache bytes");
   const std::uint64_t kv = prefill_peak ? kv_prefill : kv_final;
   const std::uint64_t act = prefill_peak ? activations : logits;
 

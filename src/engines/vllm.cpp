@@ -89,7 +89,7 @@ MemoryEstimate estimate_vllm(const EngineInput& input) {
     add_setting(result, "total_gpu_memory_bytes", visible);
   } else {
     result.kv_cache = make_component(
-        checked_mul(per_sequence, input.workload.batch, "KV"), Provenance::derived,
+        checked_mul(per_sequence, input.workload.batch, "KV cache bytes"), Provenance::derived,
         "KV for batch x context (no card named: the pool is not sized)");
   }
   finish_totals(result);

@@ -5,6 +5,8 @@
 // Every length and count is checked against the bytes that remain before anything is
 // allocated from it.
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -435,6 +437,7 @@ std::vector<GgufKv> read_metadata(Cursor& cursor, ValueReader& values, std::uint
   metadata.reserve(static_cast<std::size_t>(n_kv));
   // Views of the keys already stored: `metadata` never reallocates (reserved above).
   std::unordered_map<std::string_view, std::uint64_t> seen;
+  seen.reserve(static_cast<std::size_t>(n_kv));
   for (std::uint64_t i = 0; i < n_kv; ++i) {
     GgufKv kv;
     kv.offset = cursor.offset();
@@ -589,15 +592,18 @@ std::vector<GgufTensor> read_tensor_infos(Cursor& cursor, ValueReader& values,
                                           std::uint64_t n_tensors, std::uint64_t alignment) {
   std::vector<GgufTensor> tensors;
   tensors.reserve(static_cast<std::size_t>(n_tensors));
-  std::unordered_set<std::string> seen;
+  // Views of the names already stored: `tensors` never reallocates (reserved above).
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(static_cast<std::size_t>(n_tensors));
   for (std::uint64_t i = 0; i < n_tensors; ++i) {
     const std::uint64_t where = cursor.offset();
     GgufTensor tensor = read_tensor_info(cursor, values, i, alignment);
-    if (!seen.insert(tensor.name).second) {
+    if (seen.count(tensor.name) != 0) {
       fail(cursor.name(), "duplicate tensor name " + quoted(tensor.name) + at(where),
            "a file must not hold two tensors of one name; convert the model again");
     }
     tensors.push_back(std::move(tensor));
+    seen.insert(tensors.back().name);
   }
   return tensors;
 }
@@ -709,6 +715,25 @@ namespace vramcalc {
 GgufHeader read_gguf_header(const std::string& path) {
   const auto source = io::open_file(path);
   return gguf::parse_header(*source);
+}
+
+bool is_gguf_file(const std::string& path) {
+  // By name first: a FIFO is not even opened (opening it would release a waiting writer).
+  struct stat named {};
+  if (::stat(path.c_str(), &named) != 0 || !S_ISREG(named.st_mode)) {
+    return false;
+  }
+  try {
+    const auto source = io::open_file(path);
+    std::array<char, 4> magic{};
+    if (source->size() < magic.size()) {
+      return false;
+    }
+    source->read(0, magic.data(), magic.size());
+    return magic == gguf::k_magic;
+  } catch (const Error&) {
+    return false;
+  }
 }
 
 }  // namespace vramcalc

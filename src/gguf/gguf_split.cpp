@@ -129,7 +129,8 @@ std::vector<GgufHeader> read_gguf_shards(const std::string& path) {
     const std::filesystem::path sibling =
         file.parent_path() / gguf_split_file_name(name->prefix, index, name->count);
     std::error_code error;
-    if (!std::filesystem::is_regular_file(sibling, error)) {
+    // Exists, of whatever type: the reader refuses a FIFO or a device with its own message.
+    if (!std::filesystem::exists(std::filesystem::symlink_status(sibling, error))) {
       gguf::fail(path,
                  "shard " + std::to_string(index) + " of " + std::to_string(name->count) +
                      " is missing: " + sibling.string(),
@@ -141,20 +142,25 @@ std::vector<GgufHeader> read_gguf_shards(const std::string& path) {
   return shards;
 }
 
-GgufHeader merge_gguf_shards(const std::vector<GgufHeader>& shards) {
+GgufHeader merge_gguf_shards(std::vector<GgufHeader> shards) {
   if (shards.empty()) {
     throw Error(ErrorKind::file, "a GGUF model needs at least one file");
   }
-  GgufHeader merged = shards.front();
   if (shards.size() == 1) {
-    return merged;
+    return std::move(shards.front());  // one file: its header, not a copy of it
   }
-  merged.tensors.clear();
+  GgufHeader merged;
+  merged.source = shards.front().source;
+  merged.version = shards.front().version;
+  merged.alignment = shards.front().alignment;
+  merged.tensor_info_end = shards.front().tensor_info_end;
+  merged.data_start = shards.front().data_start;
+  merged.metadata = std::move(shards.front().metadata);
   merged.file_size = 0;
   std::unordered_map<std::string, std::uint32_t> seen;
   for (std::uint32_t i = 0; i < shards.size(); ++i) {
     merged.file_size = checked_add(merged.file_size, shards[i].file_size, "file size");
-    for (GgufTensor tensor : shards[i].tensors) {
+    for (GgufTensor& tensor : shards[i].tensors) {
       const auto [it, inserted] = seen.emplace(tensor.name, i);
       if (!inserted) {
         gguf::fail(shards[i].source,
@@ -166,7 +172,7 @@ GgufHeader merge_gguf_shards(const std::vector<GgufHeader>& shards) {
       merged.tensors.push_back(std::move(tensor));
     }
   }
-  const auto expected = split_key(shards.front(), "split.tensors.count");
+  const auto expected = split_key(merged, "split.tensors.count");
   if (expected && *expected != merged.tensors.size()) {
     gguf::fail(shards.front().source,
                "split.tensors.count says " + std::to_string(*expected) + " tensors but the " +

@@ -4,13 +4,12 @@
 #include "vramcalc/hf_config.hpp"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "io/json_nesting.hpp"
 #include "hf_config/planning.hpp"
 #include "text.hpp"
 #include "vramcalc/error.hpp"
+#include "vramcalc/text_input.hpp"
 
 namespace vramcalc {
 
@@ -19,8 +18,10 @@ namespace {
 using nlohmann::json;
 
 // Real config.json files are a few KiB (DeepSeek-V3: 1.7 KiB; long layer_types lists a few
-// more); 16 MiB leaves room for anything legitimate and bounds what a hostile one costs.
-constexpr std::size_t k_max_config_bytes = 16ULL * 1024 * 1024;
+// more); 1 MiB leaves room for anything legitimate and bounds what a hostile one costs: the
+// JSON document of 1 MiB of small numbers takes ~25 MiB and well under a second
+// (bench/caps_bench.cpp), where 16 MiB took 350 MB and seconds.
+constexpr std::size_t k_max_config_bytes = 1ULL * 1024 * 1024;
 // Real configs nest three or four levels (rope_scaling, quantization_config.config_groups);
 // nlohmann's parser recurses once per level, so deep nesting must be refused before it.
 constexpr std::size_t k_max_nesting = 64;
@@ -28,6 +29,14 @@ constexpr std::size_t k_max_nesting = 64;
 [[noreturn]] void file_error(const std::string& origin, const std::string& what) {
   throw Error(ErrorKind::file, origin + ": " + what,
               "give the path of a Hugging Face config.json (or the folder holding one)");
+}
+
+// The text of a config.json: a regular file, a pipe (<(curl ...)) or "-" for standard input,
+// at most k_max_config_bytes.
+std::string read_config_text(const std::string& path) {
+  TextInputLimits limits;
+  limits.max_bytes = k_max_config_bytes;
+  return read_text_input(path, "config", limits);
 }
 
 void check_nesting(std::string_view text, const std::string& origin) {
@@ -187,7 +196,7 @@ HfConfigReading read_config_object(const json& top, const std::string& origin) {
 HfConfigReading read_hf_config(std::string_view json_text, const std::string& origin) {
   if (json_text.size() > k_max_config_bytes) {
     file_error(origin, "is " + std::to_string(json_text.size()) +
-                           " bytes, far larger than any config.json (limit 16 MiB)");
+                           " bytes, far larger than any config.json (limit 1 MiB)");
   }
   check_nesting(json_text, origin);
   json top;
@@ -204,34 +213,20 @@ ModelSpec model_from_hf_config(std::string_view json_text, const std::string& or
 }
 
 HfConfigReading read_hf_config_file(const std::string& path) {
+  if (path == k_stdin_path) {
+    return read_hf_config(read_config_text(path), "<stdin>");
+  }
   std::error_code ec;
   std::filesystem::path file(path);
   if (std::filesystem::is_directory(file, ec)) {
     file /= "config.json";
   }
   const std::string name = file.string();
-  if (!std::filesystem::is_regular_file(file, ec)) {
+  if (!std::filesystem::exists(std::filesystem::symlink_status(file, ec))) {
     throw Error(ErrorKind::file, name + ": no such config file",
                 "give the path of a Hugging Face config.json (or the folder holding one)");
   }
-  const auto size = std::filesystem::file_size(file, ec);
-  if (ec) {
-    file_error(name, "cannot be read (" + ec.message() + ")");
-  }
-  if (size > k_max_config_bytes) {
-    file_error(name, "is " + std::to_string(size) +
-                         " bytes, far larger than any config.json (limit 16 MiB)");
-  }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    file_error(name, "cannot be opened");
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) {
-    file_error(name, "cannot be read");
-  }
-  return read_hf_config(buffer.str(), name);
+  return read_hf_config(read_config_text(name), name);
 }
 
 ModelSpec load_hf_config(const std::string& path) {

@@ -1,12 +1,12 @@
 #include "io/byte_source.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "io/file_kind.hpp"
 #include "vramcalc/error.hpp"
 
 namespace vramcalc::io {
@@ -87,16 +87,18 @@ class MemorySource final : public ByteSource {
 }  // namespace
 
 std::unique_ptr<ByteSource> open_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    throw Error(ErrorKind::file, "cannot open '" + path + "': " + std::strerror(errno),
-                "check the path and permissions");
-  }
+  // O_NONBLOCK: a FIFO without a writer would block open() forever. Model files are read by
+  // random access, so only a regular file will do; the descriptor itself is checked (fstat),
+  // not the name, so nothing can be swapped in between.
   struct stat info {};
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+  const int fd = open_nonblocking(path, "", info);
+  if (!S_ISREG(info.st_mode)) {
     ::close(fd);
-    throw Error(ErrorKind::file, "'" + path + "' is not a regular file",
-                "name a model file (or the folder holding it where a folder is accepted)");
+    throw Error(ErrorKind::file, "'" + path + "' is " + file_kind_name(info.st_mode) +
+                                     ", not a regular file",
+                "name a model file (or the folder holding it where a folder is accepted); "
+                "vramcalc reads model files by random access, so copy a pipe's content to a "
+                "file first");
   }
   return std::make_unique<FileSource>(fd, static_cast<std::uint64_t>(info.st_size), path);
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -62,12 +63,13 @@ class Attacher {
  public:
   Attacher(const SafetensorsInventory& inventory, std::uint32_t packed_bits)
       : m_inventory(inventory), m_packed_bits(packed_bits) {
-    m_names.reserve(inventory.tensors.size());
-    for (std::size_t i = 0; i < inventory.tensors.size(); ++i) {
-      m_names.push_back(safetensors::classify_tensor_name(inventory.tensors[i].name));
-      m_modules[m_names.back().module].push_back(i);
+    m_names.reserve(inventory.tensors.size());  // never reallocated: see index_modules
+    for (const SafetensorsTensor& tensor : inventory.tensors) {
+      m_names.push_back(safetensors::classify_tensor_name(tensor.name));
     }
   }
+  Attacher(const Attacher&) = delete;
+  Attacher& operator=(const Attacher&) = delete;
 
   [[nodiscard]] const TensorName& name(std::size_t i) const { return m_names[i]; }
   [[nodiscard]] Holding holding(std::size_t i) const;
@@ -84,12 +86,44 @@ class Attacher {
 
   const SafetensorsInventory& m_inventory;
   std::uint32_t m_packed_bits;
+  // The tensors of the module of tensor i, in inventory order.
+  [[nodiscard]] std::span<const std::size_t> module_of(std::size_t i) const {
+    if (m_by_module.size() != m_names.size()) {
+      index_modules();
+    }
+    const auto [begin, end] = m_modules.at(m_names[i].module);
+    return std::span<const std::size_t>(m_by_module).subspan(begin, end - begin);
+  }
+  // Groups the tensors by module (a counting sort into one array, no list per module), on the
+  // first sibling lookup: only packed and quantized tensors look for siblings.
+  void index_modules() const;
+
   std::vector<TensorName> m_names;
-  std::unordered_map<std::string, std::vector<std::size_t>> m_modules;
+  mutable std::vector<std::size_t> m_by_module;  // tensor indices grouped by module
+  // Module name (a view into m_names) -> [begin, end) in m_by_module.
+  mutable std::unordered_map<std::string_view, std::pair<std::size_t, std::size_t>> m_modules;
 };
 
+void Attacher::index_modules() const {
+  const std::size_t n = m_names.size();
+  m_modules.reserve(n);
+  for (const TensorName& name : m_names) {
+    ++m_modules[name.module].second;
+  }
+  std::size_t offset = 0;
+  for (auto& [module, range] : m_modules) {
+    const std::size_t count = range.second;
+    range = {offset, offset};
+    offset += count;
+  }
+  m_by_module.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    m_by_module[m_modules[m_names[i].module].second++] = i;
+  }
+}
+
 const SafetensorsTensor* Attacher::sibling(std::size_t i, std::string_view leaf) const {
-  for (const std::size_t j : m_modules.at(m_names[i].module)) {
+  for (const std::size_t j : module_of(i)) {
     if (m_names[j].leaf == leaf) {
       return &m_inventory.tensors[j];
     }
@@ -98,7 +132,7 @@ const SafetensorsTensor* Attacher::sibling(std::size_t i, std::string_view leaf)
 }
 
 bool Attacher::has_sibling_starting(std::size_t i, std::string_view prefix) const {
-  for (const std::size_t j : m_modules.at(m_names[i].module)) {
+  for (const std::size_t j : module_of(i)) {
     if (m_names[j].leaf.compare(0, prefix.size(), prefix) == 0) {
       return true;
     }

@@ -2,13 +2,17 @@
 
 #include <algorithm>
 #include <array>
+#include <numeric>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "safetensors/fast_json.hpp"
 #include "safetensors/strict_json.hpp"
 #include "vramcalc/bytes.hpp"
 #include "vramcalc/error.hpp"
@@ -20,7 +24,7 @@ namespace {
 using Json = nlohmann::json;
 
 struct DtypeRow {
-  const char* name;
+  std::string_view name;
   std::uint32_t bits;
 };
 
@@ -42,6 +46,9 @@ std::string known_dtypes() {
   }
   return out;
 }
+
+// The shortest tensor entry: "":{"dtype":"U8","shape":[0],"data_offsets":[0,0]}, and a comma.
+constexpr std::uint64_t k_min_entry_bytes = 51;
 
 const char* const k_header_hint =
     "the file is damaged, truncated or not a safetensors file; download it again";
@@ -70,7 +77,8 @@ struct PendingTensor {
   bool has_shape = false;
   std::vector<std::uint64_t> shape;
   bool has_offsets = false;
-  std::vector<std::uint64_t> offsets;
+  std::array<std::uint64_t, 2> offsets{};  // [begin, end]; more is an error
+  std::size_t offset_count = 0;
 };
 
 // Builds the tensors and metadata from nlohmann's SAX events, checking the schema as it goes.
@@ -145,6 +153,8 @@ class HeaderReader {
   detail::FrameStack<Context> m_frames;
   PendingTensor m_tensor;
   std::size_t m_tensor_at = 0;  // header byte of the current entry's '{'
+  std::unordered_set<std::string_view> m_names;  // names in m_header.tensors
+  bool m_seen_metadata = false;
 };
 
 Slot HeaderReader::next_slot() const {
@@ -211,7 +221,7 @@ bool HeaderReader::scalar(const char* what) {
       fail_tensor("shape entry " + std::to_string(m_tensor.shape.size()) + " is " + what +
                   ", not a non-negative integer");
     case Slot::offset_item:
-      fail_tensor("data_offsets entry " + std::to_string(m_tensor.offsets.size()) + " is " +
+      fail_tensor("data_offsets entry " + std::to_string(m_tensor.offset_count) + " is " +
                   what + ", not a non-negative integer");
   }
   return true;
@@ -224,7 +234,7 @@ bool HeaderReader::number_text(const std::string& text, const char* problem) {
                 problem);
   }
   if (slot == Slot::offset_item) {
-    fail_tensor("data_offsets entry " + std::to_string(m_tensor.offsets.size()) + " is " +
+    fail_tensor("data_offsets entry " + std::to_string(m_tensor.offset_count) + " is " +
                 text + ": " + problem);
   }
   return scalar("a number");
@@ -239,10 +249,10 @@ bool HeaderReader::number_unsigned(Json::number_unsigned_t value) {
       m_tensor.shape.push_back(value);
       return true;
     case Slot::offset_item:
-      if (m_tensor.offsets.size() >= 2) {
+      if (m_tensor.offset_count >= 2) {
         fail_tensor("data_offsets has more than 2 entries");
       }
-      m_tensor.offsets.push_back(value);
+      m_tensor.offsets[m_tensor.offset_count++] = value;
       return true;
     default:
       return scalar("a number");
@@ -309,7 +319,16 @@ bool HeaderReader::start_array(std::size_t /*elements*/) {
 }
 
 bool HeaderReader::key(std::string& key) {
-  if (m_frames.add_key(key)) {
+  if (m_frames.top().context == Context::root) {
+    // The tensors: up to k_max_tensors names, looked up among views of the names already
+    // stored rather than copied into a set of their own.
+    m_frames.set_key(key);
+    const bool seen = key == "__metadata__" ? std::exchange(m_seen_metadata, true)
+                                            : m_names.count(key) != 0;
+    if (!seen) {
+      return true;
+    }
+  } else if (m_frames.add_key(key)) {
     return true;
   }
   switch (m_frames.top().context) {
@@ -350,16 +369,17 @@ void HeaderReader::finish_tensor() {
   if (!m_tensor.has_offsets) {
     fail_entry("has no data_offsets");
   }
-  if (m_tensor.offsets.size() != 2) {
-    fail_entry("data_offsets has " + std::to_string(m_tensor.offsets.size()) +
+  if (m_tensor.offset_count != 2) {
+    fail_entry("data_offsets has " + std::to_string(m_tensor.offset_count) +
                 " entries, not 2 ([begin, end])");
   }
   const std::uint64_t begin = m_tensor.offsets[0];
   const std::uint64_t end = m_tensor.offsets[1];
-  const std::string where = "data_offsets " + offsets_text(begin, end);
+  // Messages are built only on failure: a header lists up to k_max_tensors entries.
+  const auto where = [&] { return "data_offsets " + offsets_text(begin, end); };
   const std::uint32_t bits = dtype_bits(*m_tensor.dtype);
   if (bits == 0) {
-    fail_entry("unknown dtype " + quote_name(*m_tensor.dtype) + " at " + where + " (known: " +
+    fail_entry("unknown dtype " + quote_name(*m_tensor.dtype) + " at " + where() + " (known: " +
                 known_dtypes() + ")");
   }
   // Per-dimension checked products: never test the product after it may have wrapped
@@ -368,26 +388,26 @@ void HeaderReader::finish_tensor() {
   for (const std::uint64_t dim : m_tensor.shape) {
     const auto product = try_mul(elements, dim);
     if (!product) {
-      fail_entry("shape " + shape_text(m_tensor.shape) + " at " + where +
+      fail_entry("shape " + shape_text(m_tensor.shape) + " at " + where() +
                   " has more than 2^64 elements");
     }
     elements = *product;
   }
   if (end < begin) {
-    fail_entry(where + " end before they begin");
+    fail_entry(where() + " end before they begin");
   }
   const auto nbits = try_mul(elements, bits);
   if (!nbits) {
     fail_entry("shape " + shape_text(m_tensor.shape) + " of " + *m_tensor.dtype + " at " +
-                where + " has more than 2^64 bits");
+                where() + " has more than 2^64 bits");
   }
   if (*nbits % 8 != 0) {
     fail_entry("shape " + shape_text(m_tensor.shape) + " of " + *m_tensor.dtype + " at " +
-                where + " is " + std::to_string(*nbits) + " bits, not whole bytes");
+                where() + " is " + std::to_string(*nbits) + " bits, not whole bytes");
   }
   const std::uint64_t bytes = *nbits / 8;
   if (end - begin != bytes) {
-    fail_entry(where + " hold " + std::to_string(end - begin) + " bytes but shape " +
+    fail_entry(where() + " hold " + std::to_string(end - begin) + " bytes but shape " +
                 shape_text(m_tensor.shape) + " of " + *m_tensor.dtype + " needs " +
                 std::to_string(bytes));
   }
@@ -398,7 +418,16 @@ void HeaderReader::finish_tensor() {
   tensor.elements = elements;
   tensor.bytes = bytes;
   tensor.data_begin = begin;
+  const auto* before = m_header.tensors.data();
   m_header.tensors.push_back(std::move(tensor));
+  if (m_header.tensors.data() == before) {
+    m_names.insert(m_header.tensors.back().name);
+  } else {  // reallocated (more entries than reserved for): the old views moved
+    m_names.clear();
+    for (const SafetensorsTensor& stored : m_header.tensors) {
+      m_names.insert(stored.name);
+    }
+  }
   m_tensor = PendingTensor{};
 }
 
@@ -407,11 +436,23 @@ void HeaderReader::finish_tensor() {
 // of the file.
 void check_layout(const std::string& source, Header& header) {
   auto& tensors = header.tensors;
-  std::stable_sort(tensors.begin(), tensors.end(),
-                   [](const SafetensorsTensor& a, const SafetensorsTensor& b) {
-                     return a.data_begin != b.data_begin ? a.data_begin < b.data_begin
-                                                         : a.bytes < b.bytes;
-                   });
+  const auto before = [](const SafetensorsTensor& a, const SafetensorsTensor& b) {
+    return a.data_begin != b.data_begin ? a.data_begin < b.data_begin : a.bytes < b.bytes;
+  };
+  if (!std::is_sorted(tensors.begin(), tensors.end(), before)) {
+    // Sorted by index, then moved once: a stable sort of the entries themselves would move
+    // each of them log n times.
+    std::vector<std::size_t> order(tensors.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return before(tensors[a], tensors[b]); });
+    std::vector<SafetensorsTensor> sorted;
+    sorted.reserve(tensors.size());
+    for (const std::size_t i : order) {
+      sorted.push_back(std::move(tensors[i]));
+    }
+    tensors = std::move(sorted);
+  }
   const std::uint64_t data_start = 8 + header.header_bytes;
   const auto file_offset = [&](std::uint64_t data_offset) {
     const auto at = try_add(data_start, data_offset);
@@ -424,15 +465,17 @@ void check_layout(const std::string& source, Header& header) {
   const SafetensorsTensor* previous = nullptr;
   for (const SafetensorsTensor& tensor : tensors) {
     const std::uint64_t end = tensor.data_begin + tensor.bytes;  // == data_offsets end
-    const std::string name = "tensor " + quote_name(tensor.name) + " at data_offsets " +
-                             offsets_text(tensor.data_begin, end);
+    const auto name = [&] {
+      return "tensor " + quote_name(tensor.name) + " at data_offsets " +
+             offsets_text(tensor.data_begin, end);
+    };
     if (end > header.data_bytes) {
-      fail(name + " runs past the end of the data section, which holds " +
+      fail(name() + " runs past the end of the data section, which holds " +
            std::to_string(header.data_bytes) + " bytes" + file_offset(header.data_bytes) +
            " (file size " + std::to_string(header.file_bytes) + ")");
     }
     if (tensor.data_begin > expected) {
-      fail(name + " leaves a gap: data bytes [" + std::to_string(expected) + ", " +
+      fail(name() + " leaves a gap: data bytes [" + std::to_string(expected) + ", " +
            std::to_string(tensor.data_begin) + ")" + file_offset(expected) +
            " belong to no tensor" +
            (previous ? " (the previous tensor, " + quote_name(previous->name) + ", ends at " +
@@ -440,7 +483,7 @@ void check_layout(const std::string& source, Header& header) {
                      : std::string()));
     }
     if (tensor.data_begin < expected) {
-      fail(name + " overlaps " + quote_name(previous->name) + ", which ends at data offset " +
+      fail(name() + " overlaps " + quote_name(previous->name) + ", which ends at data offset " +
            std::to_string(expected) + file_offset(expected));
     }
     expected = end;
@@ -499,6 +542,10 @@ std::string quote_name(std::string_view text) {
 }
 
 Header parse_header(const io::ByteSource& source) {
+  return parse_header(source, JsonPath::fast);
+}
+
+Header parse_header(const io::ByteSource& source, JsonPath path) {
   const std::string& name = source.name();
   const auto fail = [&](const std::string& what) {
     throw Error(ErrorKind::file, name + ": " + what, k_header_hint);
@@ -517,7 +564,7 @@ Header parse_header(const io::ByteSource& source) {
   }
   if (n > k_max_header_bytes) {
     fail("header length " + std::to_string(n) + " (at file offset 0) is over the limit of " +
-         std::to_string(k_max_header_bytes) + " bytes (the reference implementation's)");
+         std::to_string(k_max_header_bytes) + " bytes (64 MiB)");
   }
   if (n > header.file_bytes - 8) {
     fail("header length " + std::to_string(n) + " (at file offset 0) runs past the end of the "
@@ -528,12 +575,28 @@ Header parse_header(const io::ByteSource& source) {
 
   std::string text(static_cast<std::size_t>(n), '\0');
   source.read(8, text.data(), text.size());
+  // Room for as many entries as the text can hold, so that the stored names do not move while
+  // the reader keeps views of them (it copes if they do).
+  header.tensors.reserve(static_cast<std::size_t>(
+      std::min<std::uint64_t>(k_max_tensors, n / k_min_entry_bytes + 1)));
   const char* furthest = text.data();
-  HeaderReader reader(name, header, text.data(), &furthest);
-  // strict: nothing but whitespace may follow the object (writers pad with spaces).
-  Json::sax_parse(detail::CountingIterator(text.data(), &furthest),
-                  detail::CountingIterator(text.data() + text.size(), nullptr), &reader,
-                  Json::input_format_t::json, true, false);
+  bool read = false;
+  try {
+    HeaderReader fast(name, header, text.data(), &furthest);
+    read = path == JsonPath::fast && detail::fast_sax_parse(text, fast, &furthest);
+  } catch (const Error&) {
+    read = false;  // the reference reader below says what is wrong, and where
+  }
+  if (!read) {
+    header.tensors.clear();
+    header.metadata.clear();
+    furthest = text.data();
+    HeaderReader reader(name, header, text.data(), &furthest);
+    // strict: nothing but whitespace may follow the object (writers pad with spaces).
+    Json::sax_parse(detail::CountingIterator(text.data(), &furthest),
+                    detail::CountingIterator(text.data() + text.size(), nullptr), &reader,
+                    Json::input_format_t::json, true, false);
+  }
   check_layout(name, header);
   return header;
 }

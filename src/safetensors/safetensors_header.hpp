@@ -36,6 +36,14 @@ struct Header {
 /// end of the file; at most k_max_tensors tensors.
 [[nodiscard]] Header parse_header(const io::ByteSource& source);
 
+/// How the JSON of a header or index is read: the fast path for writer-made JSON with the
+/// reference parser behind it (the default), or the reference parser alone (for tests and the
+/// fuzz targets, which check that both give the same answer).
+enum class JsonPath { fast, reference };
+
+/// parse_header, reading the JSON by `path`.
+[[nodiscard]] Header parse_header(const io::ByteSource& source, JsonPath path);
+
 /// What a model.safetensors.index.json says.
 struct Index {
   /// tensor name -> shard file name, in the index's order; names unique, files plain names.
@@ -47,6 +55,9 @@ struct Index {
 /// duplicate keys whose `weight_map` object maps each tensor name to a shard file name that is a
 /// plain `*.safetensors` name (see shard_name_problem); at most k_max_tensors entries.
 [[nodiscard]] Index parse_index(const io::ByteSource& source);
+
+/// parse_index, reading the JSON by `path`.
+[[nodiscard]] Index parse_index(const io::ByteSource& source, JsonPath path);
 
 /// Why `name` cannot be a shard named by an index (empty, a path separator, "..", a drive
 /// colon, a control character, not ending in ".safetensors"), or nullopt when it can.

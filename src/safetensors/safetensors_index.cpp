@@ -2,9 +2,13 @@
 // shard file}}. Source: huggingface_hub src/huggingface_hub/serialization/_base.py
 // (`split_state_dict_into_shards_factory`), formats.md §4.4.
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 
 #include "safetensors/safetensors_header.hpp"
+#include "safetensors/fast_json.hpp"
 #include "safetensors/strict_json.hpp"
 #include "vramcalc/error.hpp"
 
@@ -102,6 +106,7 @@ class IndexReader {
   detail::FrameStack<Context> m_frames;
   bool m_weight_map_seen = false;
   std::string m_duplicate;  // a weight_map key seen before, until its value names the shard
+  std::unordered_set<std::string_view> m_names;  // names in m_index.weight_map
 };
 
 bool IndexReader::string(std::string& text) {
@@ -126,7 +131,16 @@ bool IndexReader::string(std::string& text) {
   if (m_index.weight_map.size() >= k_max_tensors) {
     fail("weight_map lists more than " + std::to_string(k_max_tensors) + " tensors");
   }
-  m_index.weight_map.emplace_back(tensor, text);
+  const auto* before = m_index.weight_map.data();
+  m_index.weight_map.emplace_back(std::move(m_frames.top().key), std::move(text));
+  if (m_index.weight_map.data() == before) {
+    m_names.insert(m_index.weight_map.back().first);
+  } else {  // reallocated (more entries than reserved for): the old views moved
+    m_names.clear();
+    for (const auto& entry : m_index.weight_map) {
+      m_names.insert(entry.first);
+    }
+  }
   return true;
 }
 
@@ -148,11 +162,16 @@ bool IndexReader::start_object(std::size_t /*elements*/) {
 }
 
 bool IndexReader::key(std::string& key) {
-  if (m_frames.add_key(key)) {
+  if (in(Context::weight_map)) {
+    // Up to k_max_tensors names: looked up among views of the names already stored rather
+    // than copied into a set of their own.
+    m_frames.set_key(key);
+    if (m_names.count(key) != 0) {
+      m_duplicate = key;  // reported with both shards once the value is read
+    }
     return true;
   }
-  if (in(Context::weight_map)) {
-    m_duplicate = key;  // reported with both shards once the value is read
+  if (m_frames.add_key(key)) {
     return true;
   }
   fail("key " + quote_name(key) + " appears twice" +
@@ -195,6 +214,10 @@ std::optional<std::string> shard_name_problem(std::string_view name) {
 }
 
 Index parse_index(const io::ByteSource& source) {
+  return parse_index(source, JsonPath::fast);
+}
+
+Index parse_index(const io::ByteSource& source, JsonPath path) {
   const std::string& name = source.name();
   const std::uint64_t size = source.size();
   if (size > k_max_index_bytes) {
@@ -206,12 +229,35 @@ Index parse_index(const io::ByteSource& source) {
   std::string text(static_cast<std::size_t>(size), '\0');
   source.read(0, text.data(), text.size());
   Index index;
+  // Room for as many entries as the text can hold ("":"x.safetensors", is 19 bytes), so that
+  // the stored names do not move while the reader keeps views of them (it copes if they do).
+  constexpr std::uint64_t k_min_entry_bytes = 19;
+  const auto reserve = [&] {
+    index.weight_map.reserve(static_cast<std::size_t>(
+        std::min<std::uint64_t>(k_max_tensors, size / k_min_entry_bytes + 1)));
+  };
+  reserve();
   const char* furthest = text.data();
-  IndexReader reader(name, index, text.data(), &furthest);
-  Json::sax_parse(detail::CountingIterator(text.data(), &furthest),
-                  detail::CountingIterator(text.data() + text.size(), nullptr), &reader,
-                  Json::input_format_t::json, true, false);
-  if (!reader.saw_weight_map()) {
+  bool saw_weight_map = false;
+  bool read = false;
+  try {
+    IndexReader fast(name, index, text.data(), &furthest);
+    read = path == JsonPath::fast && detail::fast_sax_parse(text, fast, &furthest);
+    saw_weight_map = fast.saw_weight_map();
+  } catch (const Error&) {
+    read = false;  // the reference reader below says what is wrong, and where
+  }
+  if (!read) {
+    index = Index{};
+    reserve();
+    furthest = text.data();
+    IndexReader reader(name, index, text.data(), &furthest);
+    Json::sax_parse(detail::CountingIterator(text.data(), &furthest),
+                    detail::CountingIterator(text.data() + text.size(), nullptr), &reader,
+                    Json::input_format_t::json, true, false);
+    saw_weight_map = reader.saw_weight_map();
+  }
+  if (!saw_weight_map) {
     throw Error(ErrorKind::file, name + ": the index has no weight_map object", k_index_hint);
   }
   if (index.weight_map.empty()) {

@@ -22,7 +22,8 @@ ModelSpec load_safetensors_model(const std::string& path) {
   if (folder.empty()) {
     folder = ".";
   }
-  if (!fs::is_regular_file(folder / "config.json", error)) {
+  // Exists, of whatever type: the config reader says what is wrong with a FIFO or a device.
+  if (!fs::exists(fs::symlink_status(folder / "config.json", error))) {
     throw Error(ErrorKind::file,
                 "no config.json beside '" + path + "' (looked in '" + folder.string() +
                     "'): the safetensors headers list the weights, but the model's shape "

@@ -35,14 +35,16 @@ std::string join(const fs::path& folder, const std::string& file_name) {
   return (folder / file_name).string();
 }
 
-// The files of a folder whose names end in `suffix` (following links), by name.
+// The files of a folder whose names end in `suffix` (following links), by name. Anything but a
+// folder counts, so that a FIFO or a device among the shards is refused by name when opened
+// rather than silently skipped.
 std::vector<std::string> files_ending_in(const std::string& folder, std::string_view suffix) {
   std::vector<std::string> names;
   std::error_code error;
   for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
     const std::string name = it->path().filename().string();
     std::error_code ignored;
-    if (ends_with(name, suffix) && name.size() > suffix.size() && it->is_regular_file(ignored)) {
+    if (ends_with(name, suffix) && name.size() > suffix.size() && !it->is_directory(ignored)) {
       names.push_back(name);
     }
   }
@@ -62,12 +64,14 @@ void check_shard_count(const SafetensorsInventory& inventory, std::size_t count)
 }
 
 // Reads the header of each shard, in name order, into `inventory`; a tensor in two shards is an
-// error. Returns, for each tensor name, the index of the shard holding it.
-std::unordered_map<std::string, std::size_t> read_shards(SafetensorsInventory& inventory,
-                                                         const fs::path& folder,
-                                                         const std::vector<std::string>& names) {
+// error. Returns, for each tensor name (a view into inventory.tensors, which must not change
+// while it is used), the index of the shard holding it; for one shard and no `index`, nothing
+// (a header holds each name once).
+std::unordered_map<std::string_view, std::size_t> read_shards(
+    SafetensorsInventory& inventory, const fs::path& folder, const std::vector<std::string>& names,
+    bool index = false) {
   check_shard_count(inventory, names.size());
-  std::unordered_map<std::string, std::size_t> where;
+  std::vector<std::size_t> shard_of;  // per tensor of the inventory
   for (std::size_t i = 0; i < names.size(); ++i) {
     const std::string path = folder.empty() ? names[i] : join(folder, names[i]);
     const auto source = io::open_file(path);
@@ -85,19 +89,29 @@ std::unordered_map<std::string, std::size_t> read_shards(SafetensorsInventory& i
     shard.data_bytes = header.data_bytes;
     shard.tensor_count = header.tensors.size();
     shard.metadata = std::move(header.metadata);
+    inventory.tensors.reserve(inventory.tensors.size() + header.tensors.size());
     for (SafetensorsTensor& tensor : header.tensors) {
-      const auto [it, inserted] = where.emplace(tensor.name, i);
-      if (!inserted) {
-        fail("tensor " + quote_name(tensor.name) + " is in two shards, " +
-                 quote_name(names[it->second]) + " and " + quote_name(names[i]) + " (in " +
-                 folder.string() + ")",
-             "a folder must hold one checkpoint: move other copies or variants elsewhere, or name "
-             "the model's index");
-      }
       tensor.shard = names[i];
       inventory.tensors.push_back(std::move(tensor));
+      shard_of.push_back(i);
     }
     inventory.shards.push_back(std::move(shard));
+  }
+  // Indexed once every shard is in: the names no longer move, so the map holds views of them.
+  std::unordered_map<std::string_view, std::size_t> where;
+  if (names.size() == 1 && !index) {
+    return where;
+  }
+  where.reserve(inventory.tensors.size());
+  for (std::size_t t = 0; t < inventory.tensors.size(); ++t) {
+    const std::string& name = inventory.tensors[t].name;
+    const auto [it, inserted] = where.emplace(name, shard_of[t]);
+    if (!inserted) {
+      fail("tensor " + quote_name(name) + " is in two shards, " + quote_name(names[it->second]) +
+               " and " + quote_name(names[shard_of[t]]) + " (in " + folder.string() + ")",
+           "a folder must hold one checkpoint: move other copies or variants elsewhere, or name "
+           "the model's index");
+    }
   }
   return where;
 }
@@ -123,7 +137,7 @@ void read_index(SafetensorsInventory& inventory, const std::string& index_path) 
            "download the missing shard, or name a folder or file that holds the whole checkpoint");
     }
   }
-  const auto where = read_shards(inventory, folder, names);
+  const auto where = read_shards(inventory, folder, names, true);
   for (const auto& [tensor, shard] : index.weight_map) {
     const auto found = where.find(tensor);
     if (found == where.end()) {
@@ -142,7 +156,7 @@ void read_index(SafetensorsInventory& inventory, const std::string& index_path) 
 
 void read_folder(SafetensorsInventory& inventory, const std::string& folder) {
   std::error_code error;
-  if (fs::is_regular_file(fs::path(folder) / k_index_name, error)) {
+  if (fs::exists(fs::symlink_status(fs::path(folder) / k_index_name, error))) {
     read_index(inventory, join(folder, std::string(k_index_name)));
     return;
   }

@@ -4,6 +4,7 @@
 // last value, as serde_json does: formats.md §4.3 item 8). The readers build their own compact
 // structures from the events instead of a DOM, so a 100 MB header costs what its tensors do.
 
+#include <algorithm>
 #include <cstddef>
 #include <iterator>
 #include <string>
@@ -21,36 +22,68 @@ template <typename Context>
 class FrameStack {
  public:
   struct Frame {
-    Context context;
+    Context context{};
     bool object = false;
     std::string key;                       ///< objects: the key whose value comes next
-    std::unordered_set<std::string> keys;  ///< objects: keys seen so far
+    std::vector<std::string> few_keys;     ///< objects: keys seen so far, while few
+    std::unordered_set<std::string> keys;  ///< objects: keys seen so far, once many
     std::size_t items = 0;                 ///< arrays: values seen so far
   };
 
   /// Opens an object or array; false when it would nest deeper than k_max_json_depth.
   [[nodiscard]] bool push(Context context, bool object) {
-    if (m_frames.size() >= k_max_json_depth) {
+    if (m_depth >= k_max_json_depth) {
       return false;
     }
-    m_frames.push_back(Frame{context, object, {}, {}, 0});
+    // Frames are reused, not rebuilt: a header opens three per tensor entry.
+    if (m_depth == m_frames.size()) {
+      m_frames.emplace_back();
+    }
+    Frame& frame = m_frames[m_depth++];
+    frame.context = context;
+    frame.object = object;
+    frame.key.clear();
+    frame.few_keys.clear();
+    frame.keys.clear();
+    frame.items = 0;
     return true;
   }
 
-  void pop() { m_frames.pop_back(); }
-  [[nodiscard]] bool empty() const { return m_frames.empty(); }
-  [[nodiscard]] Frame& top() { return m_frames.back(); }
-  [[nodiscard]] const Frame& top() const { return m_frames.back(); }
+  void pop() { --m_depth; }
+  [[nodiscard]] bool empty() const { return m_depth == 0; }
+  [[nodiscard]] Frame& top() { return m_frames[m_depth - 1]; }
+  [[nodiscard]] const Frame& top() const { return m_frames[m_depth - 1]; }
+
+  /// Sets the next key of the innermost object without recording it (for an object whose
+  /// reader detects duplicates itself).
+  void set_key(const std::string& key) { top().key = key; }
 
   /// Records `key` as the next key of the innermost object; false when the object had it.
   [[nodiscard]] bool add_key(const std::string& key) {
-    Frame& frame = m_frames.back();
+    Frame& frame = top();
     frame.key = key;
+    // A tensor entry has three keys: a scan of a short list beats hashing (no allocation per
+    // entry); an object with many keys (the tensors themselves) moves to a hash set.
+    if (frame.keys.empty()) {
+      if (std::find(frame.few_keys.begin(), frame.few_keys.end(), key) != frame.few_keys.end()) {
+        return false;
+      }
+      if (frame.few_keys.size() < k_few_keys) {
+        frame.few_keys.push_back(key);
+        return true;
+      }
+      frame.keys.reserve(4 * k_few_keys);
+      frame.keys.insert(std::make_move_iterator(frame.few_keys.begin()),
+                        std::make_move_iterator(frame.few_keys.end()));
+      frame.few_keys.clear();
+    }
     return frame.keys.insert(key).second;
   }
 
  private:
-  std::vector<Frame> m_frames;
+  static constexpr std::size_t k_few_keys = 8;
+  std::vector<Frame> m_frames;  // [0, m_depth) open; the rest kept for reuse
+  std::size_t m_depth = 0;
 };
 
 /// An iterator over the document's bytes that records how far the JSON lexer has read, so the

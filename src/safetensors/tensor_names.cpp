@@ -173,6 +173,8 @@ std::int64_t index_of(std::string_view digits) {
 
 Parts split(std::string_view name) {
   Parts parts;
+  // One allocation per name: a checkpoint may list k_max_tensors of them.
+  parts.reserve(static_cast<std::size_t>(std::count(name.begin(), name.end(), '.')) + 1);
   std::size_t start = 0;
   while (true) {
     const std::size_t dot = name.find('.', start);
@@ -186,6 +188,11 @@ Parts split(std::string_view name) {
 
 std::string join(const Parts& parts, std::size_t count) {
   std::string out;
+  std::size_t length = 0;
+  for (std::size_t i = 0; i < count && i < parts.size(); ++i) {
+    length += parts[i].size() + 1;
+  }
+  out.reserve(length);
   for (std::size_t i = 0; i < count && i < parts.size(); ++i) {
     out += (i == 0 ? "" : ".");
     out += parts[i];

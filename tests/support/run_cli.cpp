@@ -6,11 +6,14 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 
 extern char** environ;
 
@@ -72,9 +75,22 @@ void write_file(const std::string& path, const std::string& content) {
   }
 }
 
-CliResult run_cli(const std::vector<std::string>& args,
-                  const std::map<std::string, std::string>& env) {
-  // Child environment: ours, minus variables that change output, plus `env`.
+namespace {
+
+// argv and envp as spawn wants them, owning their strings.
+struct SpawnArgs {
+  std::vector<std::string> strings;
+  std::vector<char*> pointers;
+  explicit SpawnArgs(std::vector<std::string> values) : strings(std::move(values)) {
+    for (auto& value : strings) {
+      pointers.push_back(value.data());
+    }
+    pointers.push_back(nullptr);
+  }
+};
+
+// Child environment: ours, minus variables that change output, plus `env`.
+std::vector<std::string> child_environment(const std::map<std::string, std::string>& env) {
   std::map<std::string, std::string> vars;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string entry = *e;
@@ -93,52 +109,134 @@ CliResult run_cli(const std::vector<std::string>& args,
       vars[key] = value;
     }
   }
-  std::vector<std::string> env_strings;
+  std::vector<std::string> strings;
   for (const auto& [key, value] : vars) {
-    env_strings.push_back(key + "=" + value);
+    strings.push_back(key + "=" + value);
   }
-  std::vector<char*> envp;
-  for (auto& s : env_strings) {
-    envp.push_back(s.data());
-  }
-  envp.push_back(nullptr);
+  return strings;
+}
 
+// Waits for `pid` up to `timeout_s`, then kills it. Returns the wait status.
+int wait_with_timeout(pid_t pid, int timeout_s, bool& timed_out) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      timed_out = true;
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return status;
+}
+
+std::string read_file(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY);
+  std::string data = fd < 0 ? std::string() : read_all(fd);
+  if (fd >= 0) {
+    close(fd);
+  }
+  return data;
+}
+
+}  // namespace
+
+CliResult run_cli(const std::vector<std::string>& args,
+                  const std::map<std::string, std::string>& env) {
+  return run_cli_with(args, CliSetup{}, env);
+}
+
+CliResult run_cli_with(const std::vector<std::string>& args, const CliSetup& setup,
+                       const std::map<std::string, std::string>& env) {
+  SpawnArgs envp(child_environment(env));
   std::vector<std::string> argv_strings = {cli_path()};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& s : argv_strings) {
-    argv.push_back(s.data());
-  }
-  argv.push_back(nullptr);
+  SpawnArgs argv(std::move(argv_strings));
 
   // stdout and stderr go to temporary files, so a large output can never block the child.
   const std::string dir = temp_dir();
-  const std::string out_path = dir + "/stdout";
+  const std::string out_path = setup.stdout_path.empty() ? dir + "/stdout" : setup.stdout_path;
   const std::string err_path = dir + "/stderr";
+  std::array<int, 2> feed = {-1, -1};
+  if (setup.stdin_data && pipe(feed.data()) != 0) {
+    throw std::runtime_error("pipe failed");
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (setup.stdin_data) {
+    posix_spawn_file_actions_adddup2(&actions, feed[0], STDIN_FILENO);
+    posix_spawn_file_actions_addclose(&actions, feed[0]);
+    posix_spawn_file_actions_addclose(&actions, feed[1]);
+  } else if (setup.stdin_path.empty()) {
+    posix_spawn_file_actions_addclose(&actions, STDIN_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, setup.stdin_path.c_str(), O_RDONLY, 0);
+  }
+  std::array<int, 2> sink = {-1, -1};
+  if (setup.stdout_to_closed_pipe) {
+    if (pipe(sink.data()) != 0) {
+      throw std::runtime_error("pipe failed");
+    }
+    close(sink[0]);  // no reader: the first write raises SIGPIPE
+    posix_spawn_file_actions_adddup2(&actions, sink[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, sink[1]);
+  } else if (setup.close_stdout) {
+    posix_spawn_file_actions_addclose(&actions, STDOUT_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  }
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  // The child starts with SIGPIPE at its default action, whatever this process does with it.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  const int spawned = posix_spawn(&pid, argv.pointers[0], &actions, &attributes,
+                                  argv.pointers.data(), envp.pointers.data());
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   if (spawned != 0) {
-    throw std::runtime_error(std::string("cannot run ") + argv[0] + ": " + std::strerror(spawned));
+    throw std::runtime_error(std::string("cannot run ") + argv.pointers[0] + ": " +
+                             std::strerror(spawned));
   }
-  int status = 0;
-  waitpid(pid, &status, 0);
-
+  if (sink[1] >= 0) {
+    close(sink[1]);
+  }
+  std::thread writer;
+  if (setup.stdin_data) {
+    close(feed[0]);
+    // A child that stops reading (or exits) makes write fail with EPIPE, not kill this process.
+    std::signal(SIGPIPE, SIG_IGN);
+    writer = std::thread([fd = feed[1], data = *setup.stdin_data] {
+      std::size_t done = 0;
+      while (done < data.size()) {
+        const ssize_t n = write(fd, data.data() + done, data.size() - done);
+        if (n <= 0) {
+          break;
+        }
+        done += static_cast<std::size_t>(n);
+      }
+      close(fd);
+    });
+  }
   CliResult result;
+  const int status = wait_with_timeout(pid, setup.timeout_s, result.timed_out);
+  if (writer.joinable()) {
+    writer.join();
+  }
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  const int out_fd = open(out_path.c_str(), O_RDONLY);
-  const int err_fd = open(err_path.c_str(), O_RDONLY);
-  result.out = read_all(out_fd);
-  result.err = read_all(err_fd);
-  close(out_fd);
-  close(err_fd);
+  const bool captured = setup.stdout_path.empty() && !setup.close_stdout &&
+                        !setup.stdout_to_closed_pipe;
+  result.out = captured ? read_file(out_path) : "";
+  result.err = read_file(err_path);
   return result;
 }
 

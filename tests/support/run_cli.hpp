@@ -2,15 +2,33 @@
 // Runs the vramcalc binary as a user would, capturing exit code, stdout and stderr.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace vramcalc::test {
 
 struct CliResult {
-  int exit_code = -1;
+  int exit_code = -1;  ///< 128 + the signal when a signal ended it
   std::string out;
   std::string err;
+  bool timed_out = false;  ///< killed after CliSetup::timeout_s
+};
+
+/// Where the binary's standard streams go, and how long it may run.
+struct CliSetup {
+  /// Standard input: a file opened read-only ("/dev/null" by default); empty: closed.
+  std::string stdin_path = "/dev/null";
+  /// Standard input from a pipe fed with these bytes and then closed (overrides stdin_path).
+  std::optional<std::string> stdin_data;
+  /// Standard output to this file instead of being captured (e.g. "/dev/full").
+  std::string stdout_path;
+  /// Standard output closed.
+  bool close_stdout = false;
+  /// Standard output a pipe whose reader has gone away (as `| head` after head exits).
+  bool stdout_to_closed_pipe = false;
+  /// Killed (SIGKILL) after this many seconds; the result then says timed_out.
+  int timeout_s = 120;
 };
 
 /// Runs the built binary with `args`; `env` entries are set (an empty value unsets the
@@ -18,6 +36,10 @@ struct CliResult {
 /// VRAMCALC_GPU_DB cleared unless given.
 CliResult run_cli(const std::vector<std::string>& args,
                   const std::map<std::string, std::string>& env = {});
+
+/// As run_cli, with the standard streams and time limit of `setup`.
+CliResult run_cli_with(const std::vector<std::string>& args, const CliSetup& setup,
+                       const std::map<std::string, std::string>& env = {});
 
 /// Path of the built binary.
 std::string cli_path();
