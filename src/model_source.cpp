@@ -2,7 +2,6 @@
 #include "vramcalc/model_source.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <string_view>
 
 #include "vramcalc/catalog.hpp"
@@ -38,10 +37,7 @@ bool looks_like_gguf(const std::string& path) {
   if (ends_with(path, ".gguf")) {
     return true;
   }
-  std::ifstream in(path, std::ios::binary);
-  char magic[4] = {};
-  in.read(magic, 4);
-  return in.gcount() == 4 && std::string_view(magic, 4) == "GGUF";
+  return is_gguf_file(path);
 }
 
 // A folder of shards, a .safetensors file, or model.safetensors.index.json.
