@@ -308,11 +308,11 @@ int run_estimate(const EstimateCommandOptions& options) {
   const bool color = use_color(parse_color_mode(options.output.color));
 
   Request request;
-  LoadedModel loaded = load_model(model_source_spec(options.source, !options.dtype.empty()));
+  LoadedModel loaded = load_model_from(options.source, options.dtype);
   request.model = std::move(loaded.model);
   request.input_notes = std::move(loaded.notes);
   request.format = loaded.stored_format;
-  if (!options.dtype.empty()) {
+  if (!options.dtype.empty() && !loaded.dtype_picked_file) {
     request.format = weight_format_named(options.dtype);
   }
   if (!options.kv_dtype.empty()) {

@@ -20,7 +20,7 @@ using nlohmann::json;
 
 // Real config.json files are a few KiB (DeepSeek-V3: 1.7 KiB; long layer_types lists a few
 // more); 16 MiB leaves room for anything legitimate and bounds what a hostile one costs.
-constexpr std::size_t k_max_config_bytes = 16ULL * 1024 * 1024;
+constexpr std::size_t k_max_config_bytes = k_max_config_json_bytes;
 // Real configs nest three or four levels (rope_scaling, quantization_config.config_groups);
 // nlohmann's parser recurses once per level, so deep nesting must be refused before it.
 constexpr std::size_t k_max_nesting = 64;
