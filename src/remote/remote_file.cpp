@@ -198,6 +198,14 @@ void RemoteFile::read(std::uint64_t offset, void* out, std::size_t length) const
   const std::uint64_t need_end = offset + length;
   while (held_until(offset) < need_end) {
     const std::uint64_t first = held_until(offset);
+    if (first == offset && !m_extents.empty()) {
+      // A jump past bytes the reader skipped (a long array): grow again from the first size.
+      const auto before = m_extents.upper_bound(first);
+      if (before == m_extents.begin() ||
+          std::prev(before)->first + std::prev(before)->second.size() < first) {
+        m_next_read = k_first_read_bytes;
+      }
+    }
     std::uint64_t end = std::min(m_size, std::max(need_end, first + m_next_read));
     const auto next = m_extents.upper_bound(first);
     if (next != m_extents.end() && next->first < end && next->first >= need_end) {

@@ -2,7 +2,8 @@
 // A file on an HTTP server as a ByteSource (internal): the GGUF and safetensors readers read it
 // as they read a local file. Bytes are fetched with Range requests that grow (64 KiB, then
 // doubling up to 16 MiB) while a reader keeps asking past what is held, so a header costs a
-// few requests and the weights are never read. Bytes already in the cache are not fetched.
+// few requests and the weights are never read; a read that jumps past skipped bytes starts
+// again at 64 KiB. Bytes already in the cache are not fetched.
 
 #include <cstdint>
 #include <string>

@@ -102,8 +102,8 @@ RemoteSettings remote_settings_from_environment() {
       endpoint->pop_back();  // huggingface_hub: ENDPOINT.rstrip("/")
     }
     if (!remote::split_url(*endpoint)) {
-      throw Error(ErrorKind::input, "HF_ENDPOINT '" + remote::display_url(*endpoint) +
-                                        "' is not an http(s) address",
+      throw Error(ErrorKind::input,
+                  "HF_ENDPOINT '" + endpoint->substr(0, 100) + "' is not an http(s) address",
                   "set HF_ENDPOINT to a Hub or mirror such as https://huggingface.co, or unset it");
     }
     settings.endpoint = *endpoint;
