@@ -79,11 +79,10 @@ void add_extent(Extents& extents, std::uint64_t offset, std::string bytes) {
   }
   for (auto it = extents.lower_bound(offset);
        it != extents.end() && it->first <= offset + bytes.size();) {
-    const std::uint64_t end = offset + bytes.size();
-    const std::uint64_t it_end = it->first + it->second.size();
-    if (it_end > end) {
-      bytes.append(it->second, static_cast<std::size_t>(end - it->first));
-    }
+    const auto at = static_cast<std::size_t>(it->first - offset);
+    const std::size_t overlap = std::min(bytes.size() - at, it->second.size());
+    bytes.replace(at, overlap, it->second, 0, overlap);  // held bytes win
+    bytes.append(it->second, overlap);
     it = extents.erase(it);
   }
   extents.emplace(offset, std::move(bytes));

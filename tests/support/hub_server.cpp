@@ -245,6 +245,7 @@ http {{
 {specials}
     location ^~ /files/ {{ alias {root}/files/; }}
     location ^~ /norange/ {{ max_ranges 0; alias {root}/norange/; }}
+    location ^~ /slow/ {{ limit_rate 64; alias {root}/files/; }}
     location ^~ /api/models/ {{ add_header X-Error-Code RepoNotFound always;
       default_type application/json; return 401 '{{"error":"Repository not found"}}'; }}
     location / {{ add_header X-Error-Code RepoNotFound always; return 401; }}

@@ -41,7 +41,8 @@ class HubServer {
 
   /// The folder whose files repository `repo` ("ORG/NAME") serves; created on first use.
   std::string repo_dir(const std::string& repo, RepoKind kind = RepoKind::normal);
-  /// A folder served as http://.../files/PATH with Range support (for --url).
+  /// A folder served as http://.../files/PATH with Range support (for --url), and as
+  /// http://.../slow/PATH at 64 bytes per second (a slow drip).
   [[nodiscard]] std::string files_dir() const;
   /// A folder served as http://.../norange/PATH with Range requests ignored (max_ranges 0).
   [[nodiscard]] std::string norange_dir() const;
