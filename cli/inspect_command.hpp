@@ -17,6 +17,7 @@ namespace vramcalc::cli {
 struct InspectCommandOptions {
   std::string path;
   ModelSourceOptions remote;  ///< --hf, --hf-file, --url (instead of the path)
+  std::string dtype;          ///< --dtype: with --hf, picks a GGUF file by its quantization
   OutputOptions output;
 };
 

@@ -130,8 +130,10 @@ ModelSourceSpec model_source_spec(const ModelSourceOptions& o, const std::string
   return spec;
 }
 
-LoadedModel load_model_from(const ModelSourceOptions& options, const std::string& dtype) {
+LoadedModel load_model_from(const ModelSourceOptions& options, const std::string& dtype,
+                            bool dtype_converts) {
   ModelSourceSpec spec = model_source_spec(options, dtype);
+  spec.converting = spec.converting && dtype_converts;
   const std::unique_ptr<FetchProgress> progress = stderr_progress();
   spec.progress = progress.get();
   return load_model(spec);

@@ -40,8 +40,9 @@ void add_remote_source_options(CLI::App& app, ModelSourceOptions& options);
                                                 const std::string& dtype);
 
 /// load_model of model_source_spec, drawing a progress line on stderr while a remote model
-/// is read when stderr is a terminal.
+/// is read when stderr is a terminal. `dtype_converts` false: `dtype` only picks the file of
+/// a GGUF repository (inspect).
 [[nodiscard]] LoadedModel load_model_from(const ModelSourceOptions& options,
-                                          const std::string& dtype);
+                                          const std::string& dtype, bool dtype_converts = true);
 
 }  // namespace vramcalc::cli

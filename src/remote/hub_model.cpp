@@ -87,6 +87,9 @@ LoadedModel load_hub_model(const ModelSourceSpec& spec) {
   loaded.model.hub = HubOrigin{reference.repo, reference.revision, revision.commit, file,
                                selection.quant_tag};
   loaded.dtype_picked_file = selection.dtype_picked_file;
+  if (!revision.note.empty()) {
+    loaded.notes.push_back(revision.note);
+  }
   save_to_cache(cache, reference, revision, reads, loaded.notes);
   loaded.remote = reads.stats();
   return loaded;

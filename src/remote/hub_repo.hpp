@@ -39,6 +39,7 @@ struct HubRevision {
   std::vector<HubFile> files;  ///< sorted by path
   bool from_cache = false;     ///< resolved without the network
   std::string listing_text;    ///< the revision API's answer (to cache)
+  std::string note;            ///< set when the cache answered because the Hub was unreachable
 };
 
 /// Most files accepted in one repository listing: 100,000 (the Hub's own per-repository limit
@@ -53,7 +54,9 @@ inline constexpr std::size_t k_max_repo_files = 100'000;
 
 /// Resolves `reference`: offline (http null) from the cache only; online by the revision API
 /// `{endpoint}/api/models/{repo}/revision/{revision}?blobs=true` (huggingface_hub
-/// HfApi.model_info), except that a commit id already cached is not asked again. Throws
+/// HfApi.model_info), except that a commit id already cached is not asked again, and that when
+/// no answer comes at all (no connection, TLS, timeout) a revision resolved before is taken
+/// from the cache with a note, as huggingface_hub falls back to its cache. Throws
 /// vramcalc::Error (kind file) for every failure, in words a user can act on.
 [[nodiscard]] HubRevision resolve_revision(HttpSession* http, const HeaderCache& cache,
                                            const HubReference& reference,

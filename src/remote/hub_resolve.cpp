@@ -59,8 +59,18 @@ HubRevision resolve_revision(HttpSession* http, const HeaderCache& cache,
   const std::string url = settings.endpoint + "/api/models/" + reference.repo + "/revision/" +
                           percent_encode(reference.revision, "") + "?blobs=true";
   const std::string subject = reference.repo + "@" + reference.revision;
-  const HttpReply reply = http->get(url, std::nullopt, settings.limits.max_listing_bytes,
-                                    "file list");
+  HttpReply reply;
+  try {
+    reply = http->get(url, std::nullopt, settings.limits.max_listing_bytes, "file list");
+  } catch (const Error& error) {
+    auto cached = from_cache(cache, reference);
+    if (!cached) {
+      throw;
+    }
+    cached->note = "the Hub could not be reached (" + std::string(error.what()) +
+                   "): answered from vramcalc's cache of commit " + cached->commit;
+    return std::move(*cached);
+  }
   if (reply.status != 200) {
     throw_http_status(reply, {subject, reference.repo, reference.revision, "", &settings});
   }

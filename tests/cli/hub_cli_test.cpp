@@ -216,6 +216,14 @@ TEST_CASE("hub: with the server stopped and HF_HUB_OFFLINE=1 the cache answers")
     REQUIRE(r.exit_code == 0);
     CHECK(r.out == online[i]);
   }
+  // Without HF_HUB_OFFLINE, an unreachable Hub falls back to what was resolved before.
+  const auto unreachable =
+      run_hub(hub, cache, {"--hf", "acme/Llama-3.2-1B-split@v1.0", "--format", "json"});
+  REQUIRE(unreachable.exit_code == 0);
+  CHECK(unreachable.out.find("the Hub could not be reached") != std::string::npos);
+  CHECK(json::parse(unreachable.out)["memory"] == json::parse(online[2])["memory"]);
+  check_one_error(run_hub(hub, cache, {"--hf", "acme/Qwen2.5-7B@v1.0"}),
+                  "cannot connect to " + hub.endpoint());
   // The cache lives in vramcalc's own folder, keyed by commit.
   CHECK(std::filesystem::exists(cache + "/vramcalc/hub"));
   CHECK(!std::filesystem::exists(cache + "/huggingface"));
@@ -391,7 +399,7 @@ TEST_CASE("hub: inspect --hf says what was read and how many bytes") {
   CHECK(cached["bytes_from_cache"] == hub.bytes_sent("/cdn/"));  // the header, not fetched again
   CHECK(cached["bytes_downloaded"] == hub.bytes_sent("/api/") / 2);  // the branch, resolved again
   const auto text = run_hub(hub, cache, {"inspect", "--hf", "acme/Llama-3.2-1B-GGUF@main",
-                                         "--hf-file", "Llama-3.2-1B-Instruct-Q4_K_M.gguf"});
+                                         "--dtype", "Q4_K_M"});
   REQUIRE(text.exit_code == 0);
   CHECK(text.out.rfind("acme/Llama-3.2-1B-GGUF@main\n", 0) == 0);
   CHECK(text.out.find("Read over HTTP") != std::string::npos);
@@ -436,4 +444,6 @@ TEST_CASE("hub: remote flags are checked like the others") {
   check_one_error(run_cli({"--hf", "acme/x"}, {{"HF_ENDPOINT", "not a url"}}),
                   "HF_ENDPOINT 'not a url' is not an http(s) address");
   check_one_error(run_cli({"inspect"}), "inspect needs a model");
+  check_one_error(run_cli({"inspect", "x.gguf", "--dtype", "q4_k_m"}),
+                  "--hf-file and --dtype pick a file of a --hf repository");
 }
