@@ -433,7 +433,9 @@ TEST_CASE("url: a server without Range support is exit 2") {
   const auto r = run_hub(hub, temp_dir(),
                          {"--url", hub.endpoint() + "/norange/gguf/Llama-3.2-1B-Instruct-Q4_K_M.gguf"});
   check_one_error(r, "the server ignored the Range request and sent the whole file");
-  CHECK(hub.bytes_sent() < 1'000'000);
+  // vramcalc hangs up after the headers (Content-Length is over its cap); nginx counts what it
+  // wrote ahead into the loopback socket buffers (a few MB), not what was read.
+  CHECK(hub.bytes_sent() * 50 < file_size(dir + "/Llama-3.2-1B-Instruct-Q4_K_M.gguf"));
 }
 
 TEST_CASE("hub: remote flags are checked like the others") {
