@@ -31,10 +31,10 @@ void BM_EstimateAndPlan(benchmark::State& state) {
   Request request;
   request.model = model_from_params(7'000'000'000ULL, {});
   request.format = *find_weight_format("fp32");
-  request.hardware = Hardware{*db.resolve("L4").gpu, 1};
+  request.deployment.gpus = {GpuGroup{*db.resolve("L4").gpu, 1}};
   for (auto _ : state) {
     Report report = build_report(request);
-    benchmark::DoNotOptimize(report.estimate.total_bytes);
+    benchmark::DoNotOptimize(report.plan.total_bytes);
   }
 }
 BENCHMARK(BM_EstimateAndPlan);
@@ -43,7 +43,7 @@ void BM_Ladder(benchmark::State& state) {
   const GpuDatabase db = GpuDatabase::built_in();
   Request request;
   request.model = model_from_params(70'000'000'000ULL, {});
-  request.hardware = Hardware{*db.resolve("a100-80gb").gpu, 1};
+  request.deployment.gpus = {GpuGroup{*db.resolve("a100-80gb").gpu, 1}};
   request.ladder = true;
   for (auto _ : state) {
     Report report = build_report(request);

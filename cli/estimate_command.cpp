@@ -1,9 +1,8 @@
 #include "estimate_command.hpp"
 
-#include <algorithm>
 #include <charconv>
 #include <cstdio>
-#include <initializer_list>
+#include <functional>
 
 #include <CLI/CLI.hpp>
 
@@ -14,45 +13,51 @@
 #include "terminal.hpp"
 #include "vramcalc/engine.hpp"
 #include "vramcalc/error.hpp"
-#include "vramcalc/params_model.hpp"
-#include "vramcalc/report.hpp"
 #include "vramcalc/spelling.hpp"
 
 namespace vramcalc::cli {
 
 namespace {
 
-KvType kv_type_named(const std::string& name);
-
 // Cards one command may name: a whole rack of 8-GPU nodes is far below this.
 constexpr std::uint64_t k_max_gpus = 1024;
+
+std::string listing(const std::vector<std::string>& names) {
+  std::string valid;
+  for (const auto& known : names) {
+    valid += (valid.empty() ? "" : ", ") + known;
+  }
+  return valid;
+}
+
+std::string suggestion_for(const std::string& name, const std::vector<std::string>& spellings) {
+  const auto suggestion = closest_name(name, spellings);
+  return suggestion ? "did you mean '" + *suggestion + "'? " : std::string();
+}
+
 const WeightFormat& weight_format_named(const std::string& name) {
   if (const WeightFormat* format = find_weight_format(name)) {
     return *format;
   }
-  const auto suggestion = closest_name(name, weight_format_spellings());
-  std::string valid;
-  for (const auto& known : weight_format_names()) {
-    valid += (valid.empty() ? "" : ", ") + known;
-  }
   throw Error(ErrorKind::input, "unknown --dtype '" + name + "'",
-              (suggestion ? "did you mean '" + *suggestion + "'? " : std::string()) +
-                  "known precisions: " + valid);
+              suggestion_for(name, weight_format_spellings()) +
+                  "known precisions: " + listing(weight_format_names()));
 }
 
 EngineKind engine_named(const std::string& name) {
   if (const auto kind = find_engine(name)) {
     return *kind;
   }
-  const auto names = engine_names();
-  const auto suggestion = closest_name(name, names);
-  std::string valid;
-  for (const auto& known : names) {
-    valid += (valid.empty() ? "" : ", ") + known;
-  }
   throw Error(ErrorKind::input, "unknown --engine '" + name + "'",
-              (suggestion ? "did you mean '" + *suggestion + "'? " : std::string()) +
-                  "known engines: " + valid);
+              suggestion_for(name, engine_names()) + "known engines: " + listing(engine_names()));
+}
+
+KvType kv_type_named(const std::string& name) {
+  if (const KvType* type = find_kv_type(name)) {
+    return *type;
+  }
+  throw Error(ErrorKind::input, "unknown --kv-dtype '" + name + "'",
+              suggestion_for(name, kv_type_names()) + "known KV types: " + listing(kv_type_names()));
 }
 
 double parse_fraction(const std::string& text, const char* flag) {
@@ -66,144 +71,22 @@ double parse_fraction(const std::string& text, const char* flag) {
   return value;
 }
 
-// Engine flags that only mean something to some engines: naming one with another engine is a
-// usage error, not a silent no-op.
-void check_engine_flag(const std::string& value, bool set, const char* flag, EngineKind engine,
-                       std::initializer_list<EngineKind> allowed, const char* engines) {
-  if (!set && value.empty()) {
-    return;
+FlashAttention flash_attention_named(const std::string& text) {
+  if (text == "on") {
+    return FlashAttention::on;
   }
-  if (std::find(allowed.begin(), allowed.end(), engine) == allowed.end()) {
-    throw Error(ErrorKind::usage,
-                std::string(flag) + " applies to " + engines + ", not to --engine " +
-                    std::string(engine_name(engine)),
-                std::string("add --engine ") + engines + " or drop " + flag);
+  if (text == "off") {
+    return FlashAttention::off;
   }
-}
-
-EngineSettings engine_from_options(const EstimateCommandOptions& o) {
-  EngineSettings s;
-  s.kind = engine_named(o.engine);
-  using K = EngineKind;
-  const auto llama = {K::llama_cpp, K::ollama};
-  const auto pool = {K::vllm, K::sglang};
-  check_engine_flag(o.ubatch, false, "--ubatch", s.kind, llama, "llama.cpp or ollama");
-  check_engine_flag(o.flash_attn, false, "--flash-attn", s.kind, llama, "llama.cpp or ollama");
-  check_engine_flag({}, o.swa_full, "--swa-full", s.kind, llama, "llama.cpp or ollama");
-  check_engine_flag({}, o.kv_unified, "--kv-unified", s.kind, llama, "llama.cpp or ollama");
-  check_engine_flag(o.gpu_memory_utilization, false, "--gpu-memory-utilization", s.kind,
-                    {K::vllm}, "vllm");
-  check_engine_flag(o.mem_fraction_static, false, "--mem-fraction-static", s.kind, {K::sglang},
-                    "sglang");
-  check_engine_flag(o.max_num_batched_tokens, false, "--max-num-batched-tokens", s.kind, pool,
-                    "vllm or sglang");
-  check_engine_flag(o.max_num_seqs, false, "--max-num-seqs", s.kind, {K::vllm}, "vllm");
-  check_engine_flag(o.block_size, false, "--block-size", s.kind, {K::vllm}, "vllm");
-  check_engine_flag(o.max_new_tokens, false, "--max-new-tokens", s.kind, {K::transformers},
-                    "transformers");
-  if (!o.ubatch.empty()) {
-    s.ubatch = static_cast<std::uint32_t>(parse_count(o.ubatch, "--ubatch", 1'000'000));
+  if (text == "auto") {
+    return FlashAttention::automatic;
   }
-  if (!o.flash_attn.empty()) {
-    if (o.flash_attn == "on") {
-      s.flash_attn = FlashAttention::on;
-    } else if (o.flash_attn == "off") {
-      s.flash_attn = FlashAttention::off;
-    } else if (o.flash_attn == "auto") {
-      s.flash_attn = FlashAttention::automatic;
-    } else {
-      throw Error(ErrorKind::input, "invalid --flash-attn '" + o.flash_attn + "'",
-                  "use --flash-attn on, off or auto");
-    }
-  }
-  s.swa_full = o.swa_full;
-  s.kv_unified = o.kv_unified;
-  if (!o.gpu_memory_utilization.empty()) {
-    s.gpu_memory_utilization = parse_fraction(o.gpu_memory_utilization, "--gpu-memory-utilization");
-  }
-  if (!o.mem_fraction_static.empty()) {
-    s.mem_fraction_static = parse_fraction(o.mem_fraction_static, "--mem-fraction-static");
-  }
-  if (!o.max_num_batched_tokens.empty()) {
-    s.max_num_batched_tokens =
-        parse_token_count(o.max_num_batched_tokens, "--max-num-batched-tokens");
-  }
-  if (!o.max_num_seqs.empty()) {
-    s.max_num_seqs = static_cast<std::uint32_t>(parse_count(o.max_num_seqs, "--max-num-seqs",
-                                                            1'000'000));
-  }
-  if (!o.block_size.empty()) {
-    s.block_size = static_cast<std::uint32_t>(parse_count(o.block_size, "--block-size", 1024));
-  }
-  if (!o.max_new_tokens.empty()) {
-    s.max_new_tokens = parse_token_count(o.max_new_tokens, "--max-new-tokens");
-  }
-  return s;
-}
-
-// --kv-dtype K or K,V (keys and values may differ, as llama.cpp's -ctk/-ctv).
-void apply_kv_types(const std::string& text, Workload& workload) {
-  const auto comma = text.find(',');
-  workload.kv_key = kv_type_named(text.substr(0, comma));
-  workload.kv_value =
-      comma == std::string::npos ? workload.kv_key : kv_type_named(text.substr(comma + 1));
-}
-
-KvType kv_type_named(const std::string& name) {
-  if (const KvType* type = find_kv_type(name)) {
-    return *type;
-  }
-  const auto names = kv_type_names();
-  const auto suggestion = closest_name(name, names);
-  std::string valid;
-  for (const auto& known : names) {
-    valid += (valid.empty() ? "" : ", ") + known;
-  }
-  throw Error(ErrorKind::input, "unknown --kv-dtype '" + name + "'",
-              (suggestion ? "did you mean '" + *suggestion + "'? " : std::string()) +
-                  "known KV types: " + valid);
-}
-
-std::optional<Hardware> hardware_from_options(const EstimateCommandOptions& options,
-                                              std::vector<const GpuSpec*>& variants,
-                                              std::vector<GpuSpec>& more_gpus,
-                                              std::optional<GpuDatabase>& database) {
-  if (!options.gpu.empty() && !options.vram.empty()) {
-    throw Error(ErrorKind::usage, "--gpu and --vram both name the card",
-                "use --gpu NAME for a known card, or --vram SIZE for any other");
-  }
-  if (options.gpu.empty() && options.vram.empty()) {
-    if (!options.gpus.empty()) {
-      throw Error(ErrorKind::usage, "--gpus counts cards, but no card is named",
-                  "add --gpu NAME or --vram SIZE");
-    }
-    return std::nullopt;
-  }
-  Hardware hardware;
-  if (!options.gpus.empty()) {
-    hardware.count = static_cast<std::uint32_t>(parse_count(options.gpus, "--gpus", k_max_gpus));
-  }
-  if (!options.vram.empty()) {
-    hardware.gpu = custom_gpu(parse_size(options.vram, "--vram"));
-    return hardware;
-  }
-  database = load_gpu_database(options.output.gpu_db_files);
-  const GpuMatch match = database->resolve(options.gpu.front());
-  hardware.gpu = *match.gpu;
-  variants = match.variants;
-  // --gpu repeated: mixed cards, one of each further name.
-  for (std::size_t i = 1; i < options.gpu.size(); ++i) {
-    more_gpus.push_back(*database->resolve(options.gpu[i]).gpu);
-  }
-  if (!more_gpus.empty() && hardware.count > 1) {
-    throw Error(ErrorKind::usage, "--gpus counts cards of one type, but --gpu names several",
-                "repeat --gpu once per card for mixed cards (--gpu 4090 --gpu 3090)");
-  }
-  return hardware;
+  throw Error(ErrorKind::input, "invalid --flash-attn '" + text + "'",
+              "use --flash-attn on, off or auto");
 }
 
 ParallelMode parallel_mode_named(const std::string& text) {
-  if (text.empty() || text == "auto") {
+  if (text == "auto") {
     return ParallelMode::automatic;
   }
   if (text == "tp") {
@@ -216,177 +99,376 @@ ParallelMode parallel_mode_named(const std::string& text) {
               "use --parallel-mode tp (tensor parallel), pp (pipeline stages) or auto");
 }
 
-}  // namespace
+OffloadKind offload_named(const std::string& text) {
+  if (text == "auto") {
+    return OffloadKind::automatic;
+  }
+  if (text == "layers") {
+    return OffloadKind::layers;
+  }
+  if (text == "experts") {
+    return OffloadKind::experts;
+  }
+  throw Error(ErrorKind::input, "invalid --offload '" + text + "'",
+              "use --offload (the engine's best), --offload=layers or --offload=experts");
+}
 
-void setup_estimate(CLI::App& app, EstimateCommandOptions& o) {
-  const auto add = [&](const char* name, std::string& target, const char* help, const char* group,
-                       const char* type) {
-    app.add_option(name, target, help)->group(group)->type_name(type);
-  };
+// --margin 2GiB or 10%.
+Margin margin_named(const std::string& text) {
+  Margin margin;
+  if (!text.empty() && text.back() == '%') {
+    const std::string number = text.substr(0, text.size() - 1);
+    double value = -1;
+    const char* end = number.data() + number.size();
+    const auto [stop, error] = std::from_chars(number.data(), end, value);
+    if (error != std::errc() || stop != end || !(value >= 0.0 && value < 100.0)) {
+      throw Error(ErrorKind::input, "invalid --margin '" + text + "'",
+                  "use a share of each card below 100%, e.g. 10%, or a size, e.g. 2GiB");
+    }
+    margin.percent = value;
+    return margin;
+  }
+  margin.bytes = parse_size(text, "--margin");
+  return margin;
+}
+
+// --kv-dtype K or K,V (keys and values may differ, as llama.cpp's -ctk/-ctv).
+void apply_kv_types(const std::string& text, Workload& workload) {
+  const auto comma = text.find(',');
+  workload.kv_key = kv_type_named(text.substr(0, comma));
+  workload.kv_value =
+      comma == std::string::npos ? workload.kv_key : kv_type_named(text.substr(comma + 1));
+}
+
+// One flag that takes a value: its names, value name, group, help and parser in one place.
+using Parser = std::function<void(const std::string&)>;
+CLI::Option* value_flag(CLI::App& app, const std::string& names, const char* type,
+                        const char* group, const std::string& help, Parser parse) {
+  return app.add_option_function<std::string>(names, std::move(parse), help)
+      ->type_name(type)
+      ->group(group);
+}
+
+// The engine settings of a flag's name, for messages: "ubatch" -> "--ubatch".
+std::string flag_of_setting(const std::string& setting) {
+  std::string flag = "--" + setting;
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return flag;
+}
+
+void check_engine_flags(const EngineSettings& settings) {
+  const auto misplaced = misplaced_settings(settings);
+  if (misplaced.empty()) {
+    return;
+  }
+  const MisplacedSetting& m = misplaced.front();
+  const std::string flag = flag_of_setting(m.setting);
+  throw Error(ErrorKind::usage,
+              flag + " applies to " + m.engines + ", not to --engine " +
+                  std::string(engine_name(settings.kind)),
+              "add --engine " + m.engines + " or drop " + flag);
+}
+
+void setup_model_and_precision(CLI::App& app, EstimateCommandOptions& o) {
+  Request& r = o.request;
   add_model_source_options(app, o.source);
-  add("--dtype", o.dtype,
-      "Weight precision: fp32, fp16, bf16, fp8, int8, int4 (default: the model's own, else fp16)",
-      "Precision", "TYPE");
-  add("--kv-dtype", o.kv_dtype,
-      "KV-cache precision: f16 (default), bf16, f32, fp8, int8, q8_0, q4_0, ...; K,V to differ "
-      "(q8_0,f16)",
-      "Precision", "TYPE[,TYPE]");
-  app.add_option("--context,--max-model-len", o.context,
-                 "Tokens per sequence: 4096 (default; Ollama: its own default), 8k = 8192, "
-                 "128k = 131072")
-      ->group("Workload")
-      ->type_name("TOKENS")
-      ->each([&o](const std::string&) { o.context_given = true; });
-  app.add_option("--batch,--parallel", o.batch,
-                 "Sequences served at once (default 1; llama.cpp's -np)")
-      ->group("Workload")
-      ->type_name("N");
-  add("--engine", o.engine,
-      "Serving engine: generic (default), llama.cpp, ollama, vllm, sglang, transformers",
-      "Engine", "NAME");
-  add("--ubatch", o.ubatch, "llama.cpp/Ollama micro-batch n_ubatch (default 512)", "Engine", "N");
-  add("--flash-attn", o.flash_attn, "llama.cpp/Ollama flash attention: on, off, auto (default)",
-      "Engine", "WHEN");
-  app.add_flag("--swa-full", o.swa_full, "llama.cpp: full-size caches for sliding-window layers")
+  value_flag(app, "--dtype", "TYPE", "Precision",
+             "Weight precision: fp32, fp16, bf16, fp8, int8, int4, q4_k_m, nf4, awq, ... "
+             "(default: the model's own, else fp16)",
+             [&r, &o](const std::string& v) {
+               r.format = weight_format_named(v);
+               o.source.dtype = v;  // in a --hf repository of GGUF files: which file
+             });
+  value_flag(app, "--kv-dtype", "TYPE[,TYPE]", "Precision",
+             "KV-cache precision: f16 (default), bf16, f32, fp8, int8, q8_0, q4_0, ...; K,V to "
+             "differ (q8_0,f16)",
+             [&r](const std::string& v) { apply_kv_types(v, r.deployment.workload); });
+}
+
+void setup_workload(CLI::App& app, EstimateCommandOptions& o) {
+  Request& r = o.request;
+  value_flag(app, "--context,--max-model-len", "TOKENS", "Workload",
+             "Tokens per sequence: 4096 (default, at most the model's trained length; Ollama: "
+             "its own default), 8k = 8192, 128k = 131072",
+             [&r](const std::string& v) {
+               r.deployment.workload.context = parse_token_count(v, "--context");
+               r.context_given = true;
+             });
+  value_flag(app, "--batch,--parallel", "N", "Workload",
+             "Sequences served at once (default 1; llama.cpp's -np)", [&r](const std::string& v) {
+               r.deployment.workload.batch = parse_count(v, "--batch", k_max_batch);
+             });
+  value_flag(app, "--overhead", "SIZE", "Workload",
+             "Runtime overhead per card instead of the measured 1322 MiB, e.g. 500MiB",
+             [&r](const std::string& v) {
+               r.deployment.options.overhead_bytes = parse_size(v, "--overhead");
+             });
+  app.add_flag("--allow-long-context", r.deployment.allow_long_context,
+               "Contexts beyond the model's trained length (vLLM's "
+               "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, SGLang's override)")
+      ->group("Workload");
+}
+
+void setup_engine(CLI::App& app, EstimateCommandOptions& o) {
+  EngineSettings& s = o.request.deployment.options.engine;
+  value_flag(app, "--engine", "NAME", "Engine",
+             "Serving engine: generic (default), llama.cpp, ollama, vllm, sglang, transformers",
+             [&s](const std::string& v) { s.kind = engine_named(v); });
+  value_flag(app, "--ubatch", "N", "Engine", "llama.cpp/Ollama micro-batch n_ubatch (default 512)",
+             [&s](const std::string& v) {
+               s.ubatch = static_cast<std::uint32_t>(parse_count(v, "--ubatch", 1'000'000));
+             });
+  value_flag(app, "--flash-attn", "WHEN", "Engine",
+             "llama.cpp/Ollama flash attention: on, off, auto (default)",
+             [&s](const std::string& v) { s.flash_attn = flash_attention_named(v); });
+  app.add_flag("--swa-full", s.swa_full, "llama.cpp: full-size caches for sliding-window layers")
       ->group("Engine");
-  app.add_flag("--kv-unified", o.kv_unified, "llama.cpp: one KV cache shared by all sequences")
+  app.add_flag("--kv-unified", s.kv_unified, "llama.cpp: one KV cache shared by all sequences")
       ->group("Engine");
-  add("--gpu-memory-utilization", o.gpu_memory_utilization,
-      "vLLM: fraction of the card it takes (default 0.9)", "Engine", "FRACTION");
-  add("--mem-fraction-static", o.mem_fraction_static,
-      "SGLang: fraction for weights and KV pool (default by TP: 0.88 on one card)", "Engine",
-      "FRACTION");
-  add("--max-num-batched-tokens", o.max_num_batched_tokens,
-      "vLLM/SGLang: tokens per prefill chunk (default 8192)", "Engine", "TOKENS");
-  add("--max-num-seqs", o.max_num_seqs, "vLLM: sequences per step (default 256)", "Engine", "N");
-  add("--block-size", o.block_size, "vLLM: KV block size in tokens (default 16)", "Engine", "N");
-  add("--max-new-tokens", o.max_new_tokens,
-      "transformers: tokens generated after the prompt (default 0)", "Engine", "TOKENS");
-  add("--overhead", o.overhead,
-      "Runtime overhead per card instead of the measured 1322 MiB, e.g. 500MiB", "Workload",
-      "SIZE");
+  value_flag(app, "--gpu-memory-utilization", "FRACTION", "Engine",
+             "vLLM: fraction of the card it takes (default 0.9)", [&s](const std::string& v) {
+               s.gpu_memory_utilization = parse_fraction(v, "--gpu-memory-utilization");
+             });
+  value_flag(app, "--mem-fraction-static", "FRACTION", "Engine",
+             "SGLang: fraction for weights and KV pool (default by TP: 0.88 on one card)",
+             [&s](const std::string& v) {
+               s.mem_fraction_static = parse_fraction(v, "--mem-fraction-static");
+             });
+  value_flag(app, "--max-num-batched-tokens", "TOKENS", "Engine",
+             "vLLM/SGLang: tokens per prefill chunk (default 8192)", [&s](const std::string& v) {
+               s.max_num_batched_tokens = parse_token_count(v, "--max-num-batched-tokens");
+             });
+  value_flag(app, "--max-num-seqs", "N", "Engine", "vLLM: sequences per step (default 256)",
+             [&s](const std::string& v) {
+               s.max_num_seqs =
+                   static_cast<std::uint32_t>(parse_count(v, "--max-num-seqs", 1'000'000));
+             });
+  value_flag(app, "--block-size", "N", "Engine", "vLLM: KV block size in tokens (default 16)",
+             [&s](const std::string& v) {
+               s.block_size = static_cast<std::uint32_t>(parse_count(v, "--block-size", 1024));
+             });
+  value_flag(app, "--max-new-tokens", "TOKENS", "Engine",
+             "transformers: tokens generated after the prompt (default 0)",
+             [&s](const std::string& v) {
+               s.max_new_tokens = parse_token_count(v, "--max-new-tokens");
+             });
+}
+
+void setup_hardware(CLI::App& app, EstimateCommandOptions& o) {
+  Deployment& d = o.request.deployment;
+  bool& hw = o.hardware_flags;
   app.add_option("--gpu", o.gpu,
                  "GPU by name: L4, 4090, 'A100 80GB', h100 ('vramcalc gpus' lists them); "
                  "repeat for mixed cards")
       ->group("Hardware")
       ->type_name("NAME")
       ->take_all();
-  add("--nodes", o.nodes, "Nodes of --gpus cards each: tensor parallel within, pipeline across",
-      "Hardware", "N");
-  add("--parallel-mode", o.parallel_mode,
-      "How several cards split the model: tp (tensor parallel, default), pp (pipeline stages)",
-      "Hardware", "MODE");
-  app.add_flag("--offload", o.offload,
-               "Plan CPU offload (llama.cpp layers or MoE experts; accelerate streaming) even "
-               "when the cards hold the model")
-      ->group("Hardware");
-  app.add_flag("--max-context", o.max_context, "Solve: the largest context that fits")
+  value_flag(app, "--gpus", "N", "Hardware",
+             "Number of such cards (default 1; see --parallel-mode)", [&o](const std::string& v) {
+               o.gpus = static_cast<std::uint32_t>(parse_count(v, "--gpus", k_max_gpus));
+             });
+  value_flag(app, "--vram", "SIZE", "Hardware",
+             "Usable memory of a card not in the database: 24GB, 22.5GiB",
+             [&o](const std::string& v) { o.vram = parse_size(v, "--vram"); });
+  value_flag(app, "--nodes", "N", "Hardware",
+             "Nodes of --gpus cards each: tensor parallel within, pipeline across",
+             [&d, &hw](const std::string& v) {
+               d.nodes = static_cast<std::uint32_t>(parse_count(v, "--nodes", 1024));
+               hw = true;
+             });
+  value_flag(app, "--parallel-mode", "MODE", "Hardware",
+             "How identical cards split the model: auto (default: tensor parallel when the "
+             "count divides the heads, else tensor x pipeline, else pipeline), tp, pp",
+             [&d, &hw](const std::string& v) {
+               d.mode = parallel_mode_named(v);
+               hw = true;
+             });
+  value_flag(app, "--tp", "N", "Hardware", "Tensor-parallel degree (with --pp: cards = tp x pp)",
+             [&d, &hw](const std::string& v) {
+               d.tensor_parallel = static_cast<std::uint32_t>(parse_count(v, "--tp", k_max_gpus));
+               hw = true;
+             });
+  value_flag(app, "--pp", "N", "Hardware", "Pipeline-parallel degree (stages)",
+             [&d, &hw](const std::string& v) {
+               d.pipeline_parallel = static_cast<std::uint32_t>(parse_count(v, "--pp", k_max_gpus));
+               hw = true;
+             });
+  value_flag(app, "--offload", "[KIND]", "Hardware",
+             "Plan CPU offload even when the cards hold the model: the engine's best, or "
+             "--offload=layers / --offload=experts (llama.cpp); accelerate streams layers",
+             [&d, &hw](const std::string& v) {
+               d.force_offload = true;
+               d.offload = offload_named(v);
+               hw = true;
+             })
+      ->expected(0, 1)
+      ->default_str("auto");
+  value_flag(app, "--ram", "SIZE", "Hardware",
+             "Host RAM available for offload: 64GB (offload may then be the plan when the cards "
+             "are short)",
+             [&d](const std::string& v) { d.ram_bytes = parse_size(v, "--ram"); });
+  value_flag(app, "--margin", "SIZE|PCT", "Hardware",
+             "Memory kept free on every card, like llama.cpp's --fit-target: 2GiB or 10% "
+             "(default 0; vLLM/SGLang: lower their fraction instead)",
+             [&d, &hw](const std::string& v) {
+               d.margin = margin_named(v);
+               hw = true;
+             });
+}
+
+void setup_answers(CLI::App& app, EstimateCommandOptions& o) {
+  Request& r = o.request;
+  app.add_flag("--max-context", r.solve_max_context,
+               "Solve: the largest context that fits (up to the trained length)")
       ->group("Answers");
-  app.add_flag("--max-batch", o.max_batch, "Solve: the most sequences at once that fit")
+  app.add_flag("--max-batch", r.solve_max_batch, "Solve: the most sequences at once that fit")
       ->group("Answers");
-  app.add_flag("--min-gpus", o.min_gpus, "Solve: the fewest cards of --gpu that hold it")
+  app.add_flag("--min-gpus", r.solve_min_gpus,
+               "Solve: the fewest cards of --gpu that hold it, and in which layout")
       ->group("Answers");
-  app.add_flag("--which-gpus", o.which_gpus,
+  app.add_flag("--which-gpus", r.solve_which_gpus,
                "Solve: every GPU in the database that runs it on 1, 2, 4 or 8 cards")
       ->group("Answers");
-  add("--plot", o.plot, "Chart memory against context or batch, with the card's capacity",
-      "Answers", "AXIS");
-  add("--gpus", o.gpus, "Number of such cards (tensor parallel; must divide the heads)",
-      "Hardware", "N");
-  add("--vram", o.vram, "Usable memory of a card not in the database: 24GB, 22.5GiB", "Hardware",
-      "SIZE");
-  add("--ram", o.ram,
-      "Host RAM available for offload: 64GB (offload may then be the plan when the cards are short)",
-      "Hardware", "SIZE");
-  app.add_flag("--ladder", o.ladder, "Show the precision ladder fp32 -> 16-bit -> int8 -> int4")
+  value_flag(app, "--plot", "AXIS", "Answers",
+             "Chart memory against context or batch, with the card's capacity",
+             [&r](const std::string& v) {
+               if (v != "context" && v != "batch") {
+                 throw Error(ErrorKind::input, "invalid --plot '" + v + "'",
+                             "use --plot context or --plot batch");
+               }
+               r.plot = v;
+             });
+  app.add_flag("--ladder", r.ladder, "Show the precision ladder fp32 -> 16-bit -> int8 -> int4")
       ->group("Answers");
+}
+
+// The cards the flags name, into the deployment; the database stays with the query.
+void resolve_hardware(EstimateCommandOptions& o, Query& query) {
+  Deployment& d = query.request.deployment;
+  if (!o.gpu.empty() && o.vram) {
+    throw Error(ErrorKind::usage, "--gpu and --vram both name the card",
+                "use --gpu NAME for a known card, or --vram SIZE for any other");
+  }
+  const bool degrees = d.tensor_parallel > 0 || d.pipeline_parallel > 0;
+  if (o.gpu.empty() && !o.vram) {
+    if (o.gpus) {
+      throw Error(ErrorKind::usage, "--gpus counts cards, but no card is named",
+                  "add --gpu NAME or --vram SIZE");
+    }
+    if (o.hardware_flags || query.request.solve_max_context || query.request.solve_max_batch ||
+        query.request.solve_min_gpus || query.request.plot) {
+      throw Error(ErrorKind::usage,
+                  "--max-context, --max-batch, --min-gpus, --plot, --offload, --nodes, --tp, "
+                  "--pp, --margin and --parallel-mode need a card",
+                  "add --gpu NAME (or --vram SIZE)");
+    }
+    return;
+  }
+  // --tp/--pp alone say how many cards: tp x pp.
+  const std::uint32_t implied = degrees ? std::max<std::uint32_t>(d.tensor_parallel, 1) *
+                                              std::max<std::uint32_t>(d.pipeline_parallel, 1)
+                                        : 1;
+  const std::uint32_t count =
+      o.gpus ? *o.gpus : (degrees && d.nodes == 1 ? implied : 1);
+  if (o.vram) {
+    d.gpus = {GpuGroup{custom_gpu(*o.vram), count}};
+    return;
+  }
+  query.database = std::make_unique<GpuDatabase>(load_gpu_database(query.gpu_db_files));
+  const GpuMatch match = query.database->resolve(o.gpu.front());
+  d.gpus = {GpuGroup{*match.gpu, count}};
+  query.request.variants = match.variants;
+  // --gpu repeated: mixed cards, one of each further name.
+  for (std::size_t i = 1; i < o.gpu.size(); ++i) {
+    d.gpus.push_back({*query.database->resolve(o.gpu[i]).gpu, 1});
+  }
+  if (d.gpus.size() > 1 && query.request.solve_min_gpus) {
+    throw Error(ErrorKind::usage, "--min-gpus counts cards of one type, but --gpu names several",
+                "name one card with --gpu for --min-gpus");
+  }
+  if (d.gpus.size() > 1 && o.gpus && *o.gpus > 1) {
+    throw Error(ErrorKind::usage, "--gpus counts cards of one type, but --gpu names several",
+                "repeat --gpu once per card for mixed cards (--gpu 4090 --gpu 3090)");
+  }
+}
+
+}  // namespace
+
+void setup_estimate(CLI::App& app, EstimateCommandOptions& o) {
+  setup_model_and_precision(app, o);
+  setup_workload(app, o);
+  setup_engine(app, o);
+  setup_hardware(app, o);
+  setup_answers(app, o);
   add_output_options(app, o.output);
 }
 
-int run_estimate(const EstimateCommandOptions& options) {
-  const Format format = parse_format(options.output.format);
-  const bool color = use_color(parse_color_mode(options.output.color));
-
-  Request request;
-  LoadedModel loaded = load_model_from(options.source, options.dtype);
+Query make_query(EstimateCommandOptions& o) {
+  Query query;
+  query.format = parse_format(o.output.format);
+  query.color = o.output.color;
+  query.gpu_db_files = o.output.gpu_db_files;
+  query.request = std::move(o.request);
+  Request& request = query.request;
+  check_engine_flags(request.deployment.options.engine);
+  request.source = model_source_spec(o.source, request.format.has_value());
+  LoadedModel loaded = load_model_with_progress(request.source);
+  if (loaded.dtype_picked_file) {
+    request.format.reset();  // --dtype chose the file: its weights are costed as stored
+  }
   request.model = std::move(loaded.model);
   request.input_notes = std::move(loaded.notes);
-  request.format = loaded.stored_format;
-  if (!options.dtype.empty() && !loaded.dtype_picked_file) {
-    request.format = weight_format_named(options.dtype);
+  request.checkpoint_format = loaded.stored_format;
+  resolve_hardware(o, query);
+  if (request.solve_which_gpus && !query.database) {
+    query.database = std::make_unique<GpuDatabase>(load_gpu_database(query.gpu_db_files));
   }
-  if (!options.kv_dtype.empty()) {
-    apply_kv_types(options.kv_dtype, request.workload);
-  }
-  request.options.engine = engine_from_options(options);
-  request.workload.context = parse_token_count(options.context, "--context");
-  request.workload.batch = parse_count(options.batch, "--batch", k_max_batch);
-  if (!options.overhead.empty()) {
-    request.options.overhead_bytes = parse_size(options.overhead, "--overhead");
-  }
-  if (!options.ram.empty()) {
-    request.ram_bytes = parse_size(options.ram, "--ram");
-  }
-  std::optional<GpuDatabase> database;
-  request.hardware = hardware_from_options(options, request.variants, request.more_gpus, database);
-  request.ladder = options.ladder;
-  if (!options.nodes.empty()) {
-    request.nodes = static_cast<std::uint32_t>(parse_count(options.nodes, "--nodes", 1024));
-  }
-  request.mode = parallel_mode_named(options.parallel_mode);
-  request.force_offload = options.offload;
-  const bool needs_cards = options.max_context || options.max_batch || options.min_gpus ||
-                           !options.plot.empty() || options.offload || !options.nodes.empty() ||
-                           !options.parallel_mode.empty();
-  if (needs_cards && !request.hardware) {
-    throw Error(ErrorKind::usage,
-                "--max-context, --max-batch, --min-gpus, --plot, --offload, --nodes and "
-                "--parallel-mode need a card",
-                "add --gpu NAME (or --vram SIZE)");
-  }
-  if (!options.plot.empty() && options.plot != "context" && options.plot != "batch") {
-    throw Error(ErrorKind::input, "invalid --plot '" + options.plot + "'",
-                "use --plot context or --plot batch");
-  }
-  request.solve_max_context = options.max_context;
-  request.solve_max_batch = options.max_batch;
-  request.solve_min_gpus = options.min_gpus;
-  request.solve_which_gpus = options.which_gpus;
-  if (!options.plot.empty()) {
-    request.plot = options.plot;
-  }
-  if (options.which_gpus) {
-    if (!database) {
-      database = load_gpu_database(options.output.gpu_db_files);
-    }
-    request.database = &*database;
-  }
-  if (request.options.engine.kind == EngineKind::ollama && !options.context_given) {
-    // Ollama picks its own default context by the card's memory.
-    request.workload.context = ollama_default_context(
-        request.hardware ? request.hardware->gpu.usable_bytes : 0, request.model.max_context);
-  }
+  request.database = query.database.get();
+  return query;
+}
 
-  const Report report = build_report(std::move(request));
-  // Render completely before writing, so a failure never leaves half a document on stdout.
-  const std::string out = format == Format::json ? render_json(report)
-                                                 : render_text(report, Painter(color));
-  std::fwrite(out.data(), 1, out.size(), stdout);
+Query parse_query(const std::vector<std::string>& args) {
+  CLI::App app{"vramcalc"};
+  EstimateCommandOptions options;
+  setup_estimate(app, options);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    throw Error(ErrorKind::usage, e.what(), "run 'vramcalc --help' for every flag");
+  }
+  return make_query(options);
+}
+
+int exit_code_of(const Report& report) {
+  const Request& rq = report.request;
   // A solver or listing that found an answer exits 0 (the verdict is about the workload as
   // given; the answer is the point of the question).
-  const bool answered = (report.request.solve_max_context && report.max_context) ||
-                        (report.request.solve_max_batch && report.max_batch) ||
-                        (report.request.solve_min_gpus && report.min_gpus) ||
-                        (report.request.solve_which_gpus && !report.which_gpus.empty());
+  const bool answered = (rq.solve_max_context && report.max_context) ||
+                        (rq.solve_max_batch && report.max_batch) ||
+                        (rq.solve_min_gpus && report.min_gpus) ||
+                        (rq.solve_which_gpus && !report.which_gpus.empty());
   if (answered) {
     return k_exit_ok;
   }
-  const bool asked = report.request.solve_max_context || report.request.solve_max_batch ||
-                     report.request.solve_min_gpus || report.request.solve_which_gpus;
+  const bool asked = rq.solve_max_context || rq.solve_max_batch || rq.solve_min_gpus ||
+                     rq.solve_which_gpus;
   if (asked) {
     return k_exit_does_not_fit;
   }
-  return report.fit && !report.fit->fits ? k_exit_does_not_fit : k_exit_ok;
+  return report.has_hardware && !report.plan.fits ? k_exit_does_not_fit : k_exit_ok;
+}
+
+int run_estimate(EstimateCommandOptions& options) {
+  Query query = make_query(options);
+  const bool color = use_color(parse_color_mode(query.color));
+  const Report report = build_report(std::move(query.request));
+  const ArgvContext argv{report.request, query.gpu_db_files};
+  // Render completely before writing, so a failure never leaves half a document on stdout.
+  const std::string out = query.format == Format::json ? render_json(report, argv)
+                                                       : render_text(report, argv, Painter(color));
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return exit_code_of(report);
 }
 
 }  // namespace vramcalc::cli

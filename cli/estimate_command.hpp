@@ -1,11 +1,15 @@
 #pragma once
-// The default command: estimate memory for a model and workload, and judge the fit.
+// The default command: plan a model on hardware, judge the fit, answer the solvers.
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "model_source.hpp"
 #include "output_options.hpp"
+#include "vramcalc/gpu.hpp"
+#include "vramcalc/report.hpp"
 
 namespace CLI {
 class App;
@@ -13,52 +17,44 @@ class App;
 
 namespace vramcalc::cli {
 
-/// Every flag as typed; parsed and validated in run_estimate so errors read the same way.
+/// The flags as read. Each flag is declared once with its parser (setup_estimate): typed
+/// values go straight into `request`; the model source and card names stay text until the
+/// model and the GPU database are loaded (make_query).
 struct EstimateCommandOptions {
-  // Model
   ModelSourceOptions source;
-  // Precision
-  std::string dtype;
-  std::string kv_dtype;
-  // Workload
-  std::string context = "4096";
-  bool context_given = false;  ///< --context / --max-model-len was on the command line
-  std::string batch = "1";
-  std::string overhead;
-  // Engine
-  std::string engine = "generic";
-  std::string ubatch;
-  std::string flash_attn;
-  bool swa_full = false;
-  bool kv_unified = false;
-  std::string gpu_memory_utilization;
-  std::string mem_fraction_static;
-  std::string max_num_batched_tokens;
-  std::string max_num_seqs;
-  std::string block_size;
-  std::string max_new_tokens;
-  // Hardware
-  std::vector<std::string> gpu;  ///< repeatable: mixed cards
-  std::string gpus;
-  std::string vram;
-  std::string ram;
-  std::string nodes;
-  std::string parallel_mode;
-  bool offload = false;
-  // Answers
-  bool ladder = false;
-  bool max_context = false;
-  bool max_batch = false;
-  bool min_gpus = false;
-  bool which_gpus = false;
-  std::string plot;
+  Request request;                        ///< every typed flag lands here
+  std::vector<std::string> gpu;           ///< --gpu, repeatable: mixed cards
+  std::optional<std::uint64_t> vram;      ///< --vram
+  std::optional<std::uint32_t> gpus;      ///< --gpus
+  bool hardware_flags = false;            ///< a flag that needs a card was given
   OutputOptions output;
 };
 
-/// Registers the estimate flags on the top-level app.
+/// Registers the estimate flags on `app`.
 void setup_estimate(CLI::App& app, EstimateCommandOptions& options);
 
+/// A query ready to run: the request with its model loaded and cards resolved, the database
+/// they came from, and how to print the answer.
+struct Query {
+  std::unique_ptr<GpuDatabase> database;  ///< owns the cards `request` points at
+  Request request;
+  Format format = Format::text;
+  std::string color = "auto";
+  std::vector<std::string> gpu_db_files;  ///< --gpu-db, to re-run an answer
+};
+
+/// Loads the model and the cards the flags name and checks the flags against each other.
+/// Throws vramcalc::Error on bad input.
+[[nodiscard]] Query make_query(EstimateCommandOptions& options);
+
+/// Parses `args` (the arguments after the program name) as the estimate command, as the
+/// command line would: for tests and for re-running an answer's arguments.
+[[nodiscard]] Query parse_query(const std::vector<std::string>& args);
+
+/// The exit code of a report: 0 computed and fits (or a solver answered), 1 does not fit.
+[[nodiscard]] int exit_code_of(const Report& report);
+
 /// Runs the estimate; returns the exit code. Throws vramcalc::Error on bad input.
-[[nodiscard]] int run_estimate(const EstimateCommandOptions& options);
+[[nodiscard]] int run_estimate(EstimateCommandOptions& options);
 
 }  // namespace vramcalc::cli

@@ -53,7 +53,7 @@ LoadedModel load(const InspectCommandOptions& options) {
                 "give one of: a FILE, --hf ORG/REPO, --url URL");
   }
   if (!options.path.empty()) {
-    if (!options.remote.hf_file.empty() || !options.dtype.empty()) {
+    if (!options.remote.hf_file.empty() || !options.remote.dtype.empty()) {
       throw Error(ErrorKind::usage, "--hf-file and --dtype pick a file of a --hf repository",
                   "add --hf ORG/REPO, or name the local file alone");
     }
@@ -62,7 +62,7 @@ LoadedModel load(const InspectCommandOptions& options) {
     source.location = options.path;
     return load_model(source);
   }
-  return load_model_from(options.remote, options.dtype, false);
+  return load_model_with_progress(model_source_spec(options.remote, false));
 }
 
 Inspection inspect(const InspectCommandOptions& options) {
@@ -255,7 +255,7 @@ void setup_inspect(CLI::App& app, InspectCommandOptions& options) {
                  "A GGUF file, safetensors files, a config.json or a folder holding one")
       ->type_name("FILE");
   add_remote_source_options(app, options.remote);
-  app.add_option("--dtype", options.dtype,
+  app.add_option("--dtype", options.remote.dtype,
                  "With --hf: the GGUF file of this quantization (q4_k_m -> *Q4_K_M*.gguf)")
       ->group("Model")
       ->type_name("TYPE");

@@ -16,8 +16,7 @@ namespace vramcalc::cli {
 
 struct InspectCommandOptions {
   std::string path;
-  ModelSourceOptions remote;  ///< --hf, --hf-file, --url (instead of the path)
-  std::string dtype;          ///< --dtype: with --hf, picks a GGUF file by its quantization
+  ModelSourceOptions remote;  ///< --hf, --hf-file, --url, --dtype (instead of the path)
   OutputOptions output;
 };
 

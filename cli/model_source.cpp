@@ -78,7 +78,7 @@ void add_model_source_options(CLI::App& app, ModelSourceOptions& o) {
   shape("--vocab", o.vocab, "With --params: vocabulary size");
 }
 
-ModelSourceSpec model_source_spec(const ModelSourceOptions& o, const std::string& dtype) {
+ModelSourceSpec model_source_spec(const ModelSourceOptions& o, bool converting) {
   const int sources = (o.params_given ? 1 : 0) + (o.model.empty() ? 0 : 1) +
                       (o.config.empty() ? 0 : 1) + (o.gguf.empty() ? 0 : 1) +
                       (o.safetensors.empty() ? 0 : 1) + (o.hf.empty() ? 0 : 1) +
@@ -98,7 +98,7 @@ ModelSourceSpec model_source_spec(const ModelSourceOptions& o, const std::string
                 "add --hf ORG/REPO, or name a local file with --gguf or --safetensors");
   }
   ModelSourceSpec spec;
-  spec.converting = !dtype.empty();
+  spec.converting = converting;
   spec.overrides.layers = shape_value(o.layers, "--layers");
   spec.overrides.hidden = shape_value(o.hidden, "--hidden");
   spec.overrides.heads = shape_value(o.heads, "--heads");
@@ -109,7 +109,7 @@ ModelSourceSpec model_source_spec(const ModelSourceOptions& o, const std::string
     spec.kind = o.hf.empty() ? ModelSourceKind::url : ModelSourceKind::hub;
     spec.location = o.hf.empty() ? o.url : o.hf;
     spec.hub_file = o.hf_file;
-    spec.dtype = dtype;
+    spec.dtype = o.dtype;
     spec.remote = remote_settings_from_environment();
   } else if (o.params_given) {
     spec.kind = ModelSourceKind::params;
@@ -130,10 +130,7 @@ ModelSourceSpec model_source_spec(const ModelSourceOptions& o, const std::string
   return spec;
 }
 
-LoadedModel load_model_from(const ModelSourceOptions& options, const std::string& dtype,
-                            bool dtype_converts) {
-  ModelSourceSpec spec = model_source_spec(options, dtype);
-  spec.converting = spec.converting && dtype_converts;
+LoadedModel load_model_with_progress(ModelSourceSpec spec) {
   const std::unique_ptr<FetchProgress> progress = stderr_progress();
   spec.progress = progress.get();
   return load_model(spec);

@@ -17,6 +17,9 @@ struct ModelSourceOptions {
   std::string hf;       ///< --hf ORG/REPO[@REVISION] (Hugging Face Hub)
   std::string hf_file;  ///< --hf-file NAME (with --hf: the file to read)
   std::string url;      ///< --url URL (one file on an HTTP(S) server with Range support)
+  /// --dtype as typed, set by the command that owns the flag: in a --hf repository of GGUF
+  /// files it picks the file of that quantization.
+  std::string dtype;
   std::string params;
   bool params_given = false;
   std::string model;        ///< --model NAME (catalog)
@@ -33,16 +36,14 @@ void add_model_source_options(CLI::App& app, ModelSourceOptions& options);
 void add_remote_source_options(CLI::App& app, ModelSourceOptions& options);
 
 /// The one source the flags name. Throws vramcalc::Error (usage) when none or several are
-/// given; (input) when a count or shape value cannot be read. `dtype`: --dtype ("" when not
-/// given); it converts the weights, or picks the file of a Hub repository of GGUF files.
-/// Remote sources take their settings from the environment (HF_ENDPOINT, HF_TOKEN, ...).
+/// given; (input) when a count or shape value cannot be read. `converting`: --dtype was given
+/// to cost the weights in another precision. Remote sources take their settings from the
+/// environment (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, XDG_CACHE_HOME).
 [[nodiscard]] ModelSourceSpec model_source_spec(const ModelSourceOptions& options,
-                                                const std::string& dtype);
+                                                bool converting);
 
-/// load_model of model_source_spec, drawing a progress line on stderr while a remote model
-/// is read when stderr is a terminal. `dtype_converts` false: `dtype` only picks the file of
-/// a GGUF repository (inspect).
-[[nodiscard]] LoadedModel load_model_from(const ModelSourceOptions& options,
-                                          const std::string& dtype, bool dtype_converts = true);
+/// load_model(spec), drawing a progress line on stderr while a remote model is read when
+/// stderr is a terminal.
+[[nodiscard]] LoadedModel load_model_with_progress(ModelSourceSpec spec);
 
 }  // namespace vramcalc::cli

@@ -3,21 +3,22 @@
 
 #include <string>
 
+#include "query_argv.hpp"
 #include "terminal.hpp"
 #include "vramcalc/gpu.hpp"
 #include "vramcalc/report.hpp"
 
 namespace vramcalc::cli {
 
-[[nodiscard]] std::string render_text(const Report& report, const Painter& paint);
-[[nodiscard]] std::string render_json(const Report& report);
+[[nodiscard]] std::string render_text(const Report& report, const ArgvContext& argv,
+                                      const Painter& paint);
+[[nodiscard]] std::string render_json(const Report& report, const ArgvContext& argv);
 
 [[nodiscard]] std::string render_gpus_text(const GpuDatabase& database, const Painter& paint);
 [[nodiscard]] std::string render_gpus_json(const GpuDatabase& database);
 
 /// Names used in text and JSON.
 [[nodiscard]] const char* provenance_name(Provenance provenance);
-[[nodiscard]] const char* recommendation_kind_name(RecommendationKind kind);
 [[nodiscard]] const char* usable_source_name(UsableMemorySource source);
 [[nodiscard]] const char* model_source_name(ModelSource source);
 [[nodiscard]] const char* attention_kind_name(AttentionKind kind);

@@ -12,6 +12,11 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
+template <typename T>
+Json or_null(const std::optional<T>& value) {
+  return value ? Json(*value) : Json(nullptr);
+}
+
 Json model_json(const ModelSpec& model) {
   Json j;
   j["name"] = model.name;
@@ -26,6 +31,8 @@ Json model_json(const ModelSpec& model) {
   j["kv_heads"] = first.n_kv_head;
   j["head_dim"] = first.head_dim_k;
   j["vocab"] = model.vocab;
+  j["max_context"] = model.max_context == 0 ? Json(nullptr) : Json(model.max_context);
+  j["hf_repo"] = model.hf_repo.empty() ? Json(nullptr) : Json(model.hf_repo);
   if (model.shape.assumed) {
     j["assumed_shape"] = {{"reference_model", model.shape.reference_model},
                           {"overridden", model.shape.overridden}};
@@ -35,8 +42,13 @@ Json model_json(const ModelSpec& model) {
   return j;
 }
 
-// Decimals rounded to 2 places: stable output, no float noise.
+// Decimals rounded to 2 places, or 3 significant digits below 1 (a speed of 0.004 tokens/s
+// is not 0): stable output, no float noise.
 double rounded(double value) {
+  if (value != 0 && std::fabs(value) < 1) {
+    const double scale = std::pow(10.0, 2 - std::floor(std::log10(std::fabs(value))));
+    return std::round(value * scale) / scale;
+  }
   return std::round(value * 100.0) / 100.0;
 }
 
@@ -64,39 +76,14 @@ Json engine_json(const EngineDetails& engine) {
           {"notes", engine.notes}};
 }
 
-Json recommendation_json(const Recommendation& rec) {
-  Json j;
-  j["kind"] = recommendation_kind_name(rec.kind);
-  switch (rec.kind) {
-    case RecommendationKind::quantize:
-      j["dtype"] = rec.dtype;
-      j["total_bytes"] = rec.total_bytes;
-      break;
-    case RecommendationKind::offload:
-      j["strategy"] = rec.strategy;
-      j["gpu_layers"] = rec.gpu_layers;
-      j["cpu_layers"] = rec.cpu_layers;
-      j["n_cpu_moe"] = rec.n_cpu_moe;
-      j["cpu_bytes"] = rec.cpu_bytes;
-      j["gpu_bytes"] = rec.gpu_bytes;
-      j["engine_flags"] = rec.engine_flags;
-      break;
-    case RecommendationKind::multi_gpu:
-      j["count"] = rec.count;
-      j["per_gpu_bytes"] = rec.per_gpu_bytes;
-      break;
-  }
-  j["slowdown"] = rounded(rec.slowdown);
-  j["note"] = rec.note;
-  return j;
-}
-
 Json device_json(const DevicePlan& d) {
   return {{"kind", device_kind_name(d.kind)},
-          {"id", d.id},
+          {"id", d.id.empty() ? Json(nullptr) : Json(d.id)},
           {"name", d.name},
           {"capacity_bytes", d.capacity_bytes == 0 ? Json(nullptr) : Json(d.capacity_bytes)},
+          {"margin_bytes", d.margin_bytes},
           {"used_bytes", d.used_bytes},
+          {"headroom_bytes", or_null(d.headroom_bytes)},
           {"weights_bytes", d.weights_bytes},
           {"kv_cache_bytes", d.kv_cache_bytes},
           {"activations_bytes", d.activations_bytes},
@@ -109,7 +96,11 @@ Json device_json(const DevicePlan& d) {
           {"fits", d.fits}};
 }
 
-Json speed_json(const SpeedEstimate& s) {
+Json speed_json(const std::optional<SpeedEstimate>& speed) {
+  if (!speed) {
+    return nullptr;
+  }
+  const SpeedEstimate& s = *speed;
   return {{"decode_tokens_per_s", rounded(s.decode_tokens_per_s)},
           {"expected_decode_tokens_per_s", rounded(s.expected_decode_tokens_per_s)},
           {"expected_decode_low", rounded(s.expected_decode_low)},
@@ -125,95 +116,81 @@ Json speed_json(const SpeedEstimate& s) {
           {"upper_bounds", "decode_tokens_per_s and prefill_tokens_per_s are ceilings"}};
 }
 
-Json plan_json(const Plan& p) {
+Json pool_json(const Plan& plan) {
+  if (!plan.kv_pool) {
+    return nullptr;
+  }
+  const KvPool& pool = *plan.kv_pool;
+  return {{"bytes", pool.bytes},
+          {"tokens", pool.tokens},
+          {"tokens_needed", plan.pool_tokens_needed},
+          {"max_concurrency", rounded(pool.max_concurrency)},
+          {"block_size", pool.block_size},
+          {"bytes_per_token", pool.bytes_per_token}};
+}
+
+Json plan_json(const Plan& p, const ArgvContext& argv) {
   Json j;
   j["fits"] = p.fits;
+  j["headroom_bytes"] = or_null(p.headroom_bytes);
   j["strategy"] = strategy_name(p.strategy);
+  j["dtype"] = p.deployment.format.name;
+  j["kv_dtype_k"] = std::string(p.deployment.workload.kv_key.name);
+  j["kv_dtype_v"] = std::string(p.deployment.workload.kv_value.name);
+  j["context"] = p.deployment.workload.context;
+  j["batch"] = p.deployment.workload.batch;
+  j["cards"] = total_cards(p.deployment);
   j["tensor_parallel"] = p.tensor_parallel;
   j["pipeline_parallel"] = p.pipeline_parallel;
   j["gpu_layers"] = p.gpu_layers;
   j["cpu_layers"] = p.cpu_layers;
   j["n_cpu_moe"] = p.n_cpu_moe;
   j["total_bytes"] = p.total_bytes;
+  j["gpu_bytes"] = p.gpu_bytes;
+  j["host_bytes"] = p.host_bytes;
   j["replicated_bytes"] = p.replicated_bytes;
   Json devices = Json::array();
   for (const auto& d : p.devices) {
     devices.push_back(device_json(d));
   }
   j["devices"] = devices;
-  if (p.kv_pool) {
-    j["kv_pool"] = {{"bytes", p.kv_pool->bytes},
-                    {"tokens", p.kv_pool->tokens},
-                    {"max_concurrency", rounded(p.kv_pool->max_concurrency)}};
-  }
+  j["kv_pool"] = pool_json(p);
   j["speed"] = speed_json(p.speed);
-  j["slowdown"] = rounded(p.slowdown);
-  j["engine_flags"] = p.engine_flags;
+  j["slowdown"] = p.slowdown ? Json(rounded(*p.slowdown)) : Json(nullptr);
+  j["engine_flags"] = p.engine_flags.empty() ? Json(nullptr) : Json(p.engine_flags);
+  j["argv"] = query_argv(argv, p.deployment);
   j["notes"] = p.notes;
   return j;
 }
 
-Json answer_json(const std::optional<SolveAnswer>& a, const char* unit) {
-  if (!a) {
-    return nullptr;
-  }
-  return {{"value", a->value},
-          {"unit", unit},
-          {"per_gpu_bytes", a->per_gpu_bytes},
-          {"capacity_bytes", a->capacity_bytes},
-          {"next_value", a->next_value == 0 ? Json(nullptr) : Json(a->next_value)},
-          {"next_per_gpu_bytes", a->next_value == 0 ? Json(nullptr) : Json(a->next_per_gpu_bytes)}};
-}
-
-Json gpu_json(const GpuSpec& gpu) {
-  Json j;
-  j["id"] = gpu.id;
-  j["name"] = gpu.name;
-  j["vendor"] = gpu.vendor;
-  j["aliases"] = gpu.aliases;
-  j["memory_bytes"] = gpu.memory_bytes;
-  j["usable_bytes"] = gpu.usable_bytes;
-  j["usable_source"] = usable_source_name(gpu.usable_source);
-  j["memory_type"] = gpu.memory_type;
-  j["bandwidth_gb_s"] = gpu.bandwidth_gb_s;
-  j["fp16_tflops"] = gpu.fp16_tflops ? Json(*gpu.fp16_tflops) : Json(nullptr);
-  j["fp8_tflops"] = gpu.fp8_tflops ? Json(*gpu.fp8_tflops) : Json(nullptr);
-  j["int8_tops"] = gpu.int8_tops ? Json(*gpu.int8_tops) : Json(nullptr);
-  j["interconnect"] = gpu.interconnect;
-  j["interconnect_gb_s"] = gpu.interconnect_gb_s;
-  j["pcie"] = gpu.pcie;
-  j["sources"] = gpu.sources;
-  j["origin"] = gpu.origin;
-  return j;
-}
-
-}  // namespace
-
-std::string render_json(const Report& report) {
-  const Request& request = report.request;
-  const MemoryEstimate& e = report.estimate;
-  Json doc;
-  doc["schema_version"] = k_json_schema_version;
-  doc["vramcalc_version"] = std::string(version());
-  doc["model"] = model_json(request.model);
-  doc["precision"] = {{"dtype", report.format.scheme == WeightScheme::as_stored
-                                    ? request.model.stored_format
-                                    : report.format.name},
-                      {"as_stored", report.format.scheme == WeightScheme::as_stored},
-                      {"bits_per_weight", bits_per_weight(report.estimate, request.model)},
-                      {"kv_dtype_k", std::string(request.workload.kv_key.name)},
-                      {"kv_dtype_v", std::string(request.workload.kv_value.name)}};
-  doc["workload"] = {{"context", request.workload.context}, {"batch", request.workload.batch}};
-  doc["engine"] = engine_json(e.engine);
-
+Json memory_json(const Report& report) {
+  const Plan& p = report.plan;
+  const MemoryEstimate& e = p.estimate;
+  // The bands: each component's relative band, applied to the deployment's sum.
+  const auto scaled = [](std::uint64_t sum, const Component& c, bool high) {
+    if (c.bytes == 0) {
+      return sum;
+    }
+    const double ratio =
+        static_cast<double>(high ? c.high_bytes : c.low_bytes) / static_cast<double>(c.bytes);
+    return static_cast<std::uint64_t>(std::llround(static_cast<double>(sum) * ratio));
+  };
+  const auto band = [&](bool high) {
+    return scaled(p.weights_bytes, e.weights, high) + scaled(p.kv_cache_bytes, e.kv_cache, high) +
+           scaled(p.activations_bytes, e.activations, high) +
+           scaled(p.overhead_bytes, e.overhead, high) + p.other_bytes;
+  };
   Json memory;
-  memory["weights_bytes"] = e.weights.bytes;
-  memory["kv_cache_bytes"] = e.kv_cache.bytes;
-  memory["activations_bytes"] = e.activations.bytes;
-  memory["overhead_bytes"] = e.overhead.bytes;
-  memory["total_bytes"] = e.total_bytes;
-  memory["total_low_bytes"] = e.total_low_bytes;
-  memory["total_high_bytes"] = e.total_high_bytes;
+  memory["weights_bytes"] = p.weights_bytes;
+  memory["kv_cache_bytes"] = p.kv_cache_bytes;
+  memory["activations_bytes"] = p.activations_bytes;
+  memory["overhead_bytes"] = p.overhead_bytes;
+  memory["other_bytes"] = p.other_bytes;
+  memory["total_bytes"] = p.total_bytes;
+  memory["gpu_bytes"] = p.gpu_bytes;
+  memory["host_bytes"] = p.host_bytes;
+  memory["total_low_bytes"] = band(false);
+  memory["total_high_bytes"] = band(true);
   memory["output_buffer_bytes"] = e.output_buffer.bytes;
   memory["host_weights_bytes"] = e.host_weight_bytes;
   memory["provenance"] = {{"weights", provenance_name(e.weights.provenance)},
@@ -226,61 +203,171 @@ std::string render_json(const Report& report) {
                           {"activations", component_json(e.activations)},
                           {"overhead", component_json(e.overhead)},
                           {"output_buffer", component_json(e.output_buffer)}};
-  doc["memory"] = memory;
-  if (e.kv_pool) {
-    const KvPool& pool = *e.kv_pool;
-    doc["kv_pool"] = {{"bytes", pool.bytes},
-                      {"tokens", pool.tokens},
-                      {"max_concurrency", std::round(pool.max_concurrency * 100.0) / 100.0},
-                      {"block_size", pool.block_size},
-                      {"bytes_per_token", pool.bytes_per_token},
-                      {"tokens_needed", report.fit ? Json(report.fit->pool_tokens_needed)
-                                                   : Json(nullptr)}};
-  } else {
-    doc["kv_pool"] = nullptr;
-  }
+  return memory;
+}
 
-  if (request.hardware) {
-    Json card = gpu_json(request.hardware->gpu);
-    Json gpu;
-    gpu["id"] = card["id"];
-    gpu["name"] = card["name"];
-    gpu["usable_bytes"] = card["usable_bytes"];
-    gpu["usable_source"] = card["usable_source"];
-    gpu["count"] = request.hardware->count;
-    gpu["per_gpu_bytes"] = report.fit->per_gpu_bytes;
-    doc["hardware"] = {{"gpus", Json::array({gpu})}};
-    doc["fits"] = report.fit->fits;
-    doc["headroom_bytes"] = report.fit->headroom_bytes;
-  } else {
-    doc["hardware"] = {{"gpus", Json::array()}};
-    doc["fits"] = nullptr;
-    doc["headroom_bytes"] = nullptr;
+Json hardware_json(const Report& report) {
+  const Deployment& d = report.request.deployment;
+  Json gpus = Json::array();
+  for (const GpuGroup& group : d.gpus) {
+    std::uint64_t fullest = 0;
+    for (const DevicePlan& device : report.plan.devices) {
+      if (device.kind == DeviceKind::gpu && device.id == group.gpu.id) {
+        fullest = std::max(fullest, device.used_bytes);
+      }
+    }
+    gpus.push_back({{"id", group.gpu.id},
+                    {"name", group.gpu.name},
+                    {"usable_bytes", group.gpu.usable_bytes},
+                    {"usable_source", usable_source_name(group.gpu.usable_source)},
+                    {"count", group.count},
+                    {"per_gpu_bytes", fullest}});
   }
+  Json margin = nullptr;
+  if (d.margin.percent > 0) {
+    margin = {{"percent", d.margin.percent}};
+  } else if (d.margin.bytes > 0) {
+    margin = {{"bytes", d.margin.bytes}};
+  }
+  return {{"gpus", gpus},
+          {"nodes", d.nodes},
+          {"cards", total_cards(d)},
+          {"ram_bytes", or_null(d.ram_bytes)},
+          {"margin", margin}};
+}
+
+Json recommendation_json(const Recommendation& rec, const ArgvContext& argv) {
+  return {{"kind", recommendation_kind_name(rec.kind)},
+          {"note", rec.note},
+          {"argv", query_argv(argv, rec.plan.deployment)},
+          {"plan", plan_json(rec.plan, argv)}};
+}
+
+Json answer_json(const std::optional<SolveAnswer>& a, const char* unit, const ArgvContext& argv) {
+  if (!a) {
+    return nullptr;
+  }
+  Json j = {{"value", a->value},
+            {"unit", unit},
+            {"argv", query_argv(argv, a->plan.deployment)},
+            {"plan", plan_json(a->plan, argv)},
+            {"next_value", or_null(a->next_value)},
+            {"next", a->next_plan ? plan_json(*a->next_plan, argv) : Json(nullptr)}};
+  if (std::string(unit) == "tokens") {
+    j["capped_at_trained_context"] = a->capped_at_trained_context;
+  }
+  return j;
+}
+
+Json solve_json(const Report& report, const ArgvContext& argv) {
+  const Request& rq = report.request;
+  Json solve;
+  if (rq.solve_max_context) {
+    solve["max_context"] = answer_json(report.max_context, "tokens", argv);
+  }
+  if (rq.solve_max_batch) {
+    solve["max_batch"] = answer_json(report.max_batch, "sequences", argv);
+  }
+  if (rq.solve_min_gpus) {
+    solve["min_gpus"] = answer_json(report.min_gpus, "cards", argv);
+  }
+  if (rq.ladder) {
+    solve["best_dtype"] = report.best_dtype ? Json(*report.best_dtype) : Json(nullptr);
+  }
+  if (rq.solve_which_gpus) {
+    Json gpus = Json::array();
+    for (const auto& g : report.which_gpus) {
+      const DevicePlan* fullest = fullest_gpu(g.plan);
+      gpus.push_back({{"id", g.gpu->id},
+                      {"name", g.gpu->name},
+                      {"count", g.count},
+                      {"usable_bytes", g.gpu->usable_bytes},
+                      {"per_gpu_bytes", fullest != nullptr ? fullest->used_bytes : 0},
+                      {"strategy", strategy_name(g.plan.strategy)},
+                      {"expected_decode_tokens_per_s",
+                       g.plan.speed ? Json(rounded(g.plan.speed->expected_decode_tokens_per_s))
+                                    : Json(nullptr)},
+                      {"argv", query_argv(argv, g.plan.deployment)}});
+    }
+    solve["gpus"] = gpus;
+  }
+  return solve;
+}
+
+Json gpu_json(const GpuSpec& gpu) {
+  Json j;
+  j["id"] = gpu.id;
+  j["name"] = gpu.name;
+  j["vendor"] = gpu.vendor;
+  j["aliases"] = gpu.aliases;
+  j["memory_bytes"] = gpu.memory_bytes;
+  j["usable_bytes"] = gpu.usable_bytes;
+  j["usable_source"] = usable_source_name(gpu.usable_source);
+  j["memory_type"] = gpu.memory_type;
+  j["bandwidth_gb_s"] = gpu.bandwidth_gb_s > 0 ? Json(gpu.bandwidth_gb_s) : Json(nullptr);
+  j["fp16_tflops"] = gpu.fp16_tflops ? Json(*gpu.fp16_tflops) : Json(nullptr);
+  j["fp8_tflops"] = gpu.fp8_tflops ? Json(*gpu.fp8_tflops) : Json(nullptr);
+  j["int8_tops"] = gpu.int8_tops ? Json(*gpu.int8_tops) : Json(nullptr);
+  j["interconnect"] = gpu.interconnect;
+  j["interconnect_gb_s"] =
+      gpu.interconnect_gb_s > 0 ? Json(gpu.interconnect_gb_s) : Json(nullptr);
+  j["pcie"] = gpu.pcie;
+  j["sources"] = gpu.sources;
+  j["origin"] = gpu.origin;
+  return j;
+}
+
+}  // namespace
+
+std::string render_json(const Report& report, const ArgvContext& argv) {
+  const Request& request = report.request;
+  const Plan& plan = report.plan;
+  const MemoryEstimate& e = plan.estimate;
+  Json doc;
+  doc["schema_version"] = k_json_schema_version;
+  doc["vramcalc_version"] = std::string(version());
+  doc["model"] = model_json(request.model);
+  const WeightFormat& format = report.format();
+  doc["precision"] = {{"dtype", format.scheme == WeightScheme::as_stored
+                                    ? request.model.stored_format
+                                    : format.name},
+                      {"as_stored", format.scheme == WeightScheme::as_stored},
+                      {"bits_per_weight", plan_bits_per_weight(plan, request.model)},
+                      {"kv_dtype_k", std::string(request.deployment.workload.kv_key.name)},
+                      {"kv_dtype_v", std::string(request.deployment.workload.kv_value.name)}};
+  doc["workload"] = {{"context", request.deployment.workload.context},
+                     {"batch", request.deployment.workload.batch}};
+  doc["engine"] = engine_json(e.engine);
+  doc["memory"] = memory_json(report);
+  doc["kv_pool"] = pool_json(plan);
+  doc["hardware"] = hardware_json(report);
+  doc["fits"] = report.has_hardware ? Json(plan.fits) : Json(nullptr);
+  doc["headroom_bytes"] = report.has_hardware ? or_null(plan.headroom_bytes) : Json(nullptr);
   if (request.ladder) {
     Json ladder = Json::array();
     for (const auto& row : report.ladder) {
       ladder.push_back({{"dtype", row.dtype},
-                        {"weights_bytes", row.weights_bytes},
-                        {"total_bytes", row.total_bytes},
-                        {"fits", row.fits ? Json(*row.fits) : Json(nullptr)}});
+                        {"weights_bytes", row.plan.weights_bytes},
+                        {"total_bytes", row.plan.total_bytes},
+                        {"fits", report.has_hardware ? Json(row.plan.fits) : Json(nullptr)},
+                        {"argv", query_argv(argv, row.plan.deployment)}});
     }
     doc["ladder"] = ladder;
   }
   Json recs = Json::array();
   for (const auto& rec : report.recommendations) {
-    recs.push_back(recommendation_json(rec));
+    recs.push_back(recommendation_json(rec, argv));
   }
   doc["recommendations"] = recs;
-  if (report.plan) {
-    doc["plan"] = plan_json(*report.plan);
+  if (report.has_hardware) {
+    doc["plan"] = plan_json(plan, argv);
     Json alternatives = Json::array();
     for (const auto& alt : report.alternatives) {
-      alternatives.push_back(plan_json(alt));
+      alternatives.push_back(plan_json(alt, argv));
     }
     doc["plan"]["alternatives"] = alternatives;
-    doc["speed"] = speed_json(report.plan->speed);
-    doc["engine_flags"] = report.plan->engine_flags;
+    doc["speed"] = speed_json(plan.speed);
+    doc["engine_flags"] = plan.engine_flags.empty() ? Json(nullptr) : Json(plan.engine_flags);
   } else {
     doc["plan"] = nullptr;
     doc["speed"] = nullptr;
@@ -289,41 +376,20 @@ std::string render_json(const Report& report) {
   const Request& rq = report.request;
   if (rq.solve_max_context || rq.solve_max_batch || rq.solve_min_gpus || rq.solve_which_gpus ||
       rq.ladder) {
-    Json solve;
-    if (rq.solve_max_context) {
-      solve["max_context"] = answer_json(report.max_context, "tokens");
-    }
-    if (rq.solve_max_batch) {
-      solve["max_batch"] = answer_json(report.max_batch, "sequences");
-    }
-    if (rq.solve_min_gpus) {
-      solve["min_gpus"] = answer_json(report.min_gpus, "cards");
-    }
-    if (rq.ladder) {
-      solve["best_dtype"] = report.best_dtype ? Json(*report.best_dtype) : Json(nullptr);
-    }
-    if (rq.solve_which_gpus) {
-      Json gpus = Json::array();
-      for (const auto& g : report.which_gpus) {
-        gpus.push_back({{"id", g.id},
-                        {"name", g.name},
-                        {"count", g.count},
-                        {"usable_bytes", g.usable_bytes},
-                        {"per_gpu_bytes", g.per_gpu_bytes},
-                        {"strategy", g.strategy},
-                        {"expected_decode_tokens_per_s", rounded(g.expected_decode_tokens_per_s)}});
-      }
-      solve["gpus"] = gpus;
-    }
-    doc["solve"] = solve;
+    doc["solve"] = solve_json(report, argv);
   }
   if (rq.plot) {
     Json points = Json::array();
     for (const auto& p : report.plot) {
       points.push_back({{"x", p.x}, {"per_gpu_bytes", p.per_gpu_bytes}, {"fits", p.fits}});
     }
+    const DevicePlan* fullest = fullest_gpu(plan);
     doc["plot"] = {{"axis", *rq.plot},
-                   {"capacity_bytes", report.fit ? report.fit->capacity_bytes : 0},
+                   {"capacity_bytes",
+                    fullest != nullptr && fullest->capacity_bytes > 0
+                        ? Json(fullest->capacity_bytes - std::min(fullest->capacity_bytes,
+                                                                  fullest->margin_bytes))
+                        : Json(nullptr)},
                    {"points", points}};
   }
   doc["notes"] = report.notes;

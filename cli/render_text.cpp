@@ -6,7 +6,6 @@
 #include "render.hpp"
 #include "vramcalc/bytes.hpp"
 #include "vramcalc/engine.hpp"
-#include "vramcalc/placement.hpp"
 #include "vramcalc/version.hpp"
 
 namespace vramcalc::cli {
@@ -55,142 +54,231 @@ std::string usage_bar(std::uint64_t used, std::uint64_t capacity, const Painter&
   return fmt::format("[{}{}] {:.0f}% of {}", coloured, empty, share * 100.0, gb(capacity));
 }
 
+std::string hardware_line(const Deployment& d) {
+  std::string line;
+  for (const GpuGroup& group : d.gpus) {
+    line += fmt::format("{}{} x {}: {} MiB usable each ({})", line.empty() ? "" : "; ",
+                        group.count * d.nodes, group.gpu.name, group.gpu.usable_bytes / k_mib,
+                        usable_source_name(group.gpu.usable_source));
+  }
+  if (d.nodes > 1) {
+    line += fmt::format(" over {} nodes", d.nodes);
+  }
+  if (d.margin.percent > 0) {
+    line += fmt::format("; margin {}% of each card", d.margin.percent);
+  } else if (d.margin.bytes > 0) {
+    line += fmt::format("; margin {} per card", gb(d.margin.bytes));
+  }
+  return line;
+}
+
 void render_inputs(std::string& out, const Report& report) {
   const Request& request = report.request;
   const ModelSpec& model = request.model;
+  const Workload& workload = request.deployment.workload;
   out += fmt::format("  {:<11}{} ({} parameters)\n", "Model",
                      model.shape.assumed ? "bare parameter count" : model.name,
                      with_commas(model.total_params));
   out += fmt::format("  {:<11}{}{}\n", "Shape", shape_line(model),
                      model.shape.assumed ? " (assumed from " + model.shape.reference_model + ")"
                                          : "");
+  const WeightFormat& format = report.format();
   out += fmt::format("  {:<11}weights {} ({:.2f} bits/weight), KV cache {}{}\n", "Precision",
-                     report.format.scheme == WeightScheme::as_stored
-                         ? model.stored_format + " as stored"
-                         : report.format.name,
-                     bits_per_weight(report.estimate, model), request.workload.kv_key.name,
-                     request.workload.kv_value.name != request.workload.kv_key.name
-                         ? fmt::format("/{}", request.workload.kv_value.name)
+                     format.scheme == WeightScheme::as_stored ? model.stored_format + " as stored"
+                                                               : format.name,
+                     plan_bits_per_weight(report.plan, model), workload.kv_key.name,
+                     workload.kv_value.name != workload.kv_key.name
+                         ? fmt::format("/{}", workload.kv_value.name)
                          : "");
   out += fmt::format("  {:<11}{} tokens per sequence x {} sequence{}\n", "Workload",
-                     with_commas(request.workload.context), request.workload.batch,
-                     request.workload.batch == 1 ? "" : "s");
-  const EngineDetails& engine = report.estimate.engine;
+                     with_commas(workload.context), workload.batch, workload.batch == 1 ? "" : "s");
+  const EngineDetails& engine = report.estimate().engine;
   out += fmt::format("  {:<11}{}{}\n", "Engine", engine_name(engine.kind),
                      engine.kind == EngineKind::generic ? " (engine-neutral)"
                                                         : " — follows " + engine.version);
   if (!engine.equivalent_flags.empty()) {
     out += fmt::format("  {:<11}{}\n", "", engine.equivalent_flags);
   }
-  if (request.hardware) {
-    const GpuSpec& gpu = request.hardware->gpu;
-    out += fmt::format("  {:<11}{} x {}: {} MiB usable each ({})\n", "Hardware",
-                       request.hardware->count, gpu.name, gpu.usable_bytes / k_mib,
-                       usable_source_name(gpu.usable_source));
+  if (report.has_hardware) {
+    out += fmt::format("  {:<11}{}\n", "Hardware", hardware_line(request.deployment));
   }
 }
 
 void render_breakdown(std::string& out, const Report& report, const Painter& paint) {
-  const MemoryEstimate& e = report.estimate;
-  out += "\n" + paint.bold("Memory") + "\n";
+  const Plan& p = report.plan;
+  const MemoryEstimate& e = p.estimate;
+  const std::uint32_t cards = total_cards(p.deployment);
+  out += "\n" + paint.bold("Memory") +
+         (cards > 1 ? fmt::format(" (the whole deployment: {} cards; per card in the plan)", cards)
+                    : std::string()) +
+         "\n";
   out += fmt::format("  {:<18}{:>10} {:>10}  {:<11}{}\n", "", "GB", "GiB", "how", "basis");
-  const auto row = [&](const char* label, const Component& c) {
-    out += fmt::format("  {:<18}{:>10.3f} {:>10.3f}  {:<11}{}\n", label, to_gb(c.bytes),
-                       to_gib(c.bytes), provenance_name(c.provenance), paint.dim(c.basis));
+  const auto row = [&](const char* label, std::uint64_t bytes, const Component& c) {
+    out += fmt::format("  {:<18}{:>10.3f} {:>10.3f}  {:<11}{}\n", label, to_gb(bytes),
+                       to_gib(bytes), provenance_name(c.provenance), paint.dim(c.basis));
   };
-  row("weights", e.weights);
-  row(e.kv_pool ? "KV pool" : "KV cache", e.kv_cache);
+  row("weights", p.weights_bytes, e.weights);
+  row(p.kv_pool ? "KV pool" : "KV cache", p.kv_cache_bytes, e.kv_cache);
   row(e.engine.kind == EngineKind::llama_cpp || e.engine.kind == EngineKind::ollama
           ? "compute buffer"
           : "activations",
-      e.activations);
-  row("runtime overhead", e.overhead);
-  if (e.host_weight_bytes > 0) {
-    out += fmt::format("  {:<18}{:>10.3f} {:>10.3f}  {}\n", "- weights in RAM",
-                       to_gb(e.host_weight_bytes), to_gib(e.host_weight_bytes),
-                       paint.dim("token embeddings stay mapped in host RAM"));
+      p.activations_bytes, e.activations);
+  row("runtime overhead", p.overhead_bytes, e.overhead);
+  if (p.other_bytes > 0) {
+    out += fmt::format("  {:<18}{:>10.3f} {:>10.3f}  {}\n", "host buffers", to_gb(p.other_bytes),
+                       to_gib(p.other_bytes),
+                       paint.dim("in CPU RAM: the logits buffer"));
   }
   out += fmt::format("  {}{:>10.3f} {:>10.3f}  {}\n", paint.bold(fmt::format("{:<18}", "total")),
-                     to_gb(e.total_bytes), to_gib(e.total_bytes),
-                     paint.dim(fmt::format("band {:.2f} - {:.2f} GB", to_gb(e.total_low_bytes),
-                                           to_gb(e.total_high_bytes))));
-  if (e.output_buffer.bytes > 0) {
-    out += fmt::format("  {:<18}{:>10.3f} {:>10.3f}  {}\n", "host output buffer",
-                       to_gb(e.output_buffer.bytes), to_gib(e.output_buffer.bytes),
-                       paint.dim("logits, in host RAM (not in the total)"));
-  }
-  if (e.kv_pool) {
-    const KvPool& pool = *e.kv_pool;
-    out += fmt::format("  {:<18}{} tokens ({} per token), max concurrency {:.2f}x at {} tokens\n",
-                       "KV pool holds", with_commas(pool.tokens), pool.bytes_per_token,
-                       pool.max_concurrency, with_commas(report.request.workload.context));
+                     to_gb(p.total_bytes), to_gib(p.total_bytes),
+                     paint.dim(p.host_bytes > 0
+                                   ? fmt::format("{:.2f} GB on GPUs, {:.2f} GB in host memory",
+                                                 to_gb(p.gpu_bytes), to_gb(p.host_bytes))
+                                   : std::string("all on the GPUs")));
+  if (p.kv_pool) {
+    const KvPool& pool = *p.kv_pool;
+    out += fmt::format(
+        "  {:<18}{} tokens per card ({} bytes per token), needs {}; max concurrency {:.2f}x at "
+        "{} tokens\n",
+        "KV pool holds", with_commas(pool.tokens), pool.bytes_per_token,
+        with_commas(p.pool_tokens_needed), pool.max_concurrency,
+        with_commas(p.deployment.workload.context));
   }
 }
 
-std::string slowdown_text(double slowdown) {
-  if (slowdown <= 0) {
+std::string slowdown_text(const std::optional<double>& slowdown) {
+  if (!slowdown || *slowdown <= 0) {
     return {};
   }
-  if (slowdown >= 1.05) {
-    return fmt::format(", ≈{:.1f}x slower decode", slowdown);
+  if (*slowdown >= 1.05) {
+    return fmt::format(", ≈{:.1f}x slower decode", *slowdown);
   }
-  if (slowdown <= 0.95) {
-    return fmt::format(", ≈{:.1f}x faster decode", 1.0 / slowdown);
+  if (*slowdown <= 0.95) {
+    return fmt::format(", ≈{:.1f}x faster decode", 1.0 / *slowdown);
   }
   return ", about the same decode speed";
 }
 
-std::string recommendation_line(const Report& report, const Recommendation& rec) {
-  const GpuSpec& gpu = report.request.hardware->gpu;
+std::string plan_cards(const Plan& plan) {
+  const Deployment& d = plan.deployment;
+  const std::uint32_t cards = total_cards(d);
+  const std::string name = d.gpus.front().gpu.name;
+  if (cards == 1) {
+    return fmt::format("1 x {}", name);
+  }
+  std::string layout;
+  switch (plan.strategy) {
+    case PlanStrategy::tensor_parallel:
+      layout = fmt::format("tensor parallel {}", plan.tensor_parallel);
+      break;
+    case PlanStrategy::pipeline_parallel:
+      layout = fmt::format("pipeline {} stages", plan.pipeline_parallel);
+      break;
+    case PlanStrategy::tensor_pipeline:
+      layout = fmt::format("tensor parallel {} x pipeline {}", plan.tensor_parallel,
+                           plan.pipeline_parallel);
+      break;
+    default:
+      layout = "layer split";
+      break;
+  }
+  return fmt::format("{} x {} ({})", cards, name, layout);
+}
+
+std::string recommendation_line(const Recommendation& rec) {
+  const Plan& p = rec.plan;
+  const DevicePlan* fullest = fullest_gpu(p);
+  const std::string per_card = fullest != nullptr ? gb(fullest->used_bytes) : std::string("?");
   switch (rec.kind) {
     case RecommendationKind::quantize:
-      return fmt::format("quantize to {}: total {} fits{} ({})", rec.dtype, gb(rec.total_bytes),
-                         slowdown_text(rec.slowdown), rec.note);
-    case RecommendationKind::offload:
-      if (rec.n_cpu_moe > 0) {
+      return fmt::format("quantize to {}: {} on {}{} ({})", p.deployment.format.name, per_card,
+                         plan_cards(p), slowdown_text(p.slowdown), rec.note);
+    case RecommendationKind::quantize_kv:
+      return fmt::format("quantize the KV cache to {}: {} on {}{} ({})",
+                         p.deployment.workload.kv_key.name, per_card, plan_cards(p),
+                         slowdown_text(p.slowdown), rec.note);
+    case RecommendationKind::offload: {
+      const std::uint64_t host = p.host_bytes;
+      if (p.n_cpu_moe > 0) {
         return fmt::format(
             "offload MoE experts: keep attention on the GPU, the experts of {} layers in CPU RAM "
             "({} there, {} on the GPU){}; {}",
-            rec.n_cpu_moe, gb(rec.cpu_bytes), gb(rec.gpu_bytes), slowdown_text(rec.slowdown),
-            rec.engine_flags);
+            p.n_cpu_moe, gb(host), per_card, slowdown_text(p.slowdown), rec.note);
       }
       return fmt::format(
-          "offload to CPU: keep {} of {} layers on the GPU ({} there), move {} layers = {} to "
-          "CPU RAM{}; {}",
-          rec.gpu_layers, rec.gpu_layers + rec.cpu_layers, gb(rec.gpu_bytes), rec.cpu_layers,
-          gb(rec.cpu_bytes), slowdown_text(rec.slowdown), rec.note);
-    case RecommendationKind::multi_gpu:
-      return fmt::format("use {} x {}: {} per card{} ({})", rec.count, gpu.name,
-                         gb(rec.per_gpu_bytes), slowdown_text(rec.slowdown), rec.note);
+          "offload to CPU: keep {} of {} layers on the GPU ({} there), {} in CPU RAM{}; {}",
+          p.gpu_layers, p.gpu_layers + p.cpu_layers, per_card, gb(host),
+          slowdown_text(p.slowdown), rec.note);
+    }
+    case RecommendationKind::more_gpus:
+      return fmt::format("use {}: {} per card{} ({})", plan_cards(p), per_card,
+                         slowdown_text(p.slowdown), rec.note);
+    case RecommendationKind::quantize_more_gpus:
+      return fmt::format("quantize to {} on {}: {} per card{} ({})", p.deployment.format.name,
+                         plan_cards(p), per_card, slowdown_text(p.slowdown), rec.note);
   }
   return {};
 }
 
-void render_verdict(std::string& out, const Report& report, const Painter& paint) {
-  const FitCheck& fit = *report.fit;
-  out += "\n" + paint.bold("Usage") + "   " +
-         usage_bar(fit.per_gpu_bytes, fit.capacity_bytes, paint) +
-         (report.request.hardware->count > 1 ? " per card" : "") + "\n";
-  const std::uint64_t margin =
-      static_cast<std::uint64_t>(fit.headroom_bytes < 0 ? -fit.headroom_bytes : fit.headroom_bytes);
-  if (fit.fits) {
-    out += paint.bold("Verdict") + " " + paint.green("FITS") + fmt::format(" with {} headroom\n", gb_and_gib(margin));
+void render_verdict(std::string& out, const Report& report, const ArgvContext& argv,
+                    const Painter& paint) {
+  const Plan& plan = report.plan;
+  const DevicePlan* fullest = fullest_gpu(plan);
+  const std::uint64_t room = fullest->capacity_bytes - std::min(fullest->capacity_bytes,
+                                                                fullest->margin_bytes);
+  out += "\n" + paint.bold("Usage") + "   " + usage_bar(fullest->used_bytes, room, paint) +
+         (total_cards(plan.deployment) > 1 ? " on the fullest card" : "") +
+         (fullest->margin_bytes > 0 ? " (less the margin)" : "") + "\n";
+  const std::int64_t headroom = plan.headroom_bytes.value_or(0);
+  const auto size = static_cast<std::uint64_t>(headroom < 0 ? -headroom : headroom);
+  if (plan.fits) {
+    out += paint.bold("Verdict") + " " + paint.green("FITS") +
+           fmt::format(" with {} headroom{}\n", gb_and_gib(size),
+                       plan.devices.size() > 2 ? " on the tightest device" : "");
     return;
   }
+  const bool pool_short = plan.kv_pool && plan.kv_pool->tokens < plan.pool_tokens_needed;
   out += paint.bold("Verdict") + " " + paint.red("DOES NOT FIT") +
-         fmt::format(": short by {}\n", gb_and_gib(margin));
+         fmt::format(": short by {}{}\n", gb_and_gib(size),
+                     pool_short ? fmt::format(" (the KV pool holds {} of the {} tokens needed)",
+                                              with_commas(plan.kv_pool->tokens),
+                                              with_commas(plan.pool_tokens_needed))
+                                : std::string());
   if (report.recommendations.empty()) {
-    out += "  no single change makes it fit on this card\n";
+    out += "  no change vramcalc tries makes it fit on these cards\n";
     return;
   }
   out += "\n" + paint.bold("Recommendations") + " (simplest first)\n";
   int index = 1;
   for (const auto& rec : report.recommendations) {
-    out += fmt::format("  {}. {}\n", index++, recommendation_line(report, rec));
+    out += fmt::format("  {}. {}\n", index++, recommendation_line(rec));
+    out += "     " + paint.dim("check: " + command_line(query_argv(argv, rec.plan.deployment))) + "\n";
   }
 }
 
-void render_plan(std::string& out, const Plan& plan, const Painter& paint, const char* title) {
+std::string speed_line(const Plan& plan) {
+  if (!plan.speed) {
+    return "  speed: unknown (a card's bandwidth is not in the database)\n";
+  }
+  const SpeedEstimate& s = *plan.speed;
+  if (s.decode_tokens_per_s <= 0) {
+    return {};
+  }
+  return fmt::format(
+      "  speed: decode ≤ {:.1f} tokens/s (ceiling), expected ≈ {:.1f} ({:.1f}-{:.1f}) at {:.0f}% "
+      "of spec bandwidth{}{}\n",
+      s.decode_tokens_per_s, s.expected_decode_tokens_per_s, s.expected_decode_low,
+      s.expected_decode_high, 100.0 * s.efficiency,
+      plan.slowdown && *plan.slowdown > 1.05
+          ? fmt::format(", {:.1f}x slower than all on one GPU", *plan.slowdown)
+          : std::string(),
+      s.prefill_tokens_per_s > 0
+          ? fmt::format("; prefill ≤ {:.0f} tokens/s (ceiling)", s.prefill_tokens_per_s)
+          : std::string());
+}
+
+void render_plan(std::string& out, const Plan& plan, const ArgvContext& argv,
+                 const Painter& paint, const char* title) {
   out += "\n" + paint.bold(title) + fmt::format(" {} ({})", strategy_name(plan.strategy),
                                                 plan.fits ? paint.green("fits")
                                                           : paint.red("does not fit")) +
@@ -216,62 +304,72 @@ void render_plan(std::string& out, const Plan& plan, const Painter& paint, const
   }
   out += fmt::format("  {:<28}{:>60.2f}   replicated on every GPU: {:.2f} GB\n", "total",
                      to_gb(plan.total_bytes), to_gb(plan.replicated_bytes));
-  const SpeedEstimate& s = plan.speed;
-  if (s.decode_tokens_per_s > 0) {
-    out += fmt::format(
-        "  speed: decode ≤ {:.1f} tokens/s (ceiling), expected ≈ {:.1f} ({:.1f}-{:.1f}) at {:.0f}% "
-        "of spec bandwidth{}{}\n",
-        s.decode_tokens_per_s, s.expected_decode_tokens_per_s, s.expected_decode_low,
-        s.expected_decode_high, 100.0 * s.efficiency,
-        plan.slowdown > 1.05 ? fmt::format(", {:.1f}x slower than all on one GPU", plan.slowdown)
-                             : std::string(),
-        s.prefill_tokens_per_s > 0
-            ? fmt::format("; prefill ≤ {:.0f} tokens/s (ceiling)", s.prefill_tokens_per_s)
-            : std::string());
-  }
-  if (!plan.engine_flags.empty()) {
-    out += "  run:   " + paint.cyan(plan.engine_flags) + "\n";
-  }
+  out += speed_line(plan);
+  out += "  run:   " +
+         (plan.engine_flags.empty()
+              ? paint.dim("choose --engine llama.cpp, vllm, sglang, ollama or transformers for "
+                          "a ready-to-run command")
+              : paint.cyan(plan.engine_flags)) +
+         "\n";
+  out += "  check: " + paint.dim(command_line(query_argv(argv, plan.deployment))) + "\n";
   for (const auto& note : plan.notes) {
     out += "  note:  " + note + "\n";
   }
 }
 
-std::string answer_line(const std::optional<SolveAnswer>& a, const char* what, const char* unit) {
+std::string answer_line(const std::optional<SolveAnswer>& a, const char* what, const char* unit,
+                        const ArgvContext& argv, const Painter& paint) {
   if (!a) {
     return fmt::format("  {}: none fits\n", what);
   }
-  std::string line = fmt::format("  {}: {} {} ({:.2f} GB of {:.2f} GB on the fullest card)", what,
-                                 with_commas(a->value), unit, to_gb(a->per_gpu_bytes),
-                                 to_gb(a->capacity_bytes));
-  if (a->next_value != 0) {
-    line += fmt::format("; {} needs {:.2f} GB", with_commas(a->next_value),
-                        to_gb(a->next_per_gpu_bytes));
+  const DevicePlan* at = fullest_gpu(a->plan);
+  std::string line = fmt::format("  {}: {} {}", what, with_commas(a->value), unit);
+  if (a->plan.strategy != PlanStrategy::single && std::string(unit) == "cards") {
+    line += fmt::format(" ({})", plan_cards(a->plan));
   }
-  return line + "\n";
+  if (at != nullptr) {
+    line += fmt::format(" ({:.2f} GB of {:.2f} GB on the fullest card)", to_gb(at->used_bytes),
+                        to_gb(at->capacity_bytes));
+  }
+  if (a->next_value && a->next_plan) {
+    const DevicePlan* next = fullest_gpu(*a->next_plan);
+    line += fmt::format("; {} does not fit{}", with_commas(*a->next_value),
+                        next != nullptr ? fmt::format(" ({:.2f} GB)", to_gb(next->used_bytes))
+                                        : std::string());
+  }
+  if (a->capped_at_trained_context) {
+    line += "; the model's trained length";
+  }
+  return line + "\n    " + paint.dim("check: " + command_line(query_argv(argv, a->plan.deployment))) +
+         "\n";
 }
 
-void render_solve(std::string& out, const Report& report, const Painter& paint) {
+void render_solve(std::string& out, const Report& report, const ArgvContext& argv,
+                  const Painter& paint) {
   const Request& rq = report.request;
   if (!(rq.solve_max_context || rq.solve_max_batch || rq.solve_min_gpus || rq.solve_which_gpus)) {
     return;
   }
   out += "\n" + paint.bold("Answers") + "\n";
   if (rq.solve_max_context) {
-    out += answer_line(report.max_context, "largest context", "tokens");
+    out += answer_line(report.max_context, "largest context", "tokens", argv, paint);
   }
   if (rq.solve_max_batch) {
-    out += answer_line(report.max_batch, "largest batch", "sequences");
+    out += answer_line(report.max_batch, "largest batch", "sequences", argv, paint);
   }
   if (rq.solve_min_gpus) {
-    out += answer_line(report.min_gpus, "fewest cards", "cards");
+    out += answer_line(report.min_gpus, "fewest cards", "cards", argv, paint);
   }
   if (rq.solve_which_gpus) {
     out += fmt::format("  GPUs that run it ({}):\n", report.which_gpus.size());
     for (const auto& g : report.which_gpus) {
-      out += fmt::format("    {} x {:<44} {:>8.2f} GB of {:>7.2f} GB per card  {:<18} ≈{:.0f} tok/s\n",
-                         g.count, g.name, to_gb(g.per_gpu_bytes), to_gb(g.usable_bytes),
-                         g.strategy, g.expected_decode_tokens_per_s);
+      const DevicePlan* fullest = fullest_gpu(g.plan);
+      out += fmt::format("    {} x {:<44} {:>8.2f} GB of {:>7.2f} GB per card  {:<18} {}\n",
+                         g.count, g.gpu->name, to_gb(fullest != nullptr ? fullest->used_bytes : 0),
+                         to_gb(g.gpu->usable_bytes), strategy_name(g.plan.strategy),
+                         g.plan.speed ? fmt::format("≈{:.0f} tok/s",
+                                                    g.plan.speed->expected_decode_tokens_per_s)
+                                      : std::string("speed unknown"));
     }
   }
 }
@@ -282,7 +380,10 @@ void render_plot(std::string& out, const Report& report, const Painter& paint) {
   }
   // A terminal chart: one row per point, a bar for the need, '|' at the card's capacity.
   constexpr int k_width = 50;
-  const std::uint64_t capacity = report.fit ? report.fit->capacity_bytes : 0;
+  const DevicePlan* card = fullest_gpu(report.plan);
+  const std::uint64_t capacity =
+      card != nullptr ? card->capacity_bytes - std::min(card->capacity_bytes, card->margin_bytes)
+                      : 0;
   std::uint64_t top = capacity;
   for (const auto& p : report.plot) {
     top = std::max(top, p.per_gpu_bytes);
@@ -316,9 +417,11 @@ void render_ladder(std::string& out, const Report& report, const Painter& paint)
   out += "\n" + paint.bold("Precision ladder") + "\n";
   out += fmt::format("  {:<7}{:>12}{:>12}  {}\n", "dtype", "weights GB", "total GB", "fits");
   for (const auto& row : report.ladder) {
-    const std::string fits = !row.fits ? "-" : *row.fits ? paint.green("yes") : paint.red("no");
-    out += fmt::format("  {:<7}{:>12.3f}{:>12.3f}  {}\n", row.dtype, to_gb(row.weights_bytes),
-                       to_gb(row.total_bytes), fits);
+    const std::string fits = !report.has_hardware ? "-"
+                             : row.plan.fits      ? paint.green("yes")
+                                                  : paint.red("no");
+    out += fmt::format("  {:<7}{:>12.3f}{:>12.3f}  {}\n", row.dtype, to_gb(row.plan.weights_bytes),
+                       to_gb(row.plan.total_bytes), fits);
   }
 }
 
@@ -330,15 +433,6 @@ const char* provenance_name(Provenance provenance) {
     case Provenance::derived: return "derived";
     case Provenance::calibrated: return "calibrated";
     case Provenance::heuristic: return "heuristic";
-  }
-  return "unknown";
-}
-
-const char* recommendation_kind_name(RecommendationKind kind) {
-  switch (kind) {
-    case RecommendationKind::quantize: return "quantize";
-    case RecommendationKind::offload: return "offload";
-    case RecommendationKind::multi_gpu: return "multi_gpu";
   }
   return "unknown";
 }
@@ -373,29 +467,26 @@ const char* attention_kind_name(AttentionKind kind) {
   return "unknown";
 }
 
-std::string render_text(const Report& report, const Painter& paint) {
+std::string render_text(const Report& report, const ArgvContext& argv, const Painter& paint) {
   std::string out;
   out += paint.bold(fmt::format("vramcalc {}", version())) + "\n";
   render_inputs(out, report);
   render_breakdown(out, report, paint);
-  if (report.fit) {
-    render_verdict(out, report, paint);
-  }
-  if (report.plan && (report.plan->devices.size() > 2 || report.plan->strategy != PlanStrategy::single ||
-                      report.plan->speed.decode_tokens_per_s > 0)) {
-    render_plan(out, *report.plan, paint, "Plan");
+  if (report.has_hardware) {
+    render_verdict(out, report, argv, paint);
+    render_plan(out, report.plan, argv, paint, "Plan");
     for (const auto& alt : report.alternatives) {
-      render_plan(out, alt, paint, "Alternative");
+      render_plan(out, alt, argv, paint, "Alternative");
     }
   }
-  render_solve(out, report, paint);
+  render_solve(out, report, argv, paint);
   render_plot(out, report, paint);
   if (report.request.ladder) {
     render_ladder(out, report, paint);
   }
   std::vector<std::string> notes = report.notes;
-  notes.insert(notes.end(), report.estimate.engine.notes.begin(),
-               report.estimate.engine.notes.end());
+  const auto& engine_notes = report.estimate().engine.notes;
+  notes.insert(notes.end(), engine_notes.begin(), engine_notes.end());
   if (!notes.empty()) {
     out += "\n" + paint.bold("Notes") + "\n";
     for (const auto& note : notes) {

@@ -252,6 +252,7 @@ HfConfigReading read_catalog_entry(const CatalogEntry& entry) {
   reading.model.name = entry.name;
   reading.model.source = ModelSource::catalog;
   reading.model.source_detail = entry.id;
+  reading.model.hf_repo = entry.hf_repo;
   return reading;
 }
 

@@ -1,5 +1,7 @@
 #include "vramcalc/engine.hpp"
 
+#include <algorithm>
+
 #include <array>
 #include <cctype>
 
@@ -81,6 +83,39 @@ std::vector<std::string> engine_names() {
     names.emplace_back(entry.name);
   }
   return names;
+}
+
+std::vector<MisplacedSetting> misplaced_settings(const EngineSettings& s) {
+  using K = EngineKind;
+  struct Rule {
+    const char* setting;
+    bool given;
+    std::vector<K> readers;
+    const char* engines;
+  };
+  const std::vector<Rule> rules = {
+      {"ubatch", s.ubatch.has_value(), {K::llama_cpp, K::ollama}, "llama.cpp or ollama"},
+      {"n_batch", s.n_batch.has_value(), {K::llama_cpp, K::ollama}, "llama.cpp or ollama"},
+      {"flash_attn", s.flash_attn.has_value(), {K::llama_cpp, K::ollama}, "llama.cpp or ollama"},
+      {"swa_full", s.swa_full, {K::llama_cpp, K::ollama}, "llama.cpp or ollama"},
+      {"kv_unified", s.kv_unified, {K::llama_cpp, K::ollama}, "llama.cpp or ollama"},
+      {"gpu_memory_utilization", s.gpu_memory_utilization.has_value(), {K::vllm}, "vllm"},
+      {"mem_fraction_static", s.mem_fraction_static.has_value(), {K::sglang}, "sglang"},
+      {"max_num_batched_tokens", s.max_num_batched_tokens.has_value(), {K::vllm, K::sglang},
+       "vllm or sglang"},
+      {"max_num_seqs", s.max_num_seqs.has_value(), {K::vllm}, "vllm"},
+      {"block_size", s.block_size.has_value(), {K::vllm}, "vllm"},
+      {"enforce_eager", s.enforce_eager, {K::vllm}, "vllm"},
+      {"max_new_tokens", s.max_new_tokens.has_value(), {K::transformers}, "transformers"},
+  };
+  std::vector<MisplacedSetting> out;
+  for (const Rule& rule : rules) {
+    if (rule.given &&
+        std::find(rule.readers.begin(), rule.readers.end(), s.kind) == rule.readers.end()) {
+      out.push_back({rule.setting, rule.engines});
+    }
+  }
+  return out;
 }
 
 std::uint64_t ollama_default_context(std::uint64_t vram_bytes, std::uint64_t model_max_context) {

@@ -19,7 +19,11 @@ namespace vramcalc {
 [[nodiscard]] HfConfigReading read_hf_config_in(const io::FileSet& folder,
                                                 const std::string& name);
 
-/// loaded_from_reading of the config.json in `folder`, for a checkpoint whose weights are to be
+/// Whether a checkpoint stores packed or scaled weights (GPTQ, AWQ, FP8, ...) rather than
+/// plain floats: its tensors are then not the model's parameters.
+[[nodiscard]] bool stores_quantized(const ModelSpec& model);
+
+/// loaded_from_reading of the config.json beside a quantized checkpoint whose weights are to be
 /// converted (--dtype): it costs the config's parameters, not the stored tensors.
 [[nodiscard]] LoadedModel converted_checkpoint(HfConfigReading reading);
 

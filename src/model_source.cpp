@@ -44,6 +44,16 @@ HfConfigReading read_hf_config_in(const io::FileSet& folder, const std::string& 
   return read_hf_config(text, origin);
 }
 
+bool stores_quantized(const ModelSpec& model) {
+  for (const auto& tensor : model.tensors) {
+    const std::string& t = tensor.stored_type;
+    if (t != "F32" && t != "F16" && t != "BF16" && t != "F64") {
+      return true;
+    }
+  }
+  return false;
+}
+
 LoadedModel converted_checkpoint(HfConfigReading reading) {
   LoadedModel loaded = loaded_from_reading(std::move(reading));
   loaded.notes.push_back("--dtype costs the parameters of the config.json beside the "
@@ -92,9 +102,10 @@ LoadedModel from_gguf(const std::string& path) {
 }
 
 LoadedModel from_safetensors(const std::string& path, bool converting) {
-  if (!converting) {
-    LoadedModel loaded;
-    loaded.model = load_safetensors_model(path);
+  LoadedModel loaded;
+  loaded.model = load_safetensors_model(path);
+  if (!converting || !stores_quantized(loaded.model)) {
+    // Plain float tensors are the parameters: another precision is costed on them.
     return loaded;
   }
   std::error_code error;

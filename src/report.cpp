@@ -1,5 +1,7 @@
 #include "vramcalc/report.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "vramcalc/bytes.hpp"
@@ -9,9 +11,44 @@ namespace vramcalc {
 
 namespace {
 
+// Tokens per sequence when --context is not given (and the engine has no default of its own).
+constexpr std::uint64_t k_default_context = 4096;
+
+// Families vLLM and SGLang refuse to run in fp16 (numerical instability), so dtype="auto"
+// turns their fp32 checkpoints into bf16: vllm/config/model.py _FLOAT16_NOT_SUPPORTED_MODELS
+// (vLLM 0.10), sglang/srt/configs/model_config.py _get_and_verify_dtype (gemma*).
+bool prefers_bf16(const ModelSpec& model) {
+  const std::string& a = model.architecture;
+  return a.rfind("gemma", 0) == 0 || a == "glm4";
+}
+
+void check_engine_settings(const EngineSettings& settings) {
+  const auto misplaced = misplaced_settings(settings);
+  if (!misplaced.empty()) {
+    const MisplacedSetting& m = misplaced.front();
+    throw Error(ErrorKind::usage,
+                fmt::format("{} applies to {}, not to engine {}", m.setting, m.engines,
+                            engine_name(settings.kind)),
+                fmt::format("choose engine {} or drop {}", m.engines, m.setting));
+  }
+}
+
+// The context when --context is not given.
+std::uint64_t default_context(const Request& request) {
+  const Deployment& d = request.deployment;
+  if (d.options.engine.kind == EngineKind::ollama) {
+    // Ollama picks its own default by the card's memory.
+    return ollama_default_context(d.gpus.empty() ? 0 : d.gpus.front().gpu.usable_bytes,
+                                  request.model.max_context);
+  }
+  const std::uint64_t trained = request.model.max_context;
+  return trained != 0 ? std::min(k_default_context, trained) : k_default_context;
+}
+
 std::vector<std::string> notes_for(const Request& request, const Report& report) {
   std::vector<std::string> notes = request.input_notes;
   const ModelSpec& model = request.model;
+  const Deployment& d = request.deployment;
   if (model.shape.assumed) {
     notes.push_back(fmt::format(
         "shape assumed from {} (nearest reference model by parameter count){}; weights follow "
@@ -19,41 +56,87 @@ std::vector<std::string> notes_for(const Request& request, const Report& report)
         model.shape.reference_model,
         model.shape.overridden.empty() ? "" : ", with your overrides"));
   }
-  if (model.max_context != 0 && request.workload.context > model.max_context) {
+  if (model.max_context != 0 && d.workload.context > model.max_context) {
     notes.push_back(fmt::format("context {} is beyond the model's trained {} tokens",
-                                request.workload.context, model.max_context));
+                                d.workload.context, model.max_context));
+  } else if (!request.context_given && model.max_context != 0 &&
+             d.workload.context == model.max_context && model.max_context < k_default_context) {
+    notes.push_back(fmt::format("context {} tokens: the model's trained length", model.max_context));
   }
-  if (request.hardware && !request.variants.empty()) {
+  if (!request.format && !request.checkpoint_format &&
+      model.native_dtype == std::optional<std::string>("fp32") &&
+      pool_engine(d.options.engine.kind) && !model.stored_bytes_exact) {
+    notes.push_back(fmt::format("{} loads an fp32 checkpoint in {} (dtype=\"auto\")",
+                                engine_name(d.options.engine.kind), d.format.name));
+  }
+  if (!d.gpus.empty() && !request.variants.empty()) {
     std::string others;
     for (const GpuSpec* gpu : request.variants) {
       others += (others.empty() ? "" : ", ") + gpu->id;
     }
     notes.push_back(fmt::format("'{}' is the default variant; same memory: {}",
-                                request.hardware->gpu.id, others));
+                                d.gpus.front().gpu.id, others));
   }
-  if (request.hardware && request.hardware->gpu.usable_source == UsableMemorySource::derived) {
-    notes.push_back(fmt::format("usable memory of {} is derived (no driver figure known)",
-                                request.hardware->gpu.name));
-  }
-  if (request.ram_bytes) {
-    for (const auto& rec : report.recommendations) {
-      if (rec.kind == RecommendationKind::offload && rec.cpu_bytes > *request.ram_bytes) {
-        notes.push_back(fmt::format(
-            "offload needs {:.2f} GB of CPU RAM but --ram gives {:.2f} GB: RAM is short too",
-            to_gb(rec.cpu_bytes), to_gb(*request.ram_bytes)));
-      }
+  for (const GpuGroup& group : d.gpus) {
+    if (group.gpu.usable_source == UsableMemorySource::derived) {
+      notes.push_back(fmt::format("usable memory of {} is derived (no driver figure known)",
+                                  group.gpu.name));
     }
+    if (group.gpu.bandwidth_gb_s <= 0) {
+      notes.push_back(fmt::format("no bandwidth is known for {}: no speed estimate", group.gpu.name));
+    }
+  }
+  if (d.force_offload && !d.ram_bytes) {
+    notes.push_back("without --ram, CPU RAM is taken to hold whatever the offload puts there; "
+                    "give --ram SIZE to check it");
+  }
+  if (report.max_context && report.max_context->capped_at_trained_context) {
+    notes.push_back(fmt::format(
+        "the largest context stops at the model's trained {} tokens{}", model.max_context,
+        pool_engine(d.options.engine.kind) ? " (the engine refuses more)"
+                                           : "; --allow-long-context searches beyond it"));
   }
   return notes;
 }
 
+void solve(Report& report, const Planner& planner) {
+  const Request& request = report.request;
+  const Deployment& base = request.deployment;
+  if (request.solve_max_context) {
+    report.max_context = solve_max_context(planner, base);
+  }
+  if (request.solve_max_batch) {
+    report.max_batch = solve_max_batch(planner, base);
+  }
+  if (request.solve_min_gpus) {
+    report.min_gpus = solve_min_gpus(planner, base);
+  }
+  if (request.plot) {
+    report.plot = plot_points(planner, base, *request.plot == "batch");
+  }
+  if (request.solve_which_gpus && request.database != nullptr) {
+    report.which_gpus = solve_which_gpus(planner, base, *request.database);
+  }
+}
+
 }  // namespace
 
-WeightFormat default_weight_format(const ModelSpec& model) {
+WeightFormat default_weight_format(const ModelSpec& model, EngineKind engine,
+                                   const std::optional<WeightFormat>& checkpoint_format) {
   if (model.stored_bytes_exact) {
     return as_stored_format();
   }
+  if (checkpoint_format) {
+    return *checkpoint_format;
+  }
   if (model.native_dtype) {
+    if (*model.native_dtype == "fp32" && pool_engine(engine)) {
+      // dtype="auto" downcasts fp32 checkpoints: vLLM 0.10 to its platform's first dtype (bf16
+      // on cards that run it, vllm/config/model.py _resolve_auto_dtype), SGLang 0.4 to fp16
+      // except Gemma (bf16).
+      const bool bf16 = engine == EngineKind::vllm || prefers_bf16(model);
+      return *find_weight_format(bf16 ? "bf16" : "fp16");
+    }
     if (const WeightFormat* format = find_weight_format(*model.native_dtype)) {
       return *format;
     }
@@ -61,152 +144,53 @@ WeightFormat default_weight_format(const ModelSpec& model) {
   return *find_weight_format("fp16");
 }
 
-PlanRequest plan_request(const Request& request, const WeightFormat& format) {
-  PlanRequest r;
-  r.model = &request.model;
-  r.format = format;
-  r.workload = request.workload;
-  r.options = request.options;
-  if (request.hardware) {
-    r.gpus.push_back({request.hardware->gpu, request.hardware->count});
+double plan_bits_per_weight(const Plan& plan, const ModelSpec& model) {
+  if (model.total_params == 0) {
+    return 0;
   }
-  for (const GpuSpec& gpu : request.more_gpus) {
-    r.gpus.push_back({gpu, 1});
-  }
-  r.nodes = request.nodes;
-  r.ram_bytes = request.ram_bytes;
-  r.mode = request.mode;
-  r.force_offload = request.force_offload;
-  r.allow_offload = request.ram_bytes.has_value() || request.force_offload;
-  return r;
+  const std::uint64_t bytes = weight_breakdown(model, plan.deployment.format).total_bytes;
+  return static_cast<double>(bytes) * 8.0 / static_cast<double>(model.total_params);
 }
-
-namespace {
-
-// The verdict from the plan: every device within capacity (pool engines: the pool holds the
-// workload); per-card need and headroom from the fullest card.
-FitCheck fit_of(const Plan& plan, const MemoryEstimate& estimate, const Workload& workload,
-                const Hardware& hardware) {
-  FitCheck fit;
-  if (estimate.kv_pool && plan.strategy == PlanStrategy::single) {
-    fit = check_fit(estimate, workload, hardware);
-  }
-  fit.fits = plan.fits;
-  std::int64_t headroom = 0;
-  for (const auto& device : plan.devices) {
-    if (device.kind != DeviceKind::gpu) {
-      continue;
-    }
-    if (device.used_bytes >= fit.per_gpu_bytes) {
-      fit.per_gpu_bytes = device.used_bytes;
-      fit.capacity_bytes = device.capacity_bytes;
-    }
-    headroom += signed_difference(device.capacity_bytes, device.used_bytes);
-  }
-  if (!(estimate.kv_pool && plan.strategy == PlanStrategy::single)) {
-    fit.headroom_bytes = headroom;
-  }
-  return fit;
-}
-
-// Recommendations with their speed cost: each option's expected decode against the all-on-GPU
-// case.
-void add_slowdowns(std::vector<Recommendation>& recs, const PlanRequest& base,
-                   const Plan& chosen) {
-  for (Recommendation& rec : recs) {
-    PlanRequest r = base;
-    switch (rec.kind) {
-      case RecommendationKind::quantize:
-        r.format = *find_weight_format(rec.dtype);
-        r.allow_offload = false;
-        break;
-      case RecommendationKind::offload:
-        r.force_offload = true;
-        r.allow_offload = true;
-        break;
-      case RecommendationKind::multi_gpu:
-        r.gpus.resize(1);
-        r.gpus.front().count = rec.count;
-        r.allow_offload = false;
-        break;
-    }
-    try {
-      const Plan plan = make_plan(r);
-      rec.slowdown = plan.slowdown;
-      if (rec.kind == RecommendationKind::offload) {
-        rec.gpu_layers = plan.gpu_layers;
-        rec.cpu_layers = plan.cpu_layers;
-        rec.n_cpu_moe = plan.n_cpu_moe;
-        rec.strategy = strategy_name(plan.strategy);
-        rec.engine_flags = plan.engine_flags;
-        std::uint64_t cpu = 0;
-        std::uint64_t gpu = 0;
-        for (const auto& device : plan.devices) {
-          (device.kind == DeviceKind::gpu ? gpu : cpu) += device.weights_bytes + device.kv_cache_bytes;
-          if (device.kind == DeviceKind::gpu) {
-            gpu += device.activations_bytes + device.overhead_bytes;
-          }
-        }
-        rec.cpu_bytes = cpu;
-        rec.gpu_bytes = gpu;
-      }
-    } catch (const Error&) {
-      rec.slowdown = 0;
-    }
-  }
-  (void)chosen;
-}
-
-}  // namespace
 
 Report build_report(Request request) {
-  validate_model(request.model);
-  validate_workload(request.workload);
   Report report;
-  report.format = request.format ? *request.format : default_weight_format(request.model);
-  const PlanInput plan_input{&request.model, &report.format, request.workload, request.options};
-  if (request.hardware) {
-    const PlanRequest placement = plan_request(request, report.format);
-    report.plan = make_plan(placement);
-    report.alternatives = alternative_plans(placement, *report.plan);
-    EstimateOptions options = request.options;
-    options.gpu = request.hardware->gpu;
-    options.gpu_count = report.plan->tensor_parallel;
-    report.estimate = estimate(request.model, report.format, request.workload, options);
-    report.fit = fit_of(*report.plan, report.estimate, request.workload, *request.hardware);
-    if (!report.plan->fits) {
-      report.recommendations = recommend(plan_input, report.estimate, *request.hardware);
-      add_slowdowns(report.recommendations, placement, *report.plan);
-    }
-    if (request.solve_max_context) {
-      report.max_context = solve_max_context(placement);
-    }
-    if (request.solve_max_batch) {
-      report.max_batch = solve_max_batch(placement);
-    }
-    if (request.solve_min_gpus) {
-      report.min_gpus = solve_min_gpus(placement);
-    }
-    if (request.plot) {
-      report.plot = plot_points(placement, *request.plot == "batch");
-    }
-  } else {
-    report.estimate = estimate(request.model, report.format, request.workload, request.options);
+  report.request = std::move(request);
+  Request& rq = report.request;
+  validate_model(rq.model);
+  check_engine_settings(rq.deployment.options.engine);
+  Deployment& d = rq.deployment;
+  d.format = rq.format ? *rq.format
+                       : default_weight_format(rq.model, d.options.engine.kind,
+                                               rq.checkpoint_format);
+  if (!rq.context_given) {
+    d.workload.context = default_context(rq);
   }
-  if (request.solve_which_gpus && request.database != nullptr) {
-    PlanRequest placement = plan_request(request, report.format);
-    report.which_gpus = solve_which_gpus(placement, *request.database);
+  validate_workload(d.workload);
+  const bool hardware = !d.gpus.empty();
+  if (!hardware &&
+      (rq.solve_max_context || rq.solve_max_batch || rq.solve_min_gpus || rq.plot)) {
+    throw Error(ErrorKind::usage, "the solvers and --plot need a card",
+                "add --gpu NAME (or --vram SIZE)");
   }
-  if (request.ladder) {
-    report.ladder = precision_ladder(plan_input, request.hardware);
+
+  const Planner planner(rq.model);
+  // The plan as asked; every other answer is another plan of the same planner.
+  report.plan = planner.plan(d);
+  report.has_hardware = hardware;
+  if (hardware) {
+    report.alternatives = planner.alternatives(report.plan);
+    report.recommendations = recommend(planner, report.plan);
+  }
+  if (rq.ladder) {
+    report.ladder = precision_ladder(planner, d);
     for (const auto& row : report.ladder) {
-      if (row.fits && *row.fits && !report.best_dtype) {
+      if (hardware && row.plan.fits && !report.best_dtype) {
         report.best_dtype = row.dtype;
       }
     }
   }
-  report.notes = notes_for(request, report);
-  report.request = std::move(request);
+  solve(report, planner);
+  report.notes = notes_for(rq, report);
   return report;
 }
 

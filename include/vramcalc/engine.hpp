@@ -30,7 +30,7 @@ struct EngineSettings {
   // llama.cpp / Ollama
   std::optional<std::uint32_t> ubatch;      ///< -ub / n_ubatch. Default 512
   std::optional<std::uint32_t> n_batch;     ///< -b / n_batch. Default 2048
-  FlashAttention flash_attn = FlashAttention::automatic;  ///< -fa. Default auto
+  std::optional<FlashAttention> flash_attn;  ///< -fa. Default auto
   bool swa_full = false;                    ///< --swa-full: full-size caches for SWA layers
   bool kv_unified = false;                  ///< --kv-unified: one cache shared by all slots
 
@@ -45,6 +45,16 @@ struct EngineSettings {
   // transformers
   std::optional<std::uint64_t> max_new_tokens;   ///< generated tokens on top of the prompt
 };
+
+/// A setting given for an engine that does not read it (vLLM's gpu_memory_utilization under
+/// llama.cpp): an error, not a silent no-op.
+struct MisplacedSetting {
+  std::string setting;  ///< the setting's field name in EngineSettings, e.g. "ubatch"
+  std::string engines;  ///< the engines that read it, e.g. "llama.cpp or ollama"
+};
+
+/// Every setting of `settings` its engine does not read, in declaration order.
+[[nodiscard]] std::vector<MisplacedSetting> misplaced_settings(const EngineSettings& settings);
 
 /// The canonical name of an engine ("llama.cpp", "vllm", ...).
 [[nodiscard]] std::string_view engine_name(EngineKind kind);

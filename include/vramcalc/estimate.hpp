@@ -41,6 +41,10 @@ struct Component {
 /// the card after weights, activations and runtime memory.
 struct KvPool {
   std::uint64_t bytes = 0;           ///< pool size on each card
+  /// What the engine's share of the card leaves for weights and the pool together (vLLM:
+  /// utilization x CUDA total - activations - non-torch memory; SGLang: mem_fraction_static x
+  /// free memory at start); a pipeline stage's pool is this less the stage's weights.
+  std::uint64_t budget_bytes = 0;
   std::uint64_t tokens = 0;          ///< tokens the pool holds (whole blocks)
   std::uint64_t bytes_per_token = 0; ///< KV bytes per token on each card
   std::uint64_t bytes_per_sequence = 0;  ///< KV bytes one full-length sequence needs per card

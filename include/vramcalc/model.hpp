@@ -102,8 +102,10 @@ struct ModelSpec {
   std::string architecture;         ///< family, e.g. "llama", "gemma2", "deepseek_v3"
   ModelSource source = ModelSource::params;
   std::string source_detail;        ///< path, catalog id, reference model, "ORG/REPO" or URL
-  /// Set when the files were read from a Hugging Face Hub repository (source_detail is then
-  /// its "ORG/REPO"): the revision, commit and, for GGUF, the file and its quantization tag.
+  std::string hf_repo;              ///< the Hugging Face repo it is published as, when known
+  /// Set when the files were read from a Hugging Face Hub repository (source_detail and
+  /// hf_repo are then its "ORG/REPO"): the revision, commit and, for GGUF, the file and its
+  /// quantization tag.
   std::optional<HubOrigin> hub;
   std::uint64_t total_params = 0;   ///< all parameters (MoE: every expert)
   std::uint64_t active_params = 0;  ///< parameters used per token (MoE: active experts only)

@@ -34,8 +34,8 @@ struct ModelSourceSpec {
   std::string location;          ///< path or catalog name (unused for params)
   std::uint64_t params = 0;      ///< for params: the parameter count
   ShapeOverrides overrides;      ///< for params: shape fields the user set
-  /// The weights will be costed in another precision (--dtype). A safetensors checkpoint then
-  /// reads the config.json beside it, whose tensors are the model's parameters (a quantized
+  /// The weights will be costed in another precision (--dtype). A quantized safetensors
+  /// checkpoint then reads the config.json beside it, whose tensors are the model's parameters (a quantized
   /// checkpoint's packed tensors and scales are not).
   bool converting = false;
   /// hub: the file to read (a GGUF file or any shard of a split one, a .safetensors file, a

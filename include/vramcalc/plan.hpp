@@ -1,8 +1,16 @@
 #pragma once
-/// The plan: does the estimate fit the hardware, and if not, what to do — in the order of
-/// simplicity: a lower precision, CPU offload, more cards.
+/// The one planner. A Deployment says what is asked (precision, workload, engine, cards,
+/// parallelism, offload, margin); a Plan says what each device (every GPU, CPU RAM, disk)
+/// holds, whether it fits, how fast it runs and how to run it. Every answer of vramcalc — the
+/// verdict, each recommendation, ladder row, solver answer and alternative — is a Plan made by
+/// `Planner::plan`, so they cannot disagree. Strategies: one card; identical cards split by
+/// tensor parallelism, pipeline stages or both (vLLM, SGLang, the generic profile); llama.cpp's
+/// and accelerate's layer split over several cards (mixed cards too); llama.cpp CPU offload of
+/// layers or MoE experts; accelerate weight streaming with disk as the last resort.
+/// docs/formulas.md, "Placement".
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,97 +19,196 @@
 #include "vramcalc/estimate.hpp"
 #include "vramcalc/gpu.hpp"
 #include "vramcalc/model.hpp"
+#include "vramcalc/speed.hpp"
 #include "vramcalc/workload.hpp"
 
 namespace vramcalc {
 
-/// The cards the model runs on: `count` identical cards.
-struct Hardware {
+/// Cards of one type: `count` per node.
+struct GpuGroup {
   GpuSpec gpu;
-  std::uint32_t count = 1;  ///< number of such cards; split evenly (tensor parallel)
+  std::uint32_t count = 1;
 };
 
-/// Memory on each card when the estimate is split over `count` cards: weights, KV cache and
-/// activations divided evenly (rounded up), the runtime overhead on every card. Pool engines
-/// (vLLM, SGLang) already size one card: their total is per card.
-[[nodiscard]] std::uint64_t per_gpu_bytes(const MemoryEstimate& estimate, std::uint32_t count);
-
-struct FitCheck {
-  bool fits = false;
-  std::uint64_t per_gpu_bytes = 0;   ///< needed on each card
-  std::uint64_t capacity_bytes = 0;  ///< usable on each card
-  std::int64_t headroom_bytes = 0;   ///< (capacity - need) summed over the cards; < 0 when short
-  /// Pool engines: tokens of KV the workload needs on each card (batch sequences of context,
-  /// in whole blocks); the pool must hold them.
-  std::uint64_t pool_tokens_needed = 0;
+enum class ParallelMode {
+  automatic,  ///< tensor parallel when the count divides the heads, else tensor x pipeline,
+              ///< else pipeline (engines that split by layers: their layer split)
+  tensor,     ///< tensor parallel only (the count must divide the attention heads)
+  pipeline,   ///< pipeline stages only
 };
 
-/// Does `estimate` (made with `hardware` in its options) fit? Every card within its usable
-/// memory, and for pool engines the KV pool holding `batch` sequences of `context` tokens.
-[[nodiscard]] FitCheck check_fit(const MemoryEstimate& estimate, const Workload& workload,
-                                 const Hardware& hardware);
-
-enum class RecommendationKind { quantize, offload, multi_gpu };
-
-struct Recommendation {
-  RecommendationKind kind = RecommendationKind::quantize;
-  // quantize
-  std::string dtype;                  ///< the highest-precision format of the ladder that fits
-  std::uint64_t total_bytes = 0;      ///< quantize: the estimate's total at that format
-  // offload
-  std::uint32_t gpu_layers = 0;       ///< layers kept on the GPU
-  std::uint32_t cpu_layers = 0;       ///< layers computed from CPU RAM
-  std::uint64_t cpu_bytes = 0;        ///< bytes moved to CPU RAM (weights + KV of those layers)
-  std::uint64_t gpu_bytes = 0;        ///< bytes left on the GPU
-  std::uint32_t n_cpu_moe = 0;        ///< offload: layers whose experts stay on the CPU
-  std::string strategy;               ///< offload: "offload" or "expert_offload"
-  std::string engine_flags;           ///< offload: the flags that realise it
-  // multi_gpu
-  std::uint32_t count = 0;            ///< cards of this type that hold it (tensor parallel)
-  std::uint64_t per_gpu_bytes = 0;    ///< need on each of those cards
-  std::string note;                   ///< one line of caveat (speed, limits)
-  /// Expected decode of the all-on-GPU case over this option's (4.0: four times slower; below
-  /// 1: faster). 0 when unknown.
-  double slowdown = 0;
+/// Which offload a deployment asks for (with --offload, or when offload is allowed).
+enum class OffloadKind {
+  automatic,  ///< the engine's kind that fits best (llama.cpp: layers or experts; accelerate:
+              ///< streaming)
+  layers,     ///< llama.cpp: whole layers on the CPU (-ngl)
+  experts,    ///< llama.cpp: routed experts of some layers on the CPU (--n-cpu-moe)
 };
 
-/// One row of the precision ladder.
-struct LadderRow {
-  std::string dtype;
-  std::uint64_t weights_bytes = 0;
-  std::uint64_t total_bytes = 0;
-  std::optional<bool> fits;  ///< nullopt when no hardware was named
+/// Memory kept free on every GPU, like llama.cpp's --fit-target: a size, or a share of the
+/// card's usable memory. Default: none.
+struct Margin {
+  std::uint64_t bytes = 0;  ///< a fixed size per card
+  double percent = 0;       ///< a share of each card's usable memory, 0 <= percent < 100
 };
 
-/// Everything the planner needs besides the estimate.
-struct PlanInput {
-  const ModelSpec* model = nullptr;
-  const WeightFormat* format = nullptr;
+/// What one plan is asked for, besides the model: everything a recommendation or solver may
+/// change. Cards are per node; `gpus` empty means no hardware (an estimate without verdict).
+struct Deployment {
+  WeightFormat format;
   Workload workload;
-  EstimateOptions options;
+  EstimateOptions options;            ///< engine settings and overhead (the card is per device)
+  std::vector<GpuGroup> gpus;         ///< per node; several groups: mixed cards
+  std::uint32_t nodes = 1;            ///< nodes with the same cards each
+  ParallelMode mode = ParallelMode::automatic;
+  std::uint32_t tensor_parallel = 0;  ///< explicit degree (--tp); 0: the planner chooses
+  std::uint32_t pipeline_parallel = 0;  ///< explicit degree (--pp); 0: the planner chooses
+  std::optional<std::uint64_t> ram_bytes;  ///< host RAM for offload (--ram)
+  bool force_offload = false;         ///< plan an offload even when the cards hold it
+  OffloadKind offload = OffloadKind::automatic;
+  Margin margin;
+  bool allow_long_context = false;    ///< contexts beyond the model's trained length
 };
 
-/// The estimate of `input` at `format` on `hardware` (the card and count go into the
-/// options, for engines that size per card), with its fit.
-struct Evaluation {
-  MemoryEstimate estimate;
-  FitCheck fit;
+/// Cards in the deployment: the groups' counts times the nodes.
+[[nodiscard]] std::uint32_t total_cards(const Deployment& deployment);
+
+/// Offload may be the plan when the cards alone do not hold the model: --ram or --offload.
+[[nodiscard]] bool offload_allowed(const Deployment& deployment);
+
+/// Whether `engine` keeps a KV pool sized from a fraction of the card (vLLM, SGLang).
+[[nodiscard]] bool pool_engine(EngineKind engine);
+
+/// Whether `engine` splits a model over several cards by layers (llama.cpp's -sm layer,
+/// accelerate's device_map) rather than by tensor parallelism.
+[[nodiscard]] bool layer_split_engine(EngineKind engine);
+
+enum class DeviceKind { gpu, cpu, disk };
+
+enum class PlanStrategy {
+  single,             ///< everything on one card
+  tensor_parallel,    ///< layers sharded across the cards (vLLM/SGLang/generic)
+  pipeline_parallel,  ///< layers in equal stages, one stage per card (vLLM/SGLang/generic)
+  tensor_pipeline,    ///< tensor parallel within stages, stages in a pipeline
+  layer_split,        ///< llama.cpp -sm layer / accelerate: layers by card capacity, in turn
+  offload,            ///< llama.cpp: the last layers on the GPU (-ngl), the rest on the CPU
+  expert_offload,     ///< llama.cpp: routed experts of some layers on the CPU (--n-cpu-moe)
+  streamed_offload,   ///< accelerate: layers in RAM (or on disk) copied to the GPU every pass
 };
-[[nodiscard]] Evaluation evaluate(const PlanInput& input, const WeightFormat& format,
-                                  const Hardware& hardware);
 
-/// The ladder fp32 -> 16-bit (bf16 when the model is natively bf16, else fp16) -> int8 -> int4.
-[[nodiscard]] std::vector<LadderRow> precision_ladder(const PlanInput& input,
-                                                      const std::optional<Hardware>& hardware);
+/// What one device holds.
+struct DevicePlan {
+  DeviceKind kind = DeviceKind::gpu;
+  std::string id;                    ///< GPU id ("nvidia-l4"), "cpu" or "disk"
+  std::string name;
+  std::uint64_t capacity_bytes = 0;  ///< usable memory; 0 when unknown (RAM without --ram)
+  std::uint64_t margin_bytes = 0;    ///< kept free (--margin); GPUs only
+  std::uint64_t weights_bytes = 0;
+  std::uint64_t kv_cache_bytes = 0;
+  std::uint64_t activations_bytes = 0;  ///< activations / compute buffer
+  std::uint64_t overhead_bytes = 0;     ///< CUDA context, framework and communication buffers
+  std::uint64_t other_bytes = 0;        ///< host buffers (logits), token embeddings kept in RAM
+  std::uint64_t used_bytes = 0;         ///< the sum of the five above
+  std::uint64_t replicated_bytes = 0;   ///< part of used_bytes every GPU of the plan holds
+  std::uint32_t first_layer = 0;        ///< the layers whose weights live here
+  std::uint32_t layer_count = 0;
+  std::uint32_t expert_layers = 0;      ///< layers whose routed experts live here (CPU)
+  /// capacity - margin - used; nullopt when the capacity is unknown.
+  std::optional<std::int64_t> headroom_bytes;
+  bool fits = true;                     ///< headroom >= 0 (always true when unknown)
+};
 
-/// Tensor-parallel degrees tried by the planner: divisors of the attention heads, at most this.
-inline constexpr std::uint32_t k_max_tensor_parallel = 64;
+/// The answer to one Deployment.
+struct Plan {
+  Deployment deployment;              ///< what was planned
+  MemoryEstimate estimate;            ///< the engine's estimate behind the devices (one card;
+                                      ///< pool engines: one tensor-parallel rank)
+  PlanStrategy strategy = PlanStrategy::single;
+  /// Every device within capacity less margin, and (pool engines) every stage's KV pool holds
+  /// `batch` sequences of `context`. Equals headroom_bytes >= 0 whenever a capacity is known;
+  /// false without hardware.
+  bool fits = false;
+  /// The least, over devices of known capacity, of capacity - margin - used, and for pool
+  /// engines of the pool's spare bytes (tokens beyond the workload x bytes per token; negative
+  /// when short). nullopt without hardware.
+  std::optional<std::int64_t> headroom_bytes;
+  std::vector<DevicePlan> devices;    ///< GPUs first, then CPU, then disk
+  // Whole-deployment sums over devices.
+  std::uint64_t weights_bytes = 0;
+  std::uint64_t kv_cache_bytes = 0;
+  std::uint64_t activations_bytes = 0;
+  std::uint64_t overhead_bytes = 0;
+  std::uint64_t other_bytes = 0;
+  std::uint64_t total_bytes = 0;      ///< sum of used_bytes over devices
+  std::uint64_t gpu_bytes = 0;        ///< sum over GPUs
+  std::uint64_t host_bytes = 0;       ///< sum over CPU RAM and disk
+  std::uint64_t replicated_bytes = 0; ///< bytes held in a copy on every GPU (sum over GPUs)
+  std::uint32_t tensor_parallel = 1;
+  std::uint32_t pipeline_parallel = 1;  ///< pipeline stages, or cards of a layer split
+  std::uint32_t gpu_layers = 0;       ///< llama.cpp -ngl (layers on GPUs; + output when all)
+  std::uint32_t cpu_layers = 0;
+  std::uint32_t n_cpu_moe = 0;        ///< layers whose experts stay on the CPU
+  std::optional<KvPool> kv_pool;      ///< pool engines: the stage whose pool holds least, per card
+  std::uint64_t pool_tokens_needed = 0;  ///< pool engines: tokens the workload needs there
+  std::optional<SpeedEstimate> speed;    ///< nullopt when a card's bandwidth is unknown
+  std::optional<double> slowdown;     ///< expected decode all-on-one-card / this plan's
+  std::string engine_flags;           ///< ready-to-run command; empty for the generic profile
+  std::vector<std::string> notes;
+};
 
-/// What to do when `estimate` does not fit `hardware`: the best precision below the current
-/// one that fits, how many layers to offload, and the fewest cards that hold it. Empty when it
-/// fits. Each kind appears at most once; a kind with no solution is left out.
-[[nodiscard]] std::vector<Recommendation> recommend(const PlanInput& input,
-                                                    const MemoryEstimate& estimate,
-                                                    const Hardware& hardware);
+/// Bandwidth the CPU computes offloaded layers at: system RAM, ~50 GB/s (dual-channel DDR5;
+/// the 41-52 GB/s the -ngl sweep of llama.cpp's tools/llama-bench/README.md implies, and
+/// 43 GB/s in llama.cpp issue #11752).
+inline constexpr double k_system_ram_gb_s = 50.0;
+
+/// Memory for NCCL and custom all-reduce buffers on each card of a tensor- or
+/// pipeline-parallel plan of vLLM, SGLang or the generic profile: 0.20-0.25 GiB of vLLM's
+/// non-torch memory at TP/PP on 24 GB cards (the vLLM start-up logs of
+/// tests/data/validation/published.json);
+/// 256 MiB.
+inline constexpr std::uint64_t k_communication_buffer_bytes = 256ULL * 1024 * 1024;
+
+/// Tensor-parallel degrees and card counts tried by the solvers and recommendations.
+inline constexpr std::uint32_t k_max_planned_cards = 64;
+
+/// Makes plans for one model, sharing what depends only on the model and the weight format
+/// (per-tensor bytes, routed-expert bytes) between all the plans of a request. The model must
+/// outlive the planner.
+class Planner {
+ public:
+  explicit Planner(const ModelSpec& model);
+
+  /// The plan for `deployment`: the simplest strategy that fits, else the one that comes
+  /// closest (an offload when the deployment allows it). Throws vramcalc::Error (usage) on an
+  /// impossible deployment: a tensor-parallel degree that does not divide the heads, degrees
+  /// that do not multiply to the cards, mixed cards or a margin under a pool engine, a split
+  /// the engine does not do, a context beyond the trained length where the engine refuses it.
+  [[nodiscard]] Plan plan(const Deployment& deployment) const;
+
+  /// Other strategies worth showing beside `chosen` (pipeline beside tensor parallel, expert
+  /// offload beside layer offload), each complete and re-runnable as its deployment says.
+  [[nodiscard]] std::vector<Plan> alternatives(const Plan& chosen) const;
+
+  /// The (tensor, pipeline) layouts `cards` identical cards can take under the deployment's
+  /// engine and mode, most preferred first; empty when none is valid.
+  struct Layout {
+    std::uint32_t tensor_parallel = 1;
+    std::uint32_t pipeline_parallel = 1;
+  };
+  [[nodiscard]] std::vector<Layout> layouts(const Deployment& deployment,
+                                            std::uint32_t cards) const;
+
+  [[nodiscard]] const ModelSpec& model() const { return *m_model; }
+
+  struct Cache;  ///< per-format facts (internal)
+
+ private:
+  const ModelSpec* m_model;
+  std::shared_ptr<Cache> m_cache;
+};
+
+/// Names used in text and JSON.
+[[nodiscard]] const char* strategy_name(PlanStrategy strategy);
+[[nodiscard]] const char* device_kind_name(DeviceKind kind);
 
 }  // namespace vramcalc

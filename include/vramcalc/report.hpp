@@ -1,6 +1,7 @@
 #pragma once
-/// The last step of the pipeline: input -> ModelSpec -> MemoryEstimate -> plan -> Report.
-/// A Report is plain data; the command line renders it as text or JSON.
+/// The last step of the pipeline: input -> ModelSpec -> Deployment -> Plan (the one planner)
+/// -> Report. A Report is plain data; the command line renders it as text or JSON. Every answer
+/// in it — the verdict, recommendations, ladder, solver answers, alternatives — is a Plan.
 
 #include <cstdint>
 #include <optional>
@@ -10,8 +11,9 @@
 #include "vramcalc/estimate.hpp"
 #include "vramcalc/gpu.hpp"
 #include "vramcalc/model.hpp"
-#include "vramcalc/placement.hpp"
+#include "vramcalc/model_source.hpp"
 #include "vramcalc/plan.hpp"
+#include "vramcalc/recommend.hpp"
 #include "vramcalc/solve.hpp"
 #include "vramcalc/workload.hpp"
 
@@ -20,19 +22,21 @@ namespace vramcalc {
 /// Everything one estimate is asked for.
 struct Request {
   ModelSpec model;
-  /// Weight precision. Default: the model's own precision where the input says it (a file's
-  /// stored tensors, a config's quantization_config or torch_dtype), else fp16.
+  ModelSourceSpec source;  ///< how the model was named (to re-run an answer)
+  /// Weight precision (--dtype). Default: the model's own precision where the input says it (a
+  /// file's stored tensors, a config's quantization_config or torch_dtype; a pool engine loads
+  /// fp32 checkpoints in 16 bits), else fp16.
   std::optional<WeightFormat> format;
-  Workload workload;
-  EstimateOptions options;
-  std::optional<Hardware> hardware;        ///< the (first) card and count per node; none:
-                                           ///< estimate only, no verdict
-  std::vector<GpuSpec> more_gpus;          ///< further cards of other types (mixed cards)
-  std::uint32_t nodes = 1;                 ///< nodes, each with the cards above
-  ParallelMode mode = ParallelMode::automatic;  ///< --parallel-mode
-  bool force_offload = false;              ///< --offload
-  std::vector<const GpuSpec*> variants;    ///< other cards the GPU name covered (for a note)
-  std::optional<std::uint64_t> ram_bytes;  ///< host RAM available for offload (--ram)
+  /// The checkpoint's own quantization (a config's quantization_config): the default precision
+  /// when --dtype is not given.
+  std::optional<WeightFormat> checkpoint_format;
+  /// --context was given. Otherwise the context is the engine's default (Ollama: by the card's
+  /// memory), else 4096 tokens, at most the model's trained context.
+  bool context_given = false;
+  /// The rest of what is asked: workload, engine, cards, parallelism, offload, margin. Its
+  /// format is filled in by build_report; `gpus` empty: estimate only, no verdict.
+  Deployment deployment;
+  std::vector<const GpuSpec*> variants;    ///< other cards the first GPU name covered (a note)
   bool ladder = false;                     ///< compute the precision ladder
   // Solvers (each needs hardware; which_gpus needs `database`).
   bool solve_max_context = false;
@@ -46,13 +50,13 @@ struct Request {
 
 struct Report {
   Request request;                  ///< the request, with defaults filled in
-  WeightFormat format;               ///< the precision used
-  MemoryEstimate estimate;
-  std::optional<FitCheck> fit;      ///< present when hardware was named
+  /// The plan for the request as asked (without hardware: one card of unknown capacity, so
+  /// its devices still say what is where and `fits` is false).
+  Plan plan;
+  bool has_hardware = false;
+  std::vector<Plan> alternatives;   ///< other strategies worth showing
   std::vector<Recommendation> recommendations;
   std::vector<LadderRow> ladder;    ///< filled when request.ladder
-  std::optional<Plan> plan;         ///< placement on the hardware
-  std::vector<Plan> alternatives;   ///< other strategies worth showing
   std::optional<SolveAnswer> max_context;
   std::optional<SolveAnswer> max_batch;
   std::optional<SolveAnswer> min_gpus;
@@ -60,18 +64,25 @@ struct Report {
   std::vector<GpuOption> which_gpus;
   std::vector<PlotPoint> plot;
   std::vector<std::string> notes;   ///< assumptions and warnings worth a line each
+
+  [[nodiscard]] const WeightFormat& format() const { return request.deployment.format; }
+  [[nodiscard]] const MemoryEstimate& estimate() const { return plan.estimate; }
 };
 
-/// The placement request of `request` at `format` (its hardware, engine and workload).
-[[nodiscard]] PlanRequest plan_request(const Request& request, const WeightFormat& format);
-
 /// Runs the pipeline. Throws vramcalc::Error (kind usage/input) when the request is
-/// inconsistent: an invalid model or workload, or a card count that does not divide the
-/// attention heads under tensor parallelism.
+/// inconsistent: an invalid model or workload, misplaced engine settings, or a deployment the
+/// planner refuses (Planner::plan).
 [[nodiscard]] Report build_report(Request request);
 
-/// The weight format a model defaults to: its stored tensors when read from a file, else its
-/// own precision when known, else fp16.
-[[nodiscard]] WeightFormat default_weight_format(const ModelSpec& model);
+/// The weight format a model defaults to under `engine`: its stored tensors when read from a
+/// file, else the checkpoint's quantization, else its own precision when known (a pool engine
+/// loads fp32 in 16 bits, as its dtype="auto" does), else fp16.
+[[nodiscard]] WeightFormat default_weight_format(
+    const ModelSpec& model, EngineKind engine,
+    const std::optional<WeightFormat>& checkpoint_format = std::nullopt);
+
+/// Average storage bits per parameter of `plan`'s weights over the whole model (replicated
+/// tensors counted once).
+[[nodiscard]] double plan_bits_per_weight(const Plan& plan, const ModelSpec& model);
 
 }  // namespace vramcalc

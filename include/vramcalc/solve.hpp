@@ -1,7 +1,8 @@
 #pragma once
 /// Solvers: the largest context or batch that fits, the fewest cards, every card that runs
-/// the model; and the data for a memory-versus-context (or batch) chart. Each answer carries
-/// the memory figures that justify it.
+/// the model; and the points of a memory-versus-context (or batch) chart. Every answer is a
+/// Plan of the one planner, made for the deployment it names, so re-running that deployment
+/// gives the same answer: the value fits, and one step further does not.
 
 #include <cstdint>
 #include <optional>
@@ -9,55 +10,63 @@
 #include <vector>
 
 #include "vramcalc/gpu.hpp"
-#include "vramcalc/placement.hpp"
+#include "vramcalc/plan.hpp"
 
 namespace vramcalc {
 
-/// An answer and the figures behind it: the need at the answer and one step above.
+/// An answer, the plan that justifies it, and the plan one step further (which does not fit).
 struct SolveAnswer {
-  std::uint64_t value = 0;              ///< tokens, sequences or cards
-  std::uint64_t per_gpu_bytes = 0;      ///< the largest card's need at `value`
-  std::uint64_t capacity_bytes = 0;     ///< that card's usable memory
-  std::uint64_t next_value = 0;         ///< one step above (0 when there is none)
-  std::uint64_t next_per_gpu_bytes = 0; ///< the need there (it does not fit)
+  std::uint64_t value = 0;   ///< tokens, sequences or cards
+  Plan plan;                 ///< at `value`: it fits
+  std::optional<std::uint64_t> next_value;  ///< one step further (none at the search's limit)
+  std::optional<Plan> next_plan;            ///< at next_value: it does not fit
+  /// The search stopped at the model's trained context (max context) rather than memory.
+  bool capped_at_trained_context = false;
 };
 
-/// The largest context (tokens per sequence) for which the cards hold the plan (offload not
-/// counted); nullopt when not even one token fits. Searched up to 10^8 tokens.
-[[nodiscard]] std::optional<SolveAnswer> solve_max_context(const PlanRequest& request);
+/// The largest context (tokens per sequence) for which `base` fits, up to the model's trained
+/// context (unless base.allow_long_context) and 10^8 tokens; nullopt when not even one token
+/// fits.
+[[nodiscard]] std::optional<SolveAnswer> solve_max_context(const Planner& planner,
+                                                           const Deployment& base);
 
-/// The largest batch (sequences at once) that fits at the request's context.
-[[nodiscard]] std::optional<SolveAnswer> solve_max_batch(const PlanRequest& request);
+/// The largest batch (sequences at once) that fits at the base's context.
+[[nodiscard]] std::optional<SolveAnswer> solve_max_batch(const Planner& planner,
+                                                         const Deployment& base);
 
-/// The fewest cards of the request's first card type that hold the model (tensor parallel
-/// where the count divides the heads, else pipeline), up to 64.
-[[nodiscard]] std::optional<SolveAnswer> solve_min_gpus(const PlanRequest& request);
+/// The fewest cards of the base's (single) card type that hold the model, 1 to
+/// k_max_planned_cards, under any layout the engine and mode accept (the answer's deployment
+/// names its degrees); next_value is one card fewer, which no layout fits.
+[[nodiscard]] std::optional<SolveAnswer> solve_min_gpus(const Planner& planner,
+                                                        const Deployment& base);
 
 /// One card type that runs the model.
 struct GpuOption {
-  std::string id;
-  std::string name;
-  std::uint32_t count = 0;              ///< the fewest of 1, 2, 4, 8 that fit
-  std::uint64_t usable_bytes = 0;       ///< per card
-  std::uint64_t per_gpu_bytes = 0;      ///< the largest card's need
-  std::string strategy;                 ///< single, tensor_parallel, pipeline_parallel
-  double expected_decode_tokens_per_s = 0;
+  const GpuSpec* gpu = nullptr;
+  std::uint32_t count = 0;  ///< the fewest of 1, 2, 4, 8 that fit
+  Plan plan;
 };
 
-/// Every card in `database` that runs the request on 1, 2, 4 or 8 cards, sorted by fewest
-/// cards, then least memory, then id.
-[[nodiscard]] std::vector<GpuOption> solve_which_gpus(const PlanRequest& request,
+/// Every card in `database` that runs `base` on 1, 2, 4 or 8 cards, sorted by fewest cards,
+/// then least memory, then id.
+[[nodiscard]] std::vector<GpuOption> solve_which_gpus(const Planner& planner,
+                                                      const Deployment& base,
                                                       const GpuDatabase& database);
 
 /// One point of a chart.
 struct PlotPoint {
   std::uint64_t x = 0;              ///< context tokens, or sequences
-  std::uint64_t per_gpu_bytes = 0;  ///< the largest card's need
+  std::uint64_t per_gpu_bytes = 0;  ///< the fullest card's need
   bool fits = false;
 };
 
-/// Memory against context (axis "context") or batch ("batch"): about 24 points on a
-/// logarithmic scale from small to well past where the need crosses the capacity.
-[[nodiscard]] std::vector<PlotPoint> plot_points(const PlanRequest& request, bool by_batch);
+/// Memory against context (by_batch false) or batch: about 24 points on a logarithmic scale
+/// from small to well past where the need crosses the capacity.
+[[nodiscard]] std::vector<PlotPoint> plot_points(const Planner& planner, const Deployment& base,
+                                                 bool by_batch);
+
+/// The GPU of `plan` that is fullest relative to its capacity less margin (the first GPU
+/// when none has a capacity); nullptr when the plan has no GPU.
+[[nodiscard]] const DevicePlan* fullest_gpu(const Plan& plan);
 
 }  // namespace vramcalc

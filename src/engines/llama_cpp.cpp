@@ -148,7 +148,7 @@ LlamaCppContext llama_cpp_context(const ModelSpec& model, const Workload& worklo
   ctx.n_outputs = ctx.n_ubatch;
   // Flash attention "auto" resolves to enabled on backends that support it (CPU, CUDA, Metal,
   // Vulkan at the pinned commit; every record in the validation data resolved to enabled).
-  ctx.flash_attn = settings.flash_attn != FlashAttention::off;
+  ctx.flash_attn = settings.flash_attn.value_or(FlashAttention::automatic) != FlashAttention::off;
 
   const bool honours_window = llama_cpp_honours_sliding_window(model.architecture);
   ctx.layer_cells.reserve(model.layers.size());

@@ -22,8 +22,10 @@ std::uint64_t per_card_heads(std::uint32_t kv_heads, std::uint32_t tp) {
   return std::max<std::uint64_t>(1, div_ceil(kv_heads, tp));
 }
 
-std::uint64_t layer_token_bytes(const LayerSpec& layer, const Workload& workload,
-                                std::uint32_t tp) {
+}  // namespace
+
+std::uint64_t pool_layer_token_bytes(const LayerSpec& layer, const Workload& workload,
+                                     std::uint32_t tp) {
   switch (layer.attention) {
     case AttentionKind::none:
       return 0;
@@ -38,13 +40,17 @@ std::uint64_t layer_token_bytes(const LayerSpec& layer, const Workload& workload
          kv_row_bytes(workload.kv_value, heads * layer.head_dim_v);
 }
 
-}  // namespace
+std::uint64_t pool_layer_sequence_tokens(const LayerSpec& layer, const Workload& workload) {
+  return layer.attention == AttentionKind::sliding_window
+             ? std::min<std::uint64_t>(workload.context, layer.sliding_window)
+             : workload.context;
+}
 
 std::uint64_t pool_bytes_per_token(const ModelSpec& model, const Workload& workload,
                                    std::uint32_t tp) {
   std::uint64_t bytes = 0;
   for (const auto& layer : model.layers) {
-    bytes += layer_token_bytes(layer, workload, tp);
+    bytes += pool_layer_token_bytes(layer, workload, tp);
   }
   return bytes;
 }
@@ -53,11 +59,9 @@ std::uint64_t pool_bytes_per_sequence(const ModelSpec& model, const Workload& wo
                                       std::uint32_t tp) {
   std::uint64_t bytes = 0;
   for (const auto& layer : model.layers) {
-    const std::uint64_t tokens = layer.attention == AttentionKind::sliding_window
-                                     ? std::min<std::uint64_t>(workload.context,
-                                                               layer.sliding_window)
-                                     : workload.context;
-    bytes = checked_add(bytes, checked_mul(tokens, layer_token_bytes(layer, workload, tp), "KV"),
+    bytes = checked_add(bytes,
+                        checked_mul(pool_layer_sequence_tokens(layer, workload),
+                                    pool_layer_token_bytes(layer, workload, tp), "KV"),
                         "KV");
   }
   return bytes;

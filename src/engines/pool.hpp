@@ -14,6 +14,15 @@ namespace vramcalc::engines {
 [[nodiscard]] std::uint64_t pool_bytes_per_token(const ModelSpec& model, const Workload& workload,
                                                  std::uint32_t tp);
 
+/// KV bytes one token costs in one layer on each of `tp` cards (0 for layers without
+/// attention).
+[[nodiscard]] std::uint64_t pool_layer_token_bytes(const LayerSpec& layer, const Workload& workload,
+                                                   std::uint32_t tp);
+
+/// Tokens of one sequence a layer keeps: the context, or its window for sliding-window layers.
+[[nodiscard]] std::uint64_t pool_layer_sequence_tokens(const LayerSpec& layer,
+                                                       const Workload& workload);
+
 /// KV bytes one sequence of `context` tokens needs on each card, with sliding-window layers
 /// capped at their window.
 [[nodiscard]] std::uint64_t pool_bytes_per_sequence(const ModelSpec& model,

@@ -72,6 +72,7 @@ MemoryEstimate estimate_sglang(const EngineInput& input) {
     pool.bytes_per_token = per_token;
     pool.bytes_per_sequence = per_sequence;
     pool.bytes = share > result.weights.bytes ? share - result.weights.bytes : 0;
+    pool.budget_bytes = share;
     pool.tokens = per_token == 0 ? 0 : pool.bytes / per_token;
     const double sequence_tokens =
         per_token == 0 ? 0.0 : static_cast<double>(per_sequence) / static_cast<double>(per_token);

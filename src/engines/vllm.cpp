@@ -71,6 +71,8 @@ MemoryEstimate estimate_vllm(const EngineInput& input) {
     pool.bytes_per_token = per_token;
     pool.bytes_per_sequence = per_sequence;
     pool.bytes = requested > fixed ? requested - fixed : 0;
+    const std::uint64_t others = result.activations.bytes + non_torch;
+    pool.budget_bytes = requested > others ? requested - others : 0;
     const std::uint64_t block_bytes = per_token * block;
     pool.tokens = block_bytes == 0 ? 0 : pool.bytes / block_bytes * block;
     // vLLM's "Maximum concurrency for N tokens per request": pool tokens over the tokens one

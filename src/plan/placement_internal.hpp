@@ -1,52 +1,83 @@
 #pragma once
-// Internal pieces of the planner shared by its files.
+// Internal pieces of the planner shared by its files (src/plan/).
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
-#include "vramcalc/placement.hpp"
+#include "vramcalc/plan.hpp"
 
-namespace vramcalc::plan_detail {
+namespace vramcalc {
 
-/// Facts about the model's weights under the request's format that placement needs.
-struct ModelFacts {
+/// Facts about the model's weights under one format: computed once per request and shared
+/// by every plan of it (the per-tensor quantization mix is the expensive part).
+struct FormatFacts {
   std::vector<std::uint64_t> replicated_layer_bytes;  ///< 1-D tensors of each layer
   std::vector<std::uint64_t> expert_layer_bytes;      ///< routed experts of each layer
   std::uint64_t replicated_other_bytes = 0;           ///< 1-D tensors outside the layers
   std::uint64_t total_weight_bytes = 0;
+  WeightBreakdown decode_reads;                       ///< what one decode step reads
 };
 
-[[nodiscard]] bool pool_engine(const EstimateOptions& options);
-[[nodiscard]] bool llama_family(const EstimateOptions& options);
-[[nodiscard]] MemoryEstimate estimate_on(const PlanRequest& request, const GpuSpec& gpu,
-                                         std::uint32_t count);
-[[nodiscard]] ModelFacts model_facts(const PlanRequest& request);
+struct Planner::Cache {
+  std::map<std::string, FormatFacts> facts;  ///< by format name (not thread-safe)
+};
+
+namespace plan_detail {
+
+/// Everything a strategy needs: the model, the deployment and the format's facts.
+struct Context {
+  const ModelSpec& model;
+  const Deployment& deployment;
+  const FormatFacts& facts;
+};
+
+[[nodiscard]] FormatFacts format_facts(const ModelSpec& model, const WeightFormat& format);
+
+/// The engine's estimate with `gpu` in its options, sized for one of `tp` ranks (pool engines
+/// size a rank; the others are split by the planner and get tp = 1).
+[[nodiscard]] MemoryEstimate estimate_on(const Context& ctx, const GpuSpec* gpu, std::uint32_t tp);
+
 [[nodiscard]] std::uint64_t kv_share(const LayerSpec& layer, std::uint64_t layer_bytes,
                                      std::uint32_t tp);
-void finish_device(DevicePlan& device);
-void finish_plan(Plan& plan);
-[[nodiscard]] DevicePlan host_device(const PlanRequest& request);
+[[nodiscard]] DevicePlan host_device(const Deployment& deployment);
 [[nodiscard]] DevicePlan gpu_device(const GpuSpec& gpu, std::size_t index);
+/// A card of unknown capacity, for an estimate without hardware.
+[[nodiscard]] DevicePlan unknown_device();
 [[nodiscard]] std::vector<std::uint32_t> split_layers(std::uint32_t layers,
                                                       const std::vector<double>& weights);
+/// Every card of the deployment in order: node by node, group by group.
+[[nodiscard]] std::vector<GpuSpec> card_list(const Deployment& deployment);
 
-/// Identical cards in a grid: `tp` ranks per stage, `pp` stages (single: 1 x 1).
-[[nodiscard]] Plan grid_plan(const PlanRequest& request, const GpuSpec& gpu, std::uint32_t tp,
+/// Identical cards in a grid: `tp` ranks per stage, `pp` equal stages (single: 1 x 1).
+/// `gpu` null: one card of unknown capacity.
+[[nodiscard]] Plan grid_plan(const Context& ctx, const GpuSpec* gpu, std::uint32_t tp,
                              std::uint32_t pp);
-/// Mixed cards: one pipeline stage per card, layers in proportion to capacity.
-[[nodiscard]] Plan capacity_pipeline_plan(const PlanRequest& request,
-                                          const std::vector<GpuSpec>& cards);
-/// llama.cpp: the most layers that fit on the first card, the rest on the CPU.
-[[nodiscard]] Plan layer_offload_plan(const PlanRequest& request, const GpuSpec& gpu);
-/// llama.cpp --n-cpu-moe: the fewest layers' experts on the CPU that make the rest fit.
-[[nodiscard]] Plan expert_offload_plan(const PlanRequest& request, const GpuSpec& gpu);
-/// accelerate: layers that do not fit stream from RAM (then disk) every forward pass.
-[[nodiscard]] Plan streamed_offload_plan(const PlanRequest& request, const GpuSpec& gpu);
+/// llama.cpp -sm layer / accelerate device_map: layers in proportion to each card's capacity,
+/// each card with its own compute buffer.
+[[nodiscard]] Plan layer_split_plan(const Context& ctx, const std::vector<GpuSpec>& cards);
+/// llama.cpp: the most (last) layers the cards hold, split by capacity; the rest on the CPU.
+[[nodiscard]] Plan layer_offload_plan(const Context& ctx, const std::vector<GpuSpec>& cards);
+/// llama.cpp --n-cpu-moe: the fewest layers' experts on the CPU that let the cards hold the rest.
+[[nodiscard]] Plan expert_offload_plan(const Context& ctx, const std::vector<GpuSpec>& cards);
+/// accelerate: layers fill the cards in order; the rest stream from RAM (then disk) every pass.
+[[nodiscard]] Plan streamed_offload_plan(const Context& ctx, const std::vector<GpuSpec>& cards);
 
-/// The speed of a plan, and of the same model all on one card of `gpu` (for slowdowns).
-void attach_speed(Plan& plan, const PlanRequest& request, const GpuSpec& gpu);
-/// The engine's flags for the plan.
-[[nodiscard]] std::string engine_flags(const Plan& plan, const PlanRequest& request);
+/// What a GPU of `capacity` usable bytes keeps free: the margin's size, or its share of the
+/// capacity (rounded down).
+[[nodiscard]] std::uint64_t margin_bytes(const Margin& margin, std::uint64_t capacity);
 
-}  // namespace vramcalc::plan_detail
+/// The verdict, in one place: each device's margin, headroom and fit, the sums over devices,
+/// the plan's headroom (pool spare included) and fits <=> headroom >= 0.
+void settle(Plan& plan);
+
+/// The speed of a plan and its slowdown against all on one card of `gpu`; none when a card's
+/// bandwidth is unknown.
+void attach_speed(Plan& plan, const Context& ctx, const GpuSpec* gpu);
+/// The engine's command line for the plan (empty for the generic profile).
+[[nodiscard]] std::string engine_flags(const Plan& plan, const ModelSpec& model);
+
+}  // namespace plan_detail
+
+}  // namespace vramcalc

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "engines/pool.hpp"
 #include "plan/placement_internal.hpp"
 #include "vramcalc/bytes.hpp"
 #include "vramcalc/speed.hpp"
@@ -38,13 +39,13 @@ double pcie_gb_s(const GpuSpec& gpu) {
   return per_lane * lanes;
 }
 
-const GpuSpec* card_of(const PlanRequest& request, const std::string& id) {
-  for (const auto& group : request.gpus) {
+const GpuSpec* card_of(const Deployment& deployment, const std::string& id) {
+  for (const auto& group : deployment.gpus) {
     if (group.gpu.id == id) {
       return &group.gpu;
     }
   }
-  return request.gpus.empty() ? nullptr : &request.gpus.front().gpu;
+  return deployment.gpus.empty() ? nullptr : &deployment.gpus.front().gpu;
 }
 
 std::uint64_t scaled(std::uint64_t bytes, double fraction) {
@@ -58,8 +59,7 @@ struct ReadShares {
   double experts = 1.0;
 };
 
-ReadShares read_shares(const PlanRequest& request, const ModelFacts& facts) {
-  const ModelSpec& model = *request.model;
+ReadShares read_shares(const ModelSpec& model, const FormatFacts& facts) {
   ReadShares shares;
   std::uint64_t expert_bytes = 0;
   for (const std::uint64_t bytes : facts.expert_layer_bytes) {
@@ -69,7 +69,7 @@ ReadShares read_shares(const PlanRequest& request, const ModelFacts& facts) {
     shares.experts = static_cast<double>(std::min(model.n_experts_used, model.n_experts)) /
                      static_cast<double>(model.n_experts);
   }
-  const WeightBreakdown reads = decode_weight_reads(model, request.format);
+  const WeightBreakdown& reads = facts.decode_reads;
   const double expert_reads = static_cast<double>(expert_bytes) * shares.experts;
   if (facts.total_weight_bytes > expert_bytes) {
     shares.dense = std::clamp((static_cast<double>(reads.total_bytes) - expert_reads) /
@@ -90,7 +90,7 @@ std::uint64_t layer_sum(const std::vector<std::uint64_t>& bytes, std::uint32_t f
 
 // Routed-expert bytes a device holds: those of its layers (a tensor-parallel rank its share),
 // less the experts --n-cpu-moe keeps on the CPU; the CPU holds those.
-std::uint64_t experts_on(const DevicePlan& device, const Plan& plan, const ModelFacts& facts) {
+std::uint64_t experts_on(const DevicePlan& device, const Plan& plan, const FormatFacts& facts) {
   std::uint64_t bytes = 0;
   if (device.kind == DeviceKind::gpu) {
     const std::uint32_t skip = std::max(device.first_layer, plan.n_cpu_moe);
@@ -104,30 +104,53 @@ std::uint64_t experts_on(const DevicePlan& device, const Plan& plan, const Model
   return std::min(bytes, device.weights_bytes);
 }
 
-// The KV bytes one decode step reads on a device: the workload's cache (a pool engine's pool
-// is mostly empty space).
-std::uint64_t kv_read(const DevicePlan& device, const Plan& plan, const Workload& workload) {
-  if (plan.kv_pool) {
+// The workload's KV bytes of layers [first, first + count) on one of `tp` ranks of a pool
+// engine (its pool is mostly empty space; a step reads only what the sequences hold).
+std::uint64_t pool_kv(const Context& ctx, std::uint32_t first, std::uint32_t count,
+                      std::uint32_t tp) {
+  const Workload& w = ctx.deployment.workload;
+  std::uint64_t bytes = 0;
+  for (std::uint32_t i = first; i < first + count && i < ctx.model.layers.size(); ++i) {
+    const LayerSpec& layer = ctx.model.layers[i];
+    bytes += engines::pool_layer_sequence_tokens(layer, w) *
+             engines::pool_layer_token_bytes(layer, w, tp) * w.batch;
+  }
+  return bytes;
+}
+
+// The KV bytes one decode step reads on a device: the workload's cache.
+std::uint64_t kv_read(const DevicePlan& device, const Plan& plan, const Context& ctx) {
+  if (pool_engine(ctx.deployment.options.engine.kind) && device.kind == DeviceKind::gpu) {
     return std::min(device.kv_cache_bytes,
-                    plan.kv_pool->bytes_per_sequence * workload.batch);
+                    pool_kv(ctx, device.first_layer, device.layer_count, plan.tensor_parallel));
   }
   return device.kv_cache_bytes;
 }
 
-SpeedInput speed_input(const Plan& plan, const PlanRequest& request, const ModelFacts& facts,
+// The whole workload's KV cache on one card.
+std::uint64_t all_kv_bytes(const Plan& plan, const Context& ctx) {
+  if (pool_engine(ctx.deployment.options.engine.kind)) {
+    return pool_kv(ctx, 0, static_cast<std::uint32_t>(ctx.model.layers.size()), 1);
+  }
+  return plan.estimate.kv_cache.bytes;
+}
+
+SpeedInput speed_input(const Plan& plan, const Context& ctx, const GpuSpec& first,
                        bool quantized) {
+  const ModelSpec& model = ctx.model;
+  const Deployment& deployment = ctx.deployment;
+  const FormatFacts& facts = ctx.facts;
   SpeedInput input;
-  input.layers = static_cast<std::uint32_t>(request.model->layers.size());
-  input.hidden = request.model->hidden;
-  input.batch = request.workload.batch;
-  input.context = request.workload.context;
+  input.layers = static_cast<std::uint32_t>(model.layers.size());
+  input.hidden = model.hidden;
+  input.batch = deployment.workload.batch;
+  input.context = deployment.workload.context;
   input.pipeline_stages = plan.pipeline_parallel;
   input.topology = plan.tensor_parallel > 1 ? SpeedTopology::tensor_parallel
                                             : SpeedTopology::sequential;
-  const GpuSpec* first = card_of(request, request.gpus.front().gpu.id);
-  input.interconnect_gb_s = first->interconnect_gb_s;
-  const ReadShares shares = read_shares(request, facts);
-  const std::uint64_t active_params = request.model->active_params;
+  input.interconnect_gb_s = first.interconnect_gb_s;
+  const ReadShares shares = read_shares(model, facts);
+  const std::uint64_t active_params = model.active_params;
   const double share_of_params =
       facts.total_weight_bytes == 0 ? 0.0 : 1.0 / static_cast<double>(facts.total_weight_bytes);
   for (const DevicePlan& device : plan.devices) {
@@ -137,16 +160,19 @@ SpeedInput speed_input(const Plan& plan, const PlanRequest& request, const Model
     SpeedDevice d;
     d.name = device.name;
     d.quantized = quantized;
-    const std::uint64_t experts = experts_on(device, plan, facts);
-    d.weight_bytes = scaled(device.weights_bytes - experts, shares.dense) +
-                     scaled(experts, shares.experts);
-    d.kv_bytes = kv_read(device, plan, request.workload);
+    // Token embeddings mapped in host RAM are a lookup of one row, not read per step.
+    const std::uint64_t mapped = device.kind == DeviceKind::cpu
+                                     ? std::min(plan.estimate.host_weight_bytes, device.weights_bytes)
+                                     : 0;
+    const std::uint64_t held = device.weights_bytes - mapped;
+    const std::uint64_t experts = std::min(experts_on(device, plan, facts), held);
+    d.weight_bytes = scaled(held - experts, shares.dense) + scaled(experts, shares.experts);
+    d.kv_bytes = kv_read(device, plan, ctx);
     d.active_params = static_cast<std::uint64_t>(static_cast<double>(active_params) *
-                                                 static_cast<double>(device.weights_bytes) *
-                                                 share_of_params);
+                                                 static_cast<double>(held) * share_of_params);
     switch (device.kind) {
       case DeviceKind::gpu: {
-        const GpuSpec* card = card_of(request, device.id);
+        const GpuSpec* card = card_of(deployment, device.id);
         d.kind = SpeedDeviceKind::gpu;
         d.bandwidth_gb_s = card->bandwidth_gb_s;
         d.compute_tflops = card->fp16_tflops.value_or(0);
@@ -155,8 +181,8 @@ SpeedInput speed_input(const Plan& plan, const PlanRequest& request, const Model
       case DeviceKind::cpu:
         if (plan.strategy == PlanStrategy::streamed_offload) {
           d.kind = SpeedDeviceKind::streamed;
-          d.bandwidth_gb_s = pcie_gb_s(*first);
-          d.compute_tflops = first->fp16_tflops.value_or(0);
+          d.bandwidth_gb_s = pcie_gb_s(first);
+          d.compute_tflops = first.fp16_tflops.value_or(0);
         } else {
           d.kind = SpeedDeviceKind::cpu;
           d.bandwidth_gb_s = k_system_ram_gb_s;
@@ -165,7 +191,7 @@ SpeedInput speed_input(const Plan& plan, const PlanRequest& request, const Model
       case DeviceKind::disk:
         d.kind = SpeedDeviceKind::disk;
         d.bandwidth_gb_s = k_disk_gb_s;
-        d.compute_tflops = first->fp16_tflops.value_or(0);
+        d.compute_tflops = first.fp16_tflops.value_or(0);
         break;
     }
     // Host buffers (logits, mapped embeddings) are not read per token as weights are.
@@ -177,35 +203,54 @@ SpeedInput speed_input(const Plan& plan, const PlanRequest& request, const Model
   return input;
 }
 
+bool bandwidth_known(const Plan& plan, const Deployment& deployment) {
+  for (const DevicePlan& device : plan.devices) {
+    if (device.kind == DeviceKind::gpu) {
+      const GpuSpec* card = card_of(deployment, device.id);
+      if (card == nullptr || card->bandwidth_gb_s <= 0) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
-void attach_speed(Plan& plan, const PlanRequest& request, const GpuSpec& gpu) {
-  const ModelFacts facts = model_facts(request);
-  const MemoryEstimate one = estimate_on(request, gpu, 1);
+void attach_speed(Plan& plan, const Context& ctx, const GpuSpec* gpu) {
+  plan.speed.reset();
+  plan.slowdown.reset();
+  // No card, or a card whose bandwidth is unknown: no speed rather than a made-up one.
+  if (gpu == nullptr || !bandwidth_known(plan, ctx.deployment)) {
+    return;
+  }
+  const MemoryEstimate& one = plan.estimate;
+  const std::uint64_t weight_bytes = ctx.facts.total_weight_bytes;
   const bool quantized =
-      request.model->total_params != 0 &&
-      static_cast<double>(one.weights.bytes) * 8.0 /
-              static_cast<double>(request.model->total_params) < 7.5;
-  plan.speed = estimate_speed(speed_input(plan, request, facts, quantized));
+      ctx.model.total_params != 0 &&
+      static_cast<double>(weight_bytes) * 8.0 / static_cast<double>(ctx.model.total_params) < 7.5;
+  SpeedEstimate speed = estimate_speed(speed_input(plan, ctx, *gpu, quantized));
   // The cache is read as full as the workload allows: the last token of the window, the
   // slowest; shorter conversations decode faster.
-  plan.speed.assumptions.push_back(fmt::format(
+  speed.assumptions.push_back(fmt::format(
       "decode at a depth of {} tokens per sequence (the full context): the slowest token; "
       "weights read per step: routed experts at n_experts_used / n_experts, one embedding row",
-      request.workload.context));
+      ctx.deployment.workload.context));
   // All on one card, as if it were big enough: the baseline slowdowns are measured against.
   Plan all_on_gpu;
-  DevicePlan device = gpu_device(gpu, 0);
-  device.weights_bytes = one.weights.bytes - one.host_weight_bytes;
-  device.kv_cache_bytes = one.kv_pool ? one.kv_pool->bytes_per_sequence * request.workload.batch
-                                      : one.kv_cache.bytes;
-  device.layer_count = static_cast<std::uint32_t>(request.model->layers.size());
+  all_on_gpu.tensor_parallel = 1;
+  all_on_gpu.pipeline_parallel = 1;
+  DevicePlan device = gpu_device(*gpu, 0);
+  device.weights_bytes = weight_bytes - std::min(weight_bytes, one.host_weight_bytes);
+  device.kv_cache_bytes = all_kv_bytes(plan, ctx);
+  device.layer_count = static_cast<std::uint32_t>(ctx.model.layers.size());
   all_on_gpu.devices.push_back(device);
-  const SpeedEstimate baseline = estimate_speed(speed_input(all_on_gpu, request, facts, quantized));
-  plan.slowdown = plan.speed.expected_decode_tokens_per_s > 0
-                      ? baseline.expected_decode_tokens_per_s /
-                            plan.speed.expected_decode_tokens_per_s
-                      : 0;
+  const SpeedEstimate baseline = estimate_speed(speed_input(all_on_gpu, ctx, *gpu, quantized));
+  if (!(speed.decode_tokens_per_s > 0 && speed.expected_decode_tokens_per_s > 0)) {
+    return;  // nothing the model can say: no speed rather than 0
+  }
+  plan.slowdown = baseline.expected_decode_tokens_per_s / speed.expected_decode_tokens_per_s;
+  plan.speed = std::move(speed);
 }
 
 }  // namespace vramcalc::plan_detail

@@ -1,36 +1,17 @@
-// Solvers: binary searches over a plan's fit. Memory never falls as context, batch or the
-// card's share grows, so the searches are exact.
+// Solvers: searches over plans of the one planner. Memory never falls as context, batch or the
+// card count grows, so the searches are exact; each answer carries the plans at the answer and
+// one step further.
 #include "vramcalc/solve.hpp"
 
 #include <algorithm>
 #include <cmath>
 
+#include "vramcalc/error.hpp"
 #include "vramcalc/workload.hpp"
 
 namespace vramcalc {
 
 namespace {
-
-struct Probe {
-  bool fits = false;
-  std::uint64_t per_gpu_bytes = 0;
-  std::uint64_t capacity_bytes = 0;
-};
-
-Probe probe(PlanRequest request) {
-  request.allow_offload = false;
-  request.force_offload = false;
-  const Plan plan = make_plan(request);
-  Probe p;
-  p.fits = plan.fits;
-  for (const auto& device : plan.devices) {
-    if (device.kind == DeviceKind::gpu && device.used_bytes >= p.per_gpu_bytes) {
-      p.per_gpu_bytes = device.used_bytes;
-      p.capacity_bytes = device.capacity_bytes;
-    }
-  }
-  return p;
-}
 
 // The largest x in [1, limit] with fits(x); nullopt when fits(1) is false.
 template <typename Fits>
@@ -62,129 +43,169 @@ std::optional<std::uint64_t> largest(std::uint64_t limit, Fits fits) {
   return good;
 }
 
-SolveAnswer answer(std::uint64_t value, const Probe& at, std::uint64_t next,
-                   const Probe& above) {
-  SolveAnswer a;
-  a.value = value;
-  a.per_gpu_bytes = at.per_gpu_bytes;
-  a.capacity_bytes = at.capacity_bytes;
-  a.next_value = next;
-  a.next_per_gpu_bytes = next == 0 ? 0 : above.per_gpu_bytes;
-  return a;
+template <typename At>
+std::optional<SolveAnswer> solve_largest(std::uint64_t limit, At at) {
+  const auto found = largest(limit, [&](std::uint64_t x) { return at(x).fits; });
+  if (!found) {
+    return std::nullopt;
+  }
+  SolveAnswer answer;
+  answer.value = *found;
+  answer.plan = at(*found);
+  if (*found < limit) {
+    answer.next_value = *found + 1;
+    answer.next_plan = at(*found + 1);
+  }
+  return answer;
 }
 
 }  // namespace
 
-std::optional<SolveAnswer> solve_max_context(const PlanRequest& request) {
-  const auto with = [&](std::uint64_t context) {
-    PlanRequest r = request;
-    r.workload.context = context;
-    return probe(r);
-  };
-  const auto found =
-      largest(k_max_context_tokens, [&](std::uint64_t c) { return with(c).fits; });
-  if (!found) {
-    return std::nullopt;
-  }
-  const std::uint64_t next = *found < k_max_context_tokens ? *found + 1 : 0;
-  return answer(*found, with(*found), next, next == 0 ? Probe{} : with(next));
-}
-
-std::optional<SolveAnswer> solve_max_batch(const PlanRequest& request) {
-  const auto with = [&](std::uint64_t batch) {
-    PlanRequest r = request;
-    r.workload.batch = batch;
-    return probe(r);
-  };
-  const auto found = largest(k_max_batch, [&](std::uint64_t b) { return with(b).fits; });
-  if (!found) {
-    return std::nullopt;
-  }
-  const std::uint64_t next = *found < k_max_batch ? *found + 1 : 0;
-  return answer(*found, with(*found), next, next == 0 ? Probe{} : with(next));
-}
-
-std::optional<SolveAnswer> solve_min_gpus(const PlanRequest& request) {
-  const std::uint32_t heads = attention_heads(*request.model);
-  for (std::uint32_t count = 1; count <= 64; ++count) {
-    PlanRequest r = request;
-    r.gpus.resize(1);
-    r.gpus.front().count = count;
-    r.nodes = 1;
-    r.mode = heads != 0 && heads % count != 0 ? ParallelMode::pipeline : ParallelMode::automatic;
-    const Probe p = probe(r);
-    if (p.fits) {
-      SolveAnswer a;
-      a.value = count;
-      a.per_gpu_bytes = p.per_gpu_bytes;
-      a.capacity_bytes = p.capacity_bytes;
-      if (count > 1) {
-        PlanRequest fewer = r;
-        fewer.gpus.front().count = count - 1;
-        fewer.mode = heads != 0 && heads % (count - 1) != 0 ? ParallelMode::pipeline
-                                                            : ParallelMode::automatic;
-        a.next_value = count - 1;
-        a.next_per_gpu_bytes = probe(fewer).per_gpu_bytes;
-      }
-      return a;
+const DevicePlan* fullest_gpu(const Plan& plan) {
+  const DevicePlan* fullest = nullptr;
+  double worst = -1;
+  for (const auto& device : plan.devices) {
+    if (device.kind != DeviceKind::gpu) {
+      continue;
     }
+    const std::uint64_t room = device.capacity_bytes > device.margin_bytes
+                                   ? device.capacity_bytes - device.margin_bytes
+                                   : 0;
+    const double share = device.capacity_bytes == 0
+                             ? static_cast<double>(device.used_bytes)
+                         : room == 0 ? 1e300
+                                     : static_cast<double>(device.used_bytes) / static_cast<double>(room);
+    if (fullest == nullptr || share > worst) {
+      fullest = &device;
+      worst = share;
+    }
+  }
+  return fullest;
+}
+
+std::optional<SolveAnswer> solve_max_context(const Planner& planner, const Deployment& base) {
+  const std::uint64_t trained = planner.model().max_context;
+  const bool capped = trained != 0 && !base.allow_long_context && trained < k_max_context_tokens;
+  const std::uint64_t limit = capped ? trained : k_max_context_tokens;
+  auto answer = solve_largest(limit, [&](std::uint64_t context) {
+    Deployment d = base;
+    d.workload.context = context;
+    return planner.plan(d);
+  });
+  if (answer && capped && answer->value == limit) {
+    answer->capped_at_trained_context = true;
+  }
+  return answer;
+}
+
+std::optional<SolveAnswer> solve_max_batch(const Planner& planner, const Deployment& base) {
+  return solve_largest(k_max_batch, [&](std::uint64_t batch) {
+    Deployment d = base;
+    d.workload.batch = batch;
+    return planner.plan(d);
+  });
+}
+
+namespace {
+
+// `cards` of the base's card: the first layout the engine and mode accept that fits, else the
+// first layout; nullopt when no layout is valid. The deployment names its degrees where the
+// engine takes them, so it re-runs as it was planned.
+std::optional<Plan> on_cards(const Planner& planner, const Deployment& base, std::uint32_t cards) {
+  Deployment d = base;
+  d.gpus.resize(1);
+  d.gpus.front().count = cards;
+  d.nodes = 1;
+  d.tensor_parallel = 0;
+  d.pipeline_parallel = 0;
+  std::optional<Plan> first;
+  for (const Planner::Layout& layout : planner.layouts(d, cards)) {
+    Deployment at = d;
+    if (cards > 1 && !layer_split_engine(d.options.engine.kind)) {
+      at.tensor_parallel = layout.tensor_parallel;
+      at.pipeline_parallel = layout.pipeline_parallel;
+    }
+    Plan plan = planner.plan(at);
+    if (plan.fits) {
+      return plan;
+    }
+    if (!first) {
+      first = std::move(plan);
+    }
+  }
+  return first;
+}
+
+}  // namespace
+
+std::optional<SolveAnswer> solve_min_gpus(const Planner& planner, const Deployment& base) {
+  if (base.gpus.empty()) {
+    return std::nullopt;
+  }
+  std::optional<Plan> previous;
+  for (std::uint32_t cards = 1; cards <= k_max_planned_cards; ++cards) {
+    std::optional<Plan> plan = on_cards(planner, base, cards);
+    if (plan && plan->fits) {
+      SolveAnswer answer;
+      answer.value = cards;
+      answer.plan = std::move(*plan);
+      if (cards > 1) {
+        answer.next_value = cards - 1;
+        answer.next_plan = std::move(previous);
+      }
+      return answer;
+    }
+    previous = std::move(plan);
   }
   return std::nullopt;
 }
 
-std::vector<GpuOption> solve_which_gpus(const PlanRequest& request, const GpuDatabase& database) {
+std::vector<GpuOption> solve_which_gpus(const Planner& planner, const Deployment& base,
+                                        const GpuDatabase& database) {
   std::vector<GpuOption> options;
-  const std::uint32_t heads = attention_heads(*request.model);
   for (const GpuSpec& gpu : database.gpus()) {
     for (const std::uint32_t count : {1U, 2U, 4U, 8U}) {
-      PlanRequest r = request;
-      r.gpus = {GpuGroup{gpu, count}};
-      r.nodes = 1;
-      r.allow_offload = false;
-      r.force_offload = false;
-      r.mode = heads != 0 && heads % count != 0 ? ParallelMode::pipeline : ParallelMode::automatic;
-      const Plan plan = make_plan(r);
-      if (!plan.fits) {
-        continue;
+      Deployment d = base;
+      d.gpus = {GpuGroup{gpu, 1}};
+      std::optional<Plan> plan;
+      try {
+        plan = on_cards(planner, d, count);
+      } catch (const Error&) {
+        continue;  // this engine or mode cannot split the model over `count` cards
       }
-      GpuOption option;
-      option.id = gpu.id;
-      option.name = gpu.name;
-      option.count = count;
-      option.usable_bytes = gpu.usable_bytes;
-      for (const auto& device : plan.devices) {
-        if (device.kind == DeviceKind::gpu) {
-          option.per_gpu_bytes = std::max(option.per_gpu_bytes, device.used_bytes);
-        }
+      if (plan && plan->fits) {
+        options.push_back({&gpu, count, std::move(*plan)});
+        break;
       }
-      option.strategy = strategy_name(plan.strategy);
-      option.expected_decode_tokens_per_s = plan.speed.expected_decode_tokens_per_s;
-      options.push_back(option);
-      break;
     }
   }
   std::sort(options.begin(), options.end(), [](const GpuOption& a, const GpuOption& b) {
     if (a.count != b.count) {
       return a.count < b.count;
     }
-    if (a.usable_bytes != b.usable_bytes) {
-      return a.usable_bytes < b.usable_bytes;
+    if (a.gpu->usable_bytes != b.gpu->usable_bytes) {
+      return a.gpu->usable_bytes < b.gpu->usable_bytes;
     }
-    return a.id < b.id;
+    return a.gpu->id < b.gpu->id;
   });
   return options;
 }
 
-std::vector<PlotPoint> plot_points(const PlanRequest& request, bool by_batch) {
+std::vector<PlotPoint> plot_points(const Planner& planner, const Deployment& base, bool by_batch) {
   // From a small value to 4x the largest that fits (or 64x the request's when nothing
   // crosses), 24 points evenly spaced on a log scale.
   const std::optional<SolveAnswer> limit =
-      by_batch ? solve_max_batch(request) : solve_max_context(request);
+      by_batch ? solve_max_batch(planner, base) : solve_max_context(planner, base);
   const std::uint64_t start = by_batch ? 1 : 256;
-  const std::uint64_t current = by_batch ? request.workload.batch : request.workload.context;
-  const std::uint64_t cap = by_batch ? k_max_batch : k_max_context_tokens;
+  const std::uint64_t current = by_batch ? base.workload.batch : base.workload.context;
+  std::uint64_t cap = by_batch ? k_max_batch : k_max_context_tokens;
+  const std::uint64_t trained = planner.model().max_context;
+  if (!by_batch && trained != 0 && !base.allow_long_context &&
+      pool_engine(base.options.engine.kind)) {
+    cap = trained;  // these engines refuse longer contexts
+  }
   std::uint64_t end = std::max(current * 4, (limit ? limit->value : current) * 4);
-  end = std::clamp<std::uint64_t>(end, start * 8, cap);
+  end = std::clamp<std::uint64_t>(end, std::min(start * 8, cap), cap);
   constexpr int k_points = 24;
   std::vector<PlotPoint> points;
   const double ratio = std::pow(static_cast<double>(end) / static_cast<double>(start),
@@ -195,14 +216,16 @@ std::vector<PlotPoint> plot_points(const PlanRequest& request, bool by_batch) {
     if (!by_batch) {
       x = std::max<std::uint64_t>(256, x / 256 * 256);  // contexts in whole 256-token steps
     }
+    x = std::min(x, cap);
     if (x == previous) {
       continue;
     }
     previous = x;
-    PlanRequest r = request;
-    (by_batch ? r.workload.batch : r.workload.context) = x;
-    const Probe p = probe(r);
-    points.push_back({x, p.per_gpu_bytes, p.fits});
+    Deployment d = base;
+    (by_batch ? d.workload.batch : d.workload.context) = x;
+    const Plan plan = planner.plan(d);
+    const DevicePlan* fullest = fullest_gpu(plan);
+    points.push_back({x, fullest != nullptr ? fullest->used_bytes : 0, plan.fits});
   }
   return points;
 }

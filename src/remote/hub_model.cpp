@@ -15,7 +15,8 @@ namespace vramcalc::remote {
 
 namespace {
 
-LoadedModel read_selection(const io::FileSet& folder, const HubSelection& selection) {
+LoadedModel read_selection(const io::FileSet& folder, const HubSelection& selection,
+                           bool converting) {
   LoadedModel loaded;
   switch (selection.layout) {
     case HubLayout::gguf:
@@ -26,12 +27,14 @@ LoadedModel read_selection(const io::FileSet& folder, const HubSelection& select
       const SafetensorsInventory inventory =
           read_safetensors_in(folder, selection.file, folder.label());
       loaded.model = safetensors_model_from(read_hf_config_in(folder, "config.json"), inventory);
+      if (converting && stores_quantized(loaded.model)) {
+        // As for local files: a quantized checkpoint's tensors are not its parameters.
+        return converted_checkpoint(read_hf_config_in(folder, "config.json"));
+      }
       break;
     }
     case HubLayout::config:
-      loaded = selection.converted_checkpoint
-                   ? converted_checkpoint(read_hf_config_in(folder, "config.json"))
-                   : loaded_from_reading(read_hf_config_in(folder, "config.json"));
+      loaded = loaded_from_reading(read_hf_config_in(folder, "config.json"));
       break;
   }
   return loaded;
@@ -67,19 +70,20 @@ LoadedModel load_hub_model(const ModelSourceSpec& spec) {
   const HubRevision revision = resolve_revision(session, cache, reference, settings);
   const std::string subject = reference.repo + "@" + reference.revision;
   const HubSelection selection =
-      select_hub_files(revision, subject, spec.hub_file, spec.dtype, spec.converting);
+      select_hub_files(revision, subject, spec.hub_file, spec.dtype);
 
   RemoteReads reads(session, cache, settings);
   const auto folder = hub_folder(reads, reference, revision, selection.folder);
   LoadedModel loaded;
   try {
-    loaded = read_selection(*folder, selection);
+    loaded = read_selection(*folder, selection, spec.converting && !selection.dtype_picked_file);
   } catch (const Error&) {
     std::vector<std::string> ignored;
     save_to_cache(cache, reference, revision, reads, ignored);  // what was read stays valid
     throw;
   }
   loaded.model.source_detail = reference.repo;
+  loaded.model.hf_repo = reference.repo;
   const std::string file = selection.layout == HubLayout::gguf
                                ? (selection.folder.empty() ? "" : selection.folder + "/") +
                                      selection.file

@@ -232,18 +232,13 @@ std::string gguf_quant_tag(std::string_view file_name) {
 }
 
 HubSelection select_hub_files(const HubRevision& revision, const std::string& subject,
-                              const std::string& hub_file, const std::string& dtype,
-                              bool converting) {
+                              const std::string& hub_file, const std::string& dtype) {
   if (!hub_file.empty()) {
     HubSelection selection = named_file(revision, subject, hub_file);
     const std::string config = (selection.folder.empty() ? "" : selection.folder + "/") +
                                "config.json";
     if (selection.layout != HubLayout::gguf && !has_file(revision, config)) {
       no_config(subject, selection.folder, selection.layout == HubLayout::safetensors);
-    }
-    if (selection.layout == HubLayout::safetensors && converting) {
-      selection.layout = HubLayout::config;
-      selection.converted_checkpoint = true;
     }
     return selection;
   }
@@ -265,8 +260,7 @@ HubSelection select_hub_files(const HubRevision& revision, const std::string& su
       no_config(subject, "", safetensors);
     }
     HubSelection selection;
-    selection.layout = safetensors && !converting ? HubLayout::safetensors : HubLayout::config;
-    selection.converted_checkpoint = safetensors && converting;
+    selection.layout = safetensors ? HubLayout::safetensors : HubLayout::config;
     return selection;
   }
   if (ggufs.size() == 1) {

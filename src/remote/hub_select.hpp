@@ -26,9 +26,6 @@ struct HubSelection {
   std::string file;       ///< file name in `folder`; see HubLayout
   std::string quant_tag;  ///< GGUF: the quantization its name gives ("Q4_K_M"), else ""
   bool dtype_picked_file = false;  ///< --dtype chose among GGUF files (no conversion)
-  /// A safetensors checkpoint read as its config.json alone: --dtype converts its weights,
-  /// so they are costed from the config's parameters (as for local files).
-  bool converted_checkpoint = false;
 };
 
 /// The quantization a GGUF file name gives ("Llama-3.2-1B-Instruct-Q4_K_M.gguf" -> "Q4_K_M"):
@@ -41,7 +38,8 @@ struct HubSelection {
 ///   config.json), which must be listed;
 /// - else, with `dtype` given and GGUF files present: the one GGUF model (a file, or the shards
 ///   of one split) whose quantization tag is the dtype (q4_k_m -> Q4_K_M, fp16 -> F16);
-/// - else the top-level safetensors checkpoint (config.json alone when `converting`);
+/// - else the top-level safetensors checkpoint (with `dtype` given, it is converted: the
+///   GGUF files beside it are taken only when one matches);
 /// - else the only GGUF model; else config.json alone.
 /// mmproj (vision projector) and imatrix GGUF files are never the model. Throws
 /// vramcalc::Error (usage) listing the GGUF models with their quantizations when none or
@@ -49,6 +47,6 @@ struct HubSelection {
 [[nodiscard]] HubSelection select_hub_files(const HubRevision& revision,
                                             const std::string& subject,
                                             const std::string& hub_file,
-                                            const std::string& dtype, bool converting);
+                                            const std::string& dtype);
 
 }  // namespace vramcalc::remote

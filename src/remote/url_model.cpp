@@ -60,12 +60,12 @@ LoadedModel read_url(const io::FileSet& folder, const std::string& name, bool co
                         "(layers, heads, context) comes from its config.json",
                     "put config.json in the same folder on the server, or download both");
       }
-      if (converting) {
-        return converted_checkpoint(read_hf_config_in(folder, "config.json"));
-      }
       const SafetensorsInventory inventory =
           read_safetensors_in(folder, name, folder.path_of(name));
       loaded.model = safetensors_model_from(read_hf_config_in(folder, "config.json"), inventory);
+      if (converting && stores_quantized(loaded.model)) {
+        return converted_checkpoint(read_hf_config_in(folder, "config.json"));
+      }
       return loaded;
     }
     case UrlKind::config:

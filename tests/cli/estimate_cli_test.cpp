@@ -25,7 +25,7 @@ TEST_CASE("cli: 7B fp16 fits an L4 and JSON weights are 14e9 bytes") {
   const auto r = run_cli({"--params", "7B", "--dtype", "fp16", "--gpu", "L4", "--format", "json"});
   REQUIRE(r.exit_code == 0);
   const json doc = json::parse(r.out);
-  CHECK(doc["schema_version"] == 1);
+  CHECK(doc["schema_version"] == 2);
   CHECK(doc["memory"]["weights_bytes"] == 14'000'000'000ULL);
   CHECK(doc["fits"] == true);
   CHECK(doc["headroom_bytes"].get<std::int64_t>() > 0);
@@ -39,7 +39,11 @@ TEST_CASE("cli: 7B fp16 fits an L4 and JSON weights are 14e9 bytes") {
   CHECK(m["total_bytes"] == m["weights_bytes"].get<std::uint64_t>() +
                                 m["kv_cache_bytes"].get<std::uint64_t>() +
                                 m["activations_bytes"].get<std::uint64_t>() +
-                                m["overhead_bytes"].get<std::uint64_t>());
+                                m["overhead_bytes"].get<std::uint64_t>() +
+                                m["other_bytes"].get<std::uint64_t>());
+  // One card: the deployment is that card (and no host buffers under the generic profile).
+  CHECK(m["total_bytes"] == doc["plan"]["devices"][0]["used_bytes"]);
+  CHECK(doc["headroom_bytes"] == doc["plan"]["devices"][0]["headroom_bytes"]);
 }
 
 TEST_CASE("cli: JSON keeps a stable key order") {
@@ -62,14 +66,22 @@ TEST_CASE("cli: 7B fp32 on an L4 does not fit and with all three recommendations
   const auto& recs = doc["recommendations"];
   REQUIRE(recs.size() == 3);
   CHECK(recs[0]["kind"] == "quantize");
-  CHECK((recs[0]["dtype"] == "fp16" || recs[0]["dtype"] == "bf16"));
+  CHECK((recs[0]["plan"]["dtype"] == "fp16" || recs[0]["plan"]["dtype"] == "bf16"));
   CHECK(recs[1]["kind"] == "offload");
-  CHECK(recs[1]["gpu_layers"].get<int>() > 0);
-  CHECK(recs[1]["cpu_layers"].get<int>() > 0);
-  CHECK(recs[1]["cpu_bytes"].get<std::uint64_t>() > 0);
-  CHECK(recs[2]["kind"] == "multi_gpu");
-  CHECK(recs[2]["count"] == 2);
-  CHECK(recs[2]["per_gpu_bytes"].get<std::uint64_t>() <= 23034ULL * 1024 * 1024);
+  CHECK(recs[1]["plan"]["gpu_layers"].get<int>() > 0);
+  CHECK(recs[1]["plan"]["cpu_layers"].get<int>() > 0);
+  CHECK(recs[1]["plan"]["host_bytes"].get<std::uint64_t>() > 0);
+  CHECK(recs[2]["kind"] == "more_gpus");
+  CHECK(recs[2]["plan"]["cards"] == 2);
+  for (const auto& device : recs[2]["plan"]["devices"]) {
+    if (device["kind"] == "gpu") {
+      CHECK(device["used_bytes"].get<std::uint64_t>() <= 23034ULL * 1024 * 1024);
+    }
+  }
+  for (const auto& rec : recs) {
+    CHECK(rec["plan"]["fits"] == true);
+    CHECK(rec["argv"] == rec["plan"]["argv"]);
+  }
   const auto text = run_cli({"--params", "7B", "--dtype", "fp32", "--gpu", "L4"});
   CHECK(text.exit_code == 1);
   CHECK(text.out.find("DOES NOT FIT") != std::string::npos);
@@ -84,9 +96,9 @@ TEST_CASE("cli: 70B fp16 needs two A100-80GB") {
   const json doc = json::parse(one.out);
   bool found = false;
   for (const auto& rec : doc["recommendations"]) {
-    if (rec["kind"] == "multi_gpu") {
+    if (rec["kind"] == "more_gpus") {
       found = true;
-      CHECK(rec["count"] == 2);
+      CHECK(rec["plan"]["cards"] == 2);
     }
   }
   CHECK(found);
@@ -120,7 +132,8 @@ TEST_CASE("cli: every bad input is one error line with a hint and exit 2 and emp
   check_usage_error({"--params", "inf"}, "--params");
   check_usage_error({"--params", "7B", "--kv-dtype", "q9_0"}, "--kv-dtype");
   check_usage_error({"--params", "7B", "--gpu", "A100"}, "ambiguous");
-  check_usage_error({"--params", "7B", "--gpu", "L4", "--gpus", "3"}, "divides the heads");
+  check_usage_error({"--params", "7B", "--gpu", "L4", "--gpus", "3", "--parallel-mode", "tp"},
+                    "divides the heads");
   check_usage_error({"--params", "7B", "--gpu", "L4", "--gpus", "0"}, "--gpus");
   check_usage_error({"--params", "7B", "--gpus", "2"}, "no card is named");
   check_usage_error({"--params", "7B", "--vram", "24"}, "needs a unit");

@@ -17,7 +17,7 @@ TEST_CASE("cli: gpus lists the database as text and JSON") {
   const auto j = run_cli({"gpus", "--format", "json"});
   CHECK(j.exit_code == 0);
   const json doc = json::parse(j.out);
-  CHECK(doc["schema_version"] == 1);
+  CHECK(doc["schema_version"] == 2);
   CHECK(doc["gpus"].size() >= 43);
   for (const auto& gpu : doc["gpus"]) {
     CHECK(gpu["usable_bytes"].get<std::uint64_t>() > 0);

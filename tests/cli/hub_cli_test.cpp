@@ -18,14 +18,26 @@ using namespace vramcalc::test;
 
 namespace {
 
-// The estimate's figures: everything but the engine command line, which names the model by
-// where it came from (a path, or the repository).
+// Drops every key in `names`, at any depth.
+void erase_keys(json& doc, const std::vector<std::string>& names) {
+  if (doc.is_object()) {
+    for (const std::string& name : names) {
+      doc.erase(name);
+    }
+  }
+  if (doc.is_object() || doc.is_array()) {
+    for (auto& child : doc) {
+      erase_keys(child, names);
+    }
+  }
+}
+
+// The estimate's figures: everything but what names the model by where it came from (the
+// repository or the path): the engine's command, the vramcalc command that re-runs a plan and
+// the model's Hub repository.
 json figures(const std::string& out) {
   json doc = json::parse(out);
-  doc.erase("engine_flags");
-  if (doc.contains("plan") && doc["plan"].is_object()) {
-    doc["plan"].erase("engine_flags");
-  }
+  erase_keys(doc, {"engine_flags", "argv", "hf_repo"});
   return doc;
 }
 
@@ -88,7 +100,7 @@ TEST_CASE("hub: a sharded safetensors repo gives the local figures from its head
 }
 
 
-TEST_CASE("hub: --dtype converts a safetensors repo from its config.json as local files do") {
+TEST_CASE("hub: --dtype converts a safetensors repo as it converts local files") {
   HubServer hub;
   const std::string dir = add_llama31_safetensors(hub, "acme/Llama-3.1-8B");
   hub.start();
@@ -98,7 +110,6 @@ TEST_CASE("hub: --dtype converts a safetensors repo from its config.json as loca
   const auto local = run_cli({"--safetensors", dir, "--dtype", "int4", "--format", "json"});
   CHECK(figures(remote.out) == figures(local.out));
   CHECK(json::parse(remote.out)["memory"]["weights_bytes"] == 8'030'261'248ULL / 2);
-  CHECK(hub.requests(".safetensors") == 0);  // the weights' headers are not needed
 }
 
 TEST_CASE("hub: --dtype picks the GGUF file of that quantization and gives the local figures") {
@@ -119,7 +130,14 @@ TEST_CASE("hub: --dtype picks the GGUF file of that quantization and gives the l
         run_cli({"--gguf", dir + "/" + files[i], "--gpu", "L4", "--format", "json"});
     REQUIRE(local.exit_code == 0);
     CHECK(figures(remote.out) == figures(local.out));
-    CHECK(json::parse(remote.out)["precision"]["as_stored"] == true);
+    const json doc = json::parse(remote.out);
+    CHECK(doc["precision"]["as_stored"] == true);
+    // The command that checks the plan names the file read, not a --dtype to convert to.
+    const std::vector<std::string> argv = doc["plan"]["argv"];
+    CHECK(std::vector<std::string>(argv.begin(), argv.begin() + 4) ==
+          std::vector<std::string>{"--hf", "acme/Llama-3.2-1B-Instruct-GGUF", "--hf-file",
+                                   files[i]});
+    CHECK(std::find(argv.begin(), argv.end(), "--dtype") == argv.end());
     const std::uint64_t read = hub.bytes_sent() - before;
     INFO("bytes read " << read << " of " << file_size(dir + "/" + files[i]));
     CHECK(read * 100 < file_size(dir + "/" + files[i]));
@@ -177,13 +195,22 @@ TEST_CASE("hub: a config-only repo gives the figures of its config.json") {
   HubServer hub;
   const std::string dir = add_qwen_config_only(hub, "acme/Qwen2.5-7B");
   hub.start();
-  const auto remote =
-      run_hub(hub, temp_dir(), {"--hf", "acme/Qwen2.5-7B", "--gpu", "L4", "--format", "json"});
+  const std::vector<std::string> query = {"--gpu", "L4", "--engine", "vllm", "--format", "json"};
+  auto remote_args = query;
+  remote_args.insert(remote_args.begin(), {"--hf", "acme/Qwen2.5-7B"});
+  const auto remote = run_hub(hub, temp_dir(), remote_args);
   REQUIRE(remote.exit_code == 0);
-  const auto local = run_cli({"--config", dir, "--gpu", "L4", "--format", "json"});
+  auto local_args = query;
+  local_args.insert(local_args.begin(), {"--config", dir});
+  const auto local = run_cli(local_args);
   CHECK(figures(remote.out) == figures(local.out));
-  CHECK(json::parse(remote.out)["engine_flags"].get<std::string>().find(
-            "vllm serve acme/Qwen2.5-7B ") == 0);
+  const json doc = json::parse(remote.out);
+  CHECK(doc["model"]["hf_repo"] == "acme/Qwen2.5-7B");
+  // The engine and the check command name the repository.
+  CHECK(doc["plan"]["engine_flags"].get<std::string>().find("vllm serve acme/Qwen2.5-7B ") !=
+        std::string::npos);
+  CHECK(doc["plan"]["argv"][0] == "--hf");
+  CHECK(doc["plan"]["argv"][1] == "acme/Qwen2.5-7B");
 }
 
 TEST_CASE("hub: with the server stopped and HF_HUB_OFFLINE=1 the cache answers") {

@@ -19,6 +19,17 @@ json run_json(std::vector<std::string> args, int expected_exit = 0) {
   return json::parse(r.out);
 }
 
+// The used and capacity bytes of the fullest GPU of a plan.
+std::pair<std::uint64_t, std::uint64_t> fullest(const json& plan) {
+  std::pair<std::uint64_t, std::uint64_t> most{0, 0};
+  for (const auto& d : plan["devices"]) {
+    if (d["kind"] == "gpu" && d["used_bytes"].get<std::uint64_t>() >= most.first) {
+      most = {d["used_bytes"].get<std::uint64_t>(), d["capacity_bytes"].get<std::uint64_t>()};
+    }
+  }
+  return most;
+}
+
 std::uint64_t sum_used(const json& plan) {
   std::uint64_t sum = 0;
   for (const auto& d : plan["devices"]) {
@@ -69,7 +80,13 @@ TEST_CASE("plan: 70B fp16 on two A100-80GB fits with tensor parallel and shows p
     }
   }
   CHECK(pipeline);
-  CHECK(doc["engine_flags"].get<std::string>().find("--tensor-parallel-size 2") !=
+  // The generic profile models no engine, so it prints no engine's command; vLLM's is the
+  // tensor-parallel plan it models.
+  CHECK(doc["engine_flags"].is_null());
+  const json vllm = run_json({"--params", "70B", "--dtype", "fp16", "--gpu", "A100-80GB",
+                              "--gpus", "2", "--engine", "vllm"});
+  CHECK(vllm["engine_flags"].get<std::string>().find("--tensor-parallel-size 2 "
+                                                     "--pipeline-parallel-size 1") !=
         std::string::npos);
 }
 
@@ -116,8 +133,8 @@ TEST_CASE("plan: Mixtral Q4_K_M on one 4090 with 64 GB RAM offloads experts with
   for (const auto& r : rec["recommendations"]) {
     if (r["kind"] == "offload") {
       offload = true;
-      CHECK(r["slowdown"].get<double>() > 1.0);
-      CHECK_FALSE(r["engine_flags"].get<std::string>().empty());
+      CHECK(r["plan"]["slowdown"].get<double>() > 1.0);
+      CHECK_FALSE(r["plan"]["engine_flags"].get<std::string>().empty());
     }
   }
   CHECK(offload);
@@ -131,10 +148,11 @@ TEST_CASE("solve: the largest context fits and one token more does not") {
   const json doc = run_json(args);
   const auto c = doc["solve"]["max_context"]["value"].get<std::uint64_t>();
   CHECK(c > 32768);
-  CHECK(doc["solve"]["max_context"]["per_gpu_bytes"].get<std::uint64_t>() <=
-        doc["solve"]["max_context"]["capacity_bytes"].get<std::uint64_t>());
-  CHECK(doc["solve"]["max_context"]["next_per_gpu_bytes"].get<std::uint64_t>() >
-        doc["solve"]["max_context"]["capacity_bytes"].get<std::uint64_t>());
+  const json& answer = doc["solve"]["max_context"];
+  CHECK(fullest(answer["plan"]).first <= fullest(answer["plan"]).second);
+  CHECK(answer["next_value"] == c + 1);
+  CHECK(fullest(answer["next"]).first > fullest(answer["next"]).second);
+  CHECK(answer["capped_at_trained_context"] == false);
   auto at = base;
   at.insert(at.end(), {"--context", std::to_string(c)});
   CHECK(run_cli(at).exit_code == 0);
@@ -180,9 +198,18 @@ TEST_CASE("solve: which GPUs run it with fewest cards first then least memory") 
 TEST_CASE("plan: mixed cards split layers by capacity and several nodes use tp x pp") {
   const json mixed = run_json({"--params", "13B", "--gpu", "4090", "--gpu", "rtx-3060-12gb"});
   const json& plan = mixed["plan"];
-  CHECK(plan["strategy"] == "pipeline_parallel");
+  CHECK(plan["strategy"] == "layer_split");
   CHECK(plan["devices"][0]["layers"].get<int>() > plan["devices"][1]["layers"].get<int>());
-  CHECK(mixed["engine_flags"].get<std::string>().find("--tensor-split") != std::string::npos);
+  CHECK(mixed["engine_flags"].is_null());
+  // Both cards are named in the header and the hardware list.
+  REQUIRE(mixed["hardware"]["gpus"].size() == 2);
+  CHECK(mixed["hardware"]["gpus"][1]["id"] == "rtx-3060-12gb");
+  const json llama = run_json({"--params", "13B", "--gpu", "4090", "--gpu", "rtx-3060-12gb",
+                               "--engine", "llama.cpp"});
+  CHECK(llama["engine_flags"].get<std::string>().find("-sm layer --tensor-split") !=
+        std::string::npos);
+  const auto text = run_cli({"--params", "13B", "--gpu", "4090", "--gpu", "rtx-3060-12gb"});
+  CHECK(text.out.find("RTX 3060") != std::string::npos);
   const json nodes = run_json({"--model", "llama-3.1-405b", "--dtype", "fp16", "--gpu", "h100",
                                "--gpus", "8", "--nodes", "2"});
   CHECK(nodes["plan"]["strategy"] == "tensor_pipeline");
@@ -192,7 +219,11 @@ TEST_CASE("plan: mixed cards split layers by capacity and several nodes use tp x
 }
 
 TEST_CASE("plan: --parallel-mode pp accepts counts that do not divide the heads") {
-  CHECK(run_cli({"--params", "7B", "--gpu", "L4", "--gpus", "3"}).exit_code == 2);
+  CHECK(run_cli({"--params", "7B", "--gpu", "L4", "--gpus", "3", "--parallel-mode", "tp"})
+            .exit_code == 2);
+  // Without a mode, a count that does not divide the heads is pipeline stages.
+  CHECK(run_json({"--params", "7B", "--gpu", "L4", "--gpus", "3"})["plan"]["strategy"] ==
+        "pipeline_parallel");
   const json doc = run_json({"--params", "7B", "--gpu", "L4", "--gpus", "3", "--parallel-mode", "pp"});
   CHECK(doc["plan"]["strategy"] == "pipeline_parallel");
   CHECK(doc["plan"]["pipeline_parallel"] == 3);
@@ -256,7 +287,7 @@ TEST_CASE("cli: the README's CI example runs as written") {
   // The KV cache (17 GB) is what does not fit, so no precision of the weights helps: offload
   // and more cards are the options.
   CHECK(out.find("offload: ") != std::string::npos);
-  CHECK(out.find("multi_gpu: ") != std::string::npos);
+  CHECK(out.find("more_gpus: ") != std::string::npos);
   const auto fits = run_cli({"--params", "8B", "--gpu", "L4", "--format", "json"});
   CHECK(fits.exit_code == 0);
 }

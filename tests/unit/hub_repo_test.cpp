@@ -24,8 +24,8 @@ HubRevision revision_of(const std::vector<std::string>& paths) {
 }
 
 HubSelection select(const std::vector<std::string>& paths, const std::string& dtype = "",
-                    const std::string& file = "", bool converting = false) {
-  return select_hub_files(revision_of(paths), "acme/m@main", file, dtype, converting);
+                    const std::string& file = "") {
+  return select_hub_files(revision_of(paths), "acme/m@main", file, dtype);
 }
 
 }  // namespace
@@ -106,15 +106,14 @@ TEST_CASE("which files of a repository make the model") {
                                             "model-00002-of-00002.safetensors",
                                             "model.safetensors.index.json", "original/x.pth"};
   CHECK(select(st_repo).layout == HubLayout::safetensors);
-  const HubSelection converted = select(st_repo, "int4", "", true);
-  CHECK(converted.layout == HubLayout::config);
-  CHECK(converted.converted_checkpoint);
+  const HubSelection converted = select(st_repo, "int4");
+  CHECK(converted.layout == HubLayout::safetensors);  // converted after reading, as locally
   CHECK_FALSE(converted.dtype_picked_file);
   // Beside a checkpoint, a GGUF file is taken only when it matches.
   auto mixed = st_repo;
   mixed.push_back("gguf/m-Q4_K_M.gguf");
-  CHECK(select(mixed, "q4_k_m", "", true).layout == HubLayout::gguf);
-  CHECK(select(mixed, "int8", "", true).layout == HubLayout::config);
+  CHECK(select(mixed, "q4_k_m").layout == HubLayout::gguf);
+  CHECK(select(mixed, "int8").layout == HubLayout::safetensors);
 
   CHECK(select({"config.json", "README.md"}).layout == HubLayout::config);
   CHECK(error_message([&] { (void)select({"README.md"}); }).find("has no config.json and no")

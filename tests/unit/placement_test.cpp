@@ -1,4 +1,4 @@
-// make_plan and alternative_plans on catalog models: device sums, tensor-parallel shares,
+// Planner::plan and Planner::alternatives on catalog models: device sums, tensor-parallel shares,
 // expert offload and the bytes each device's decode step reads.
 #include <numeric>
 
@@ -7,7 +7,7 @@
 #include "vramcalc/dtype.hpp"
 #include "vramcalc/estimate.hpp"
 #include "vramcalc/gpu.hpp"
-#include "vramcalc/placement.hpp"
+#include "vramcalc/plan.hpp"
 #include "vramcalc/speed.hpp"
 
 using namespace vramcalc;
@@ -19,10 +19,9 @@ const GpuDatabase& database() {
   return db;
 }
 
-PlanRequest request_for(const ModelSpec& model, const char* format, const char* gpu,
-                        std::uint32_t count, EngineKind engine) {
-  PlanRequest request;
-  request.model = &model;
+Deployment request_for(const char* format, const char* gpu, std::uint32_t count,
+                       EngineKind engine) {
+  Deployment request;
   request.format = *find_weight_format(format);
   request.workload.context = 4096;
   request.workload.batch = 1;
@@ -40,19 +39,21 @@ std::uint64_t sum_used(const Plan& plan) {
 
 TEST_CASE("a model that fits one card gets a single plan and no offload alternative") {
   const ModelSpec model = catalog_model("llama-3.1-8b");
-  const PlanRequest request = request_for(model, "q4_k_m", "rtx-4090", 1, EngineKind::llama_cpp);
-  const Plan plan = make_plan(request);
+  const Deployment request = request_for("q4_k_m", "rtx-4090", 1, EngineKind::llama_cpp);
+  const Planner planner(model);
+  const Plan plan = planner.plan(request);
   CHECK(plan.strategy == PlanStrategy::single);
   CHECK(plan.fits);
   CHECK(plan.total_bytes == sum_used(plan));
   // An offload plan of a model that fits would keep every layer on the card: the same plan.
-  CHECK(alternative_plans(request, plan).empty());
+  CHECK(planner.alternatives(plan).empty());
 }
 
 TEST_CASE("70B fp16 on two A100-80GB is tensor parallel and its device bytes add up to the total") {
   const ModelSpec model = catalog_model("llama-3.1-70b");
-  const PlanRequest request = request_for(model, "fp16", "a100-80gb", 2, EngineKind::generic);
-  const Plan plan = make_plan(request);
+  const Deployment request = request_for("fp16", "a100-80gb", 2, EngineKind::generic);
+  const Planner planner(model);
+  const Plan plan = planner.plan(request);
   REQUIRE(plan.strategy == PlanStrategy::tensor_parallel);
   REQUIRE(plan.devices.size() >= 2);
   CHECK(plan.total_bytes == sum_used(plan));
@@ -65,23 +66,23 @@ TEST_CASE("70B fp16 on two A100-80GB is tensor parallel and its device bytes add
   CHECK(a.weights_bytes + b.weights_bytes >= all);
   CHECK(a.weights_bytes + b.weights_bytes - all <= a.replicated_bytes);
   // The pipeline plan is shown beside it.
-  const std::vector<Plan> others = alternative_plans(request, plan);
+  const std::vector<Plan> others = planner.alternatives(plan);
   REQUIRE(others.size() == 1);
   CHECK(others[0].strategy == PlanStrategy::pipeline_parallel);
 }
 
 TEST_CASE("expert offload: the CPU's experts are read at n_experts_used / n_experts") {
   const ModelSpec model = catalog_model("mixtral-8x7b");
-  PlanRequest request = request_for(model, "q4_k_m", "rtx-4090", 1, EngineKind::llama_cpp);
+  Deployment request = request_for("q4_k_m", "rtx-4090", 1, EngineKind::llama_cpp);
   request.ram_bytes = 64'000'000'000ULL;
-  request.allow_offload = true;
+  const Planner planner(model);
   Plan expert;
-  for (const Plan& p : alternative_plans(request, make_plan(request))) {
+  const Plan chosen = planner.plan(request);
+  for (const Plan& p : planner.alternatives(chosen)) {
     if (p.strategy == PlanStrategy::expert_offload) {
       expert = p;
     }
   }
-  const Plan chosen = make_plan(request);
   if (chosen.strategy == PlanStrategy::expert_offload) {
     expert = chosen;
   }
@@ -102,14 +103,16 @@ TEST_CASE("expert offload: the CPU's experts are read at n_experts_used / n_expe
   const double gpu_read = static_cast<double>(reads.total_bytes) - cpu_read;
   const double seconds = cpu_read / (k_system_ram_gb_s * 1e9) +
                          (gpu_read + static_cast<double>(gpu.kv_cache_bytes)) / 1008e9;
-  CHECK(expert.speed.decode_tokens_per_s == Approx(1.0 / seconds).epsilon(0.02));
+  REQUIRE(expert.speed);
+  CHECK(expert.speed->decode_tokens_per_s == Approx(1.0 / seconds).epsilon(0.02));
   // The expert plan is faster than layer offload of the same GPU share, and both slower than
   // all on the GPU.
-  CHECK(expert.slowdown > 1.0);
-  CHECK(expert.speed.expected_decode_tokens_per_s > 0);
-  CHECK(expert.speed.expected_decode_tokens_per_s < expert.speed.decode_tokens_per_s);
+  REQUIRE(expert.slowdown);
+  CHECK(*expert.slowdown > 1.0);
+  CHECK(expert.speed->expected_decode_tokens_per_s > 0);
+  CHECK(expert.speed->expected_decode_tokens_per_s < expert.speed->decode_tokens_per_s);
   // Prefill has no compute figure for the CPU's share: not estimated.
-  CHECK(expert.speed.prefill_tokens_per_s == 0);
+  CHECK(expert.speed->prefill_tokens_per_s == 0);
 }
 
 TEST_CASE("plan speed: one card reads the whole dense model but one row of the embeddings") {
@@ -117,14 +120,15 @@ TEST_CASE("plan speed: one card reads the whole dense model but one row of the e
   // untied output head, and one row of the 128256 x 4096 embeddings; the ceiling is those
   // bytes (and the cache's few) at 3350 GB/s.
   const ModelSpec model = catalog_model("llama-3.1-8b");
-  PlanRequest request = request_for(model, "fp16", "h100-sxm", 1, EngineKind::generic);
+  Deployment request = request_for("fp16", "h100-sxm", 1, EngineKind::generic);
   request.workload.context = 1;
-  const Plan plan = make_plan(request);
+  const Plan plan = Planner(model).plan(request);
   const WeightBreakdown all = weight_breakdown(model, request.format);
   const std::uint64_t embeddings = 128256ULL * 4096 * 2;
   CHECK(all.embedding_bytes == embeddings);
   const std::uint64_t read = all.total_bytes - embeddings + 4096 * 2;
   const std::uint64_t kv = 32ULL * 2 * 8 * 128 * 2;  // 32 layers, K+V, 8 heads x 128, 16-bit
   const double ceiling = 3350e9 / static_cast<double>(read + kv);
-  CHECK(plan.speed.decode_tokens_per_s == Approx(ceiling).epsilon(0.001));
+  REQUIRE(plan.speed);
+  CHECK(plan.speed->decode_tokens_per_s == Approx(ceiling).epsilon(0.001));
 }

@@ -1,0 +1,95 @@
+// Devices of a plan, and how layers are shared out between them.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "plan/placement_internal.hpp"
+#include "vramcalc/bytes.hpp"
+
+namespace vramcalc::plan_detail {
+
+// KV bytes one of `tp` ranks holds of a layer: its share of the KV heads, a whole head at
+// least (replicated when there are fewer heads than ranks); an MLA latent is whole on every
+// rank; recurrent state is split like the heads.
+std::uint64_t kv_share(const LayerSpec& layer, std::uint64_t layer_bytes, std::uint32_t tp) {
+  if (tp <= 1 || layer.attention == AttentionKind::latent) {
+    return layer_bytes;
+  }
+  const std::uint64_t heads = std::max<std::uint32_t>(layer.n_kv_head, 1);
+  const std::uint64_t per_rank = std::max<std::uint64_t>(1, div_ceil(heads, tp));
+  return mul_div_ceil(layer_bytes, per_rank, heads, "KV share");
+}
+
+DevicePlan host_device(const Deployment& deployment) {
+  DevicePlan cpu;
+  cpu.kind = DeviceKind::cpu;
+  cpu.id = "cpu";
+  cpu.name = "CPU RAM";
+  cpu.capacity_bytes = deployment.ram_bytes.value_or(0);
+  return cpu;
+}
+
+DevicePlan gpu_device(const GpuSpec& gpu, std::size_t index) {
+  DevicePlan device;
+  device.kind = DeviceKind::gpu;
+  device.id = gpu.id;
+  device.name = fmt::format("{} #{}", gpu.name, index);
+  device.capacity_bytes = gpu.usable_bytes;
+  return device;
+}
+
+DevicePlan unknown_device() {
+  DevicePlan device;
+  device.kind = DeviceKind::gpu;
+  device.id = "";
+  device.name = "one card";
+  return device;
+}
+
+// Layers per stage in proportion to `weights` (largest remainder), every stage at least one
+// layer when there are enough.
+std::vector<std::uint32_t> split_layers(std::uint32_t layers, const std::vector<double>& weights) {
+  const double total = std::accumulate(weights.begin(), weights.end(), 0.0);
+  std::vector<std::uint32_t> counts(weights.size(), 0);
+  std::vector<std::pair<double, std::size_t>> remainders;
+  std::uint32_t given = 0;
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    const double exact = total == 0 ? 0 : layers * weights[i] / total;
+    counts[i] = static_cast<std::uint32_t>(std::floor(exact));
+    given += counts[i];
+    remainders.emplace_back(exact - std::floor(exact), i);
+  }
+  std::stable_sort(remainders.begin(), remainders.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t k = 0; given < layers; ++k) {
+    ++counts[remainders[k % remainders.size()].second];
+    ++given;
+  }
+  // A stage without layers holds nothing: take one from the largest stage.
+  for (auto& count : counts) {
+    if (count == 0) {
+      auto largest = std::max_element(counts.begin(), counts.end());
+      if (*largest > 1) {
+        --*largest;
+        ++count;
+      }
+    }
+  }
+  return counts;
+}
+
+std::vector<GpuSpec> card_list(const Deployment& deployment) {
+  std::vector<GpuSpec> cards;
+  for (std::uint32_t node = 0; node < deployment.nodes; ++node) {
+    for (const auto& group : deployment.gpus) {
+      for (std::uint32_t i = 0; i < group.count; ++i) {
+        cards.push_back(group.gpu);
+      }
+    }
+  }
+  return cards;
+}
+
+}  // namespace vramcalc::plan_detail

@@ -1,0 +1,37 @@
+// vramcalc_invariants: the invariant suite over many random queries (docs/invariants.md).
+//   vramcalc_invariants [--count N] [--seed S]
+// Prints the coverage table, the run time and every violation; exits 1 when there is one.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "invariants.hpp"
+
+int main(int argc, char** argv) {
+  std::size_t count = 10000;
+  std::uint64_t seed = 1;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--count") == 0) {
+      count = std::strtoull(argv[i + 1], nullptr, 10);
+    } else if (std::strcmp(argv[i], "--seed") == 0) {
+      seed = std::strtoull(argv[i + 1], nullptr, 10);
+    }
+  }
+  using namespace vramcalc::test;
+  const auto start = std::chrono::steady_clock::now();
+  QueryGenerator generator(seed);
+  InvariantStats stats;
+  for (std::size_t i = 0; i < count; ++i) {
+    check_invariants(generator.next(), stats);
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::fputs(coverage_table(stats).c_str(), stdout);
+  std::printf("seed %llu, %.1f s\n", static_cast<unsigned long long>(seed), seconds);
+  for (const auto& violation : stats.violations) {
+    std::printf("VIOLATION %s\n", violation.c_str());
+  }
+  return stats.violations.empty() ? 0 : 1;
+}
