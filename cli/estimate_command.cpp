@@ -177,7 +177,10 @@ void setup_model_and_precision(CLI::App& app, EstimateCommandOptions& o) {
   value_flag(app, "--dtype", "TYPE", "Precision",
              "Weight precision: fp32, fp16, bf16, fp8, int8, int4, q4_k_m, nf4, awq, ... "
              "(default: the model's own, else fp16)",
-             [&r](const std::string& v) { r.format = weight_format_named(v); });
+             [&r, &o](const std::string& v) {
+               r.format = weight_format_named(v);
+               o.source.dtype = v;  // in a --hf repository of GGUF files: which file
+             });
   value_flag(app, "--kv-dtype", "TYPE[,TYPE]", "Precision",
              "KV-cache precision: f16 (default), bf16, f32, fp8, int8, q8_0, q4_0, ...; K,V to "
              "differ (q8_0,f16)",
@@ -415,7 +418,10 @@ Query make_query(EstimateCommandOptions& o) {
   Request& request = query.request;
   check_engine_flags(request.deployment.options.engine);
   request.source = model_source_spec(o.source, request.format.has_value());
-  LoadedModel loaded = load_model(request.source);
+  LoadedModel loaded = load_model_with_progress(request.source);
+  if (loaded.dtype_picked_file) {
+    request.format.reset();  // --dtype chose the file: its weights are costed as stored
+  }
   request.model = std::move(loaded.model);
   request.input_notes = std::move(loaded.notes);
   request.checkpoint_format = loaded.stored_format;

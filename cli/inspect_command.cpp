@@ -13,6 +13,7 @@
 #include "render.hpp"
 #include "terminal.hpp"
 #include "vramcalc/bytes.hpp"
+#include "vramcalc/error.hpp"
 #include "vramcalc/escape.hpp"
 #include "vramcalc/estimate.hpp"
 #include "vramcalc/version.hpp"
@@ -37,12 +38,38 @@ struct Inspection {
   std::vector<std::uint64_t> kv_per_token;   // f16 KV bytes per token, per layer
 };
 
-Inspection inspect(const std::string& path) {
+// What the command was given, as output names it: the path, the repository or the URL.
+std::string subject(const InspectCommandOptions& options) {
+  if (!options.remote.hf.empty()) {
+    return options.remote.hf;
+  }
+  return options.remote.url.empty() ? options.path : options.remote.url;
+}
+
+LoadedModel load(const InspectCommandOptions& options) {
+  const int given = (options.path.empty() ? 0 : 1) + (options.remote.hf.empty() ? 0 : 1) +
+                    (options.remote.url.empty() ? 0 : 1);
+  if (given != 1) {
+    throw Error(ErrorKind::usage,
+                given == 0 ? "inspect needs a model" : "inspect reads one model at a time",
+                "give one of: a FILE, --hf ORG/REPO, --url URL");
+  }
+  if (!options.path.empty()) {
+    if (!options.remote.hf_file.empty() || !options.remote.dtype.empty()) {
+      throw Error(ErrorKind::usage, "--hf-file and --dtype pick a file of a --hf repository",
+                  "add --hf ORG/REPO, or name the local file alone");
+    }
+    ModelSourceSpec source;
+    source.kind = ModelSourceKind::file;
+    source.location = options.path;
+    return load_model(source);
+  }
+  return load_model_with_progress(model_source_spec(options.remote, false));
+}
+
+Inspection inspect(const InspectCommandOptions& options) {
   Inspection result;
-  ModelSourceSpec source;
-  source.kind = ModelSourceKind::file;
-  source.location = path;
-  result.loaded = load_model(source);
+  result.loaded = load(options);
   const ModelSpec& model = result.loaded.model;
   for (const auto& tensor : model.tensors) {
     TypeTotal& total = result.by_type[tensor.stored_type.empty() ? "-" : tensor.stored_type];
@@ -79,6 +106,24 @@ Json layer_json(const Inspection& in, std::size_t i) {
           {"params", layer.params},
           {"weight_bytes", in.weights.layer_bytes[i]},
           {"kv_bytes_per_token_f16", in.kv_per_token[i]}};
+}
+
+Json remote_json(const ModelSpec& m, const RemoteRead& read) {
+  Json remote;
+  if (m.hub) {
+    remote["repo"] = m.hub->repo;
+    remote["revision"] = m.hub->revision;
+    remote["commit"] = m.hub->commit;
+    remote["gguf_file"] = m.hub->file.empty() ? Json(nullptr) : Json(m.hub->file);
+    remote["quant_tag"] = m.hub->quant_tag.empty() ? Json(nullptr) : Json(m.hub->quant_tag);
+  }
+  remote["files"] = read.files;
+  remote["bytes_downloaded"] = read.bytes_downloaded;
+  remote["bytes_from_cache"] = read.bytes_from_cache;
+  remote["requests"] = read.requests;
+  remote["weight_file_bytes"] = read.weight_file_bytes;
+  remote["offline"] = read.offline;
+  return remote;
 }
 
 std::string render_json(const std::string& path, const Inspection& in) {
@@ -119,6 +164,9 @@ std::string render_json(const std::string& path, const Inspection& in) {
   }
   doc["layers"] = layers;
   doc["notes"] = in.loaded.notes;
+  if (in.loaded.remote) {
+    doc["remote"] = remote_json(m, *in.loaded.remote);
+  }
   return json_text(doc);
 }
 
@@ -128,6 +176,28 @@ std::string layer_signature(const Inspection& in, std::size_t i) {
   return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", attention_kind_name(l.attention), l.n_head,
                      l.n_kv_head, l.head_dim_k, l.sliding_window, l.latent_dim, l.ffn_dim,
                      in.weights.layer_bytes[i], in.kv_per_token[i]);
+}
+
+std::string remote_text(const ModelSpec& m, const RemoteRead& read) {
+  std::string out;
+  if (m.hub) {
+    out += fmt::format("  {:<14}{}@{} (commit {})\n", "repository",
+                       escape_for_terminal(m.hub->repo), escape_for_terminal(m.hub->revision),
+                       escape_for_terminal(m.hub->commit));
+  }
+  for (const std::string& file : read.files) {
+    out += fmt::format("  {:<14}{}\n", "file", escape_for_terminal(file));
+  }
+  const double share = read.weight_file_bytes == 0
+                           ? 0.0
+                           : 100.0 * static_cast<double>(read.bytes_downloaded) /
+                                 static_cast<double>(read.weight_file_bytes);
+  out += fmt::format("  {:<14}{} bytes downloaded in {} requests ({:.4f}% of {} bytes of "
+                     "weight files), {} bytes from the cache{}\n",
+                     "read", read.bytes_downloaded, read.requests, share,
+                     read.weight_file_bytes, read.bytes_from_cache,
+                     read.offline ? " (offline)" : "");
+  return out;
 }
 
 std::string render_text(const std::string& path, const Inspection& in, const Painter& paint) {
@@ -177,25 +247,33 @@ std::string render_text(const std::string& path, const Inspection& in, const Pai
   for (const auto& note : in.loaded.notes) {
     out += "  note: " + safe(note) + "\n";
   }
+  if (in.loaded.remote) {
+    out += "\n" + paint.bold("Read over HTTP") + "\n" + remote_text(m, *in.loaded.remote);
+  }
   return out;
 }
 
 }  // namespace
 
 void setup_inspect(CLI::App& app, InspectCommandOptions& options) {
-  app.add_option("file", options.path, "A GGUF file, a config.json or a folder holding one")
-      ->required()
+  app.add_option("file", options.path,
+                 "A GGUF file, safetensors files, a config.json or a folder holding one")
       ->type_name("FILE");
+  add_remote_source_options(app, options.remote);
+  app.add_option("--dtype", options.remote.dtype,
+                 "With --hf: the GGUF file of this quantization (q4_k_m -> *Q4_K_M*.gguf)")
+      ->group("Model")
+      ->type_name("TYPE");
   add_output_options(app, options.output);
 }
 
 int run_inspect(const InspectCommandOptions& options) {
   const Format format = parse_format(options.output.format);
   const bool color = use_color(parse_color_mode(options.output.color));
-  const Inspection result = inspect(options.path);
-  const std::string out = format == Format::json ? render_json(options.path, result)
-                                                 : render_text(options.path, result,
-                                                               Painter(color));
+  const Inspection result = inspect(options);
+  const std::string name = subject(options);
+  const std::string out = format == Format::json ? render_json(name, result)
+                                                 : render_text(name, result, Painter(color));
   write_output(out);
   return k_exit_ok;
 }

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "progress.hpp"
 #include "quantity.hpp"
 #include "vramcalc/error.hpp"
 #include "vramcalc/params_model.hpp"
@@ -22,7 +23,27 @@ std::optional<std::uint32_t> shape_value(const std::string& text, const char* fl
 
 }  // namespace
 
+void add_remote_source_options(CLI::App& app, ModelSourceOptions& o) {
+  app.add_option("--hf", o.hf,
+                 "A Hugging Face Hub repository, ORG/REPO[@REVISION]: config.json and the "
+                 "weights' headers are read, never the weights (HF_TOKEN, HF_ENDPOINT, "
+                 "HF_HUB_OFFLINE)")
+      ->group("Model")
+      ->type_name("REPO");
+  app.add_option("--hf-file", o.hf_file,
+                 "With --hf: the file to read (a .gguf, .safetensors or config.json); default: "
+                 "chosen from the repository, --dtype picking among GGUF quantizations")
+      ->group("Model")
+      ->type_name("NAME");
+  app.add_option("--url", o.url,
+                 "A GGUF or safetensors file on an HTTP(S) server with Range support (its "
+                 "config.json beside it)")
+      ->group("Model")
+      ->type_name("URL");
+}
+
 void add_model_source_options(CLI::App& app, ModelSourceOptions& o) {
+  add_remote_source_options(app, o);
   app.add_option("--params", o.params,
                  "Parameter count: 7B, 0.5B, 1.5T, 350M, 7e9, 7_000_000_000 (K/M/B/T = "
                  "10^3..10^12)")
@@ -60,15 +81,21 @@ void add_model_source_options(CLI::App& app, ModelSourceOptions& o) {
 ModelSourceSpec model_source_spec(const ModelSourceOptions& o, bool converting) {
   const int sources = (o.params_given ? 1 : 0) + (o.model.empty() ? 0 : 1) +
                       (o.config.empty() ? 0 : 1) + (o.gguf.empty() ? 0 : 1) +
-                      (o.safetensors.empty() ? 0 : 1);
+                      (o.safetensors.empty() ? 0 : 1) + (o.hf.empty() ? 0 : 1) +
+                      (o.url.empty() ? 0 : 1);
   if (sources == 0) {
     throw Error(ErrorKind::usage, "no model given",
-                "give one of --params 7B, --model llama-3.1-8b, --config config.json, "
-                "--gguf model.gguf, --safetensors DIR");
+                "give one of --hf ORG/REPO, --params 7B, --model llama-3.1-8b, --config "
+                "config.json, --gguf model.gguf, --safetensors DIR, --url URL");
   }
   if (sources > 1) {
     throw Error(ErrorKind::usage, "more than one model given",
-                "use exactly one of --params, --model, --config, --gguf, --safetensors");
+                "use exactly one of --hf, --url, --params, --model, --config, --gguf, "
+                "--safetensors");
+  }
+  if (!o.hf_file.empty() && o.hf.empty()) {
+    throw Error(ErrorKind::usage, "--hf-file names a file of a --hf repository",
+                "add --hf ORG/REPO, or name a local file with --gguf or --safetensors");
   }
   ModelSourceSpec spec;
   spec.converting = converting;
@@ -78,7 +105,13 @@ ModelSourceSpec model_source_spec(const ModelSourceOptions& o, bool converting) 
   spec.overrides.kv_heads = shape_value(o.kv_heads, "--kv-heads");
   spec.overrides.head_dim = shape_value(o.head_dim, "--head-dim");
   spec.overrides.vocab = shape_value(o.vocab, "--vocab");
-  if (o.params_given) {
+  if (!o.hf.empty() || !o.url.empty()) {
+    spec.kind = o.hf.empty() ? ModelSourceKind::url : ModelSourceKind::hub;
+    spec.location = o.hf.empty() ? o.url : o.hf;
+    spec.hub_file = o.hf_file;
+    spec.dtype = o.dtype;
+    spec.remote = remote_settings_from_environment();
+  } else if (o.params_given) {
     spec.kind = ModelSourceKind::params;
     spec.params = parse_param_count(o.params, "--params");
   } else if (!o.model.empty()) {
@@ -95,6 +128,12 @@ ModelSourceSpec model_source_spec(const ModelSourceOptions& o, bool converting) 
     spec.location = o.config;
   }
   return spec;
+}
+
+LoadedModel load_model_with_progress(ModelSourceSpec spec) {
+  const std::unique_ptr<FetchProgress> progress = stderr_progress();
+  spec.progress = progress.get();
+  return load_model(spec);
 }
 
 }  // namespace vramcalc::cli

@@ -51,6 +51,17 @@ void add_source(Args& args, const Request& request) {
     case ModelSourceKind::file:
       add(args, "--config", source.location);
       return;
+    case ModelSourceKind::hub:
+      add(args, "--hf", source.location);
+      if (!source.hub_file.empty() || (request.model.hub && !request.model.hub->file.empty())) {
+        // The file read, so that the command reads it again without --dtype to pick it.
+        add(args, "--hf-file",
+            source.hub_file.empty() ? request.model.hub->file : source.hub_file);
+      }
+      return;
+    case ModelSourceKind::url:
+      add(args, "--url", source.location);
+      return;
   }
 }
 

@@ -12,7 +12,11 @@ set -eu
 # catch2                      unit tests (Catch2 2.13 on Debian 12, 3.x on Ubuntu 24.04)
 # libbenchmark-dev            benchmark target (Google Benchmark; skipped when absent)
 # jq                          the README's CI example, run by the tests
-packages="g++ cmake make libcli11-dev nlohmann-json3-dev libfmt-dev catch2 libbenchmark-dev jq"
+# libcurl4-openssl-dev        curl/curl.h for remote models (--hf, --url); the library itself
+#                             (libcurl4, which it depends on) is loaded with dlopen at run time
+# nginx                       the loopback Hugging Face Hub the remote-model tests start
+packages="g++ cmake make libcli11-dev nlohmann-json3-dev libfmt-dev catch2 libbenchmark-dev jq \
+libcurl4-openssl-dev nginx"
 if [ "${1:-}" = "--fuzz" ]; then
   # clang + the libFuzzer/ASan/UBSan runtimes (only "recommended" by clang, so named here).
   runtime=libclang-rt-dev

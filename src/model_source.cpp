@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <string_view>
 
+#include "model_reading.hpp"
+#include "remote/remote_model.hpp"
 #include "vramcalc/catalog.hpp"
 #include "vramcalc/error.hpp"
 #include "vramcalc/gguf.hpp"
@@ -13,9 +15,7 @@
 
 namespace vramcalc {
 
-namespace {
-
-LoadedModel from_reading(HfConfigReading reading) {
+LoadedModel loaded_from_reading(HfConfigReading reading) {
   LoadedModel loaded;
   loaded.model = std::move(reading.model);
   loaded.notes = std::move(reading.notes);
@@ -28,6 +28,40 @@ LoadedModel from_reading(HfConfigReading reading) {
   }
   return loaded;
 }
+
+HfConfigReading read_hf_config_in(const io::FileSet& folder, const std::string& name) {
+  const auto source = folder.open(name);
+  const std::string origin = folder.path_of(name);
+  if (source->size() > k_max_config_json_bytes) {
+    throw Error(ErrorKind::file,
+                origin + ": is " + std::to_string(source->size()) +
+                    " bytes, far larger than any config.json (limit 16 MiB)",
+                "check that it is a Hugging Face config.json");
+  }
+  std::string text(static_cast<std::size_t>(source->size()), '\0');
+  source->read(0, text.data(), text.size());
+  return read_hf_config(text, origin);
+}
+
+bool stores_quantized(const ModelSpec& model) {
+  for (const auto& tensor : model.tensors) {
+    const std::string& t = tensor.stored_type;
+    if (t != "F32" && t != "F16" && t != "BF16" && t != "F64") {
+      return true;
+    }
+  }
+  return false;
+}
+
+LoadedModel converted_checkpoint(HfConfigReading reading) {
+  LoadedModel loaded = loaded_from_reading(std::move(reading));
+  loaded.notes.push_back("--dtype costs the parameters of the config.json beside the "
+                         "weights, not the stored tensors");
+  loaded.stored_format.reset();
+  return loaded;
+}
+
+namespace {
 
 bool ends_with(std::string_view text, std::string_view tail) {
   return text.size() >= tail.size() && text.substr(text.size() - tail.size()) == tail;
@@ -63,18 +97,6 @@ LoadedModel from_gguf(const std::string& path) {
   return loaded;
 }
 
-// Whether a checkpoint stores packed or scaled weights (GPTQ, AWQ, FP8, ...) rather than
-// plain floats: its tensors are then not the model's parameters.
-bool stores_quantized(const ModelSpec& model) {
-  for (const auto& tensor : model.tensors) {
-    const std::string& t = tensor.stored_type;
-    if (t != "F32" && t != "F16" && t != "BF16" && t != "F64") {
-      return true;
-    }
-  }
-  return false;
-}
-
 LoadedModel from_safetensors(const std::string& path, bool converting) {
   LoadedModel loaded;
   loaded.model = load_safetensors_model(path);
@@ -86,11 +108,7 @@ LoadedModel from_safetensors(const std::string& path, bool converting) {
   const std::filesystem::path file(path);
   const std::string folder =
       std::filesystem::is_directory(file, error) ? file.string() : file.parent_path().string();
-  loaded = from_reading(read_hf_config_file(folder.empty() ? "." : folder));
-  loaded.notes.push_back("--dtype costs the parameters of the config.json beside the "
-                         "weights, not the stored tensors");
-  loaded.stored_format.reset();
-  return loaded;
+  return converted_checkpoint(read_hf_config_file(folder.empty() ? "." : folder));
 }
 
 LoadedModel from_file(const std::string& path) {
@@ -101,7 +119,7 @@ LoadedModel from_file(const std::string& path) {
   if (looks_like_safetensors(path)) {
     return from_safetensors(path, false);
   }
-  return from_reading(read_hf_config_file(path));
+  return loaded_from_reading(read_hf_config_file(path));
 }
 
 }  // namespace
@@ -118,15 +136,19 @@ LoadedModel load_model(const ModelSourceSpec& spec) {
       return loaded;
     }
     case ModelSourceKind::catalog:
-      return from_reading(read_catalog_entry(find_catalog_entry(spec.location)));
+      return loaded_from_reading(read_catalog_entry(find_catalog_entry(spec.location)));
     case ModelSourceKind::config:
-      return from_reading(read_hf_config_file(spec.location));
+      return loaded_from_reading(read_hf_config_file(spec.location));
     case ModelSourceKind::gguf:
       return from_gguf(spec.location);
     case ModelSourceKind::safetensors:
       return from_safetensors(spec.location, spec.converting);
     case ModelSourceKind::file:
       return from_file(spec.location);
+    case ModelSourceKind::hub:
+      return remote::load_hub_model(spec);
+    case ModelSourceKind::url:
+      return remote::load_url_model(spec);
   }
   throw Error(ErrorKind::usage, "unknown model source", "");
 }

@@ -47,6 +47,10 @@ struct HfConfigReading {
   std::vector<std::string> notes;
 };
 
+/// Largest config.json read, bytes: 1 MiB. Published configs are a few KiB (DeepSeek-V3:
+/// 1.7 KiB); the cap leaves room for anything legitimate and bounds what a hostile one costs.
+inline constexpr std::uint64_t k_max_config_json_bytes = 1ULL * 1024 * 1024;
+
 /// Reads a config.json document. `origin` names it in messages (a path, a catalog id).
 /// Throws vramcalc::Error (kind file) naming the key and `origin` when the document is not
 /// JSON, a required key is missing, a key has the wrong type or an absurd value, or the keys

@@ -78,6 +78,15 @@ struct TensorInfo {
 /// Where the model description came from; decides the provenance of its figures.
 enum class ModelSource { params, catalog, hf_config, gguf, safetensors };
 
+/// Where a model read from a Hugging Face Hub repository came from (ModelSpec::hub).
+struct HubOrigin {
+  std::string repo;       ///< "ORG/REPO"
+  std::string revision;   ///< as asked: "main" unless @REVISION was given
+  std::string commit;     ///< the commit it resolved to (40 hex digits)
+  std::string file;       ///< GGUF: the file read (its first shard); empty otherwise
+  std::string quant_tag;  ///< GGUF: the quantization its name gives ("Q4_K_M"); else empty
+};
+
 /// What was assumed because the input did not say it (a bare --params has no shape).
 struct ShapeAssumption {
   bool assumed = false;          ///< true when the shape was not read from the input
@@ -92,8 +101,12 @@ struct ModelSpec {
   std::string name;                 ///< display name
   std::string architecture;         ///< family, e.g. "llama", "gemma2", "deepseek_v3"
   ModelSource source = ModelSource::params;
-  std::string source_detail;        ///< path, catalog id or reference model
+  std::string source_detail;        ///< path, catalog id, reference model, "ORG/REPO" or URL
   std::string hf_repo;              ///< the Hugging Face repo it is published as, when known
+  /// Set when the files were read from a Hugging Face Hub repository (source_detail and
+  /// hf_repo are then its "ORG/REPO"): the revision, commit and, for GGUF, the file and its
+  /// quantization tag.
+  std::optional<HubOrigin> hub;
   std::uint64_t total_params = 0;   ///< all parameters (MoE: every expert)
   std::uint64_t active_params = 0;  ///< parameters used per token (MoE: active experts only)
   std::uint32_t hidden = 0;         ///< model width (embedding length)

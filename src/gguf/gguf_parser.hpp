@@ -4,8 +4,10 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "io/byte_source.hpp"
+#include "io/file_set.hpp"
 #include "vramcalc/gguf.hpp"
 
 namespace vramcalc::gguf {
@@ -21,3 +23,13 @@ namespace vramcalc::gguf {
                        const std::string& hint);
 
 }  // namespace vramcalc::gguf
+
+namespace vramcalc {
+
+/// read_gguf_shards over the files of `folder`: the file `name` of it, and when its metadata
+/// says it is one shard of a split model, every shard of that split found in `folder` by the
+/// name pattern. Throws as read_gguf_shards.
+[[nodiscard]] std::vector<GgufHeader> read_gguf_shards_in(const io::FileSet& folder,
+                                                         const std::string& name);
+
+}  // namespace vramcalc

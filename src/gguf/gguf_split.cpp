@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "gguf/gguf_parser.hpp"
+#include "io/file_set.hpp"
 #include "vramcalc/bytes.hpp"
 #include "vramcalc/error.hpp"
 
@@ -101,48 +102,50 @@ std::string gguf_split_file_name(std::string_view prefix, std::uint32_t index,
   return fmt::format("{}-{:05d}-of-{:05d}.gguf", prefix, index, count);
 }
 
-std::vector<GgufHeader> read_gguf_shards(const std::string& path) {
-  GgufHeader given = read_gguf_header(path);
+std::vector<GgufHeader> read_gguf_shards_in(const io::FileSet& folder, const std::string& name) {
+  const std::string path = folder.path_of(name);
+  GgufHeader given = gguf::parse_header(*folder.open(name));
   const std::uint64_t count = split_count(given);
   if (count <= 1) {
     std::vector<GgufHeader> single;
     single.push_back(std::move(given));
     return single;
   }
-  const std::filesystem::path file(path);
-  const std::string file_name = file.filename().string();
-  const auto name = parse_gguf_split_name(file_name);
-  if (!name || name->count != count) {
+  const auto split = parse_gguf_split_name(name);
+  if (!split || split->count != count) {
     gguf::fail(path,
                "split.count is " + std::to_string(count) +
                    " but the file name does not follow <prefix>-NNNNN-of-" +
                    fmt::format("{:05d}", count) + ".gguf, so the other shards cannot be found",
                "keep the shard names gguf-split gave them");
   }
-  check_shard(given, name->index, name->count);
+  check_shard(given, split->index, split->count);
   std::vector<GgufHeader> shards;
-  for (std::uint32_t index = 1; index <= name->count; ++index) {
-    if (index == name->index) {
+  for (std::uint32_t index = 1; index <= split->count; ++index) {
+    if (index == split->index) {
       shards.push_back(given);
       continue;
     }
-    const std::filesystem::path sibling =
-        file.parent_path() / gguf_split_file_name(name->prefix, index, name->count);
-    std::error_code error;
-    // Exists, of whatever type: the reader refuses a FIFO or a device with its own message.
-    if (!std::filesystem::exists(std::filesystem::symlink_status(sibling, error))) {
+    const std::string sibling = gguf_split_file_name(split->prefix, index, split->count);
+    if (!folder.has(sibling)) {
       gguf::fail(path,
-                 "shard " + std::to_string(index) + " of " + std::to_string(name->count) +
-                     " is missing: " + sibling.string(),
+                 "shard " + std::to_string(index) + " of " + std::to_string(split->count) +
+                     " is missing: " + folder.path_of(sibling),
                  "download every file of the split model into the same folder");
     }
-    shards.push_back(read_gguf_header(sibling.string()));
-    check_shard(shards.back(), index, name->count);
+    shards.push_back(gguf::parse_header(*folder.open(sibling)));
+    check_shard(shards.back(), index, split->count);
   }
   return shards;
 }
 
-GgufHeader merge_gguf_shards(std::vector<GgufHeader> shards) {
+std::vector<GgufHeader> read_gguf_shards(const std::string& path) {
+  const std::filesystem::path file(path);
+  return read_gguf_shards_in(*io::local_folder(file.parent_path().string()),
+                             file.filename().string());
+}
+
+GgufHeader merge_gguf_shards(const std::vector<GgufHeader>& shards) {
   if (shards.empty()) {
     throw Error(ErrorKind::file, "a GGUF model needs at least one file");
   }

@@ -21,7 +21,7 @@ using nlohmann::json;
 // more); 1 MiB leaves room for anything legitimate and bounds what a hostile one costs: the
 // JSON document of 1 MiB of small numbers takes ~25 MiB and well under a second
 // (bench/caps_bench.cpp), where 16 MiB took 350 MB and seconds.
-constexpr std::size_t k_max_config_bytes = 1ULL * 1024 * 1024;
+constexpr std::size_t k_max_config_bytes = k_max_config_json_bytes;
 // Real configs nest three or four levels (rope_scaling, quantization_config.config_groups);
 // nlohmann's parser recurses once per level, so deep nesting must be refused before it.
 constexpr std::size_t k_max_nesting = 64;

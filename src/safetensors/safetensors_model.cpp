@@ -5,6 +5,7 @@
 #include <system_error>
 #include <utility>
 
+#include "safetensors/safetensors_files.hpp"
 #include "vramcalc/error.hpp"
 #include "vramcalc/hf_config.hpp"
 #include "vramcalc/safetensors.hpp"
@@ -31,8 +32,10 @@ ModelSpec load_safetensors_model(const std::string& path) {
                 "download config.json from the model's repository into '" + folder.string() +
                     "'");
   }
-  HfConfigReading config = read_hf_config_file(folder.string());
+  return safetensors_model_from(read_hf_config_file(folder.string()), inventory);
+}
 
+ModelSpec safetensors_model_from(HfConfigReading config, const SafetensorsInventory& inventory) {
   SafetensorsAttachOptions options;
   options.mtp_layers = config.excluded_mtp_layers;
   if (config.quantization && config.quantization->bits) {

@@ -8,7 +8,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "io/byte_source.hpp"
+#include "io/file_set.hpp"
+#include "safetensors/safetensors_files.hpp"
 #include "safetensors/safetensors_header.hpp"
 #include "vramcalc/bytes.hpp"
 #include "vramcalc/error.hpp"
@@ -31,27 +32,14 @@ bool ends_with(std::string_view text, std::string_view suffix) {
   throw Error(ErrorKind::file, what, hint);
 }
 
-std::string join(const fs::path& folder, const std::string& file_name) {
-  return (folder / file_name).string();
-}
-
-// The files of a folder whose names end in `suffix` (following links), by name. Anything but a
-// folder counts, so that a FIFO or a device among the shards is refused by name when opened
-// rather than silently skipped.
-std::vector<std::string> files_ending_in(const std::string& folder, std::string_view suffix) {
+// The names in `folder` that end in `suffix` (and are longer than it), sorted.
+std::vector<std::string> names_ending_in(const io::FileSet& folder, std::string_view suffix) {
   std::vector<std::string> names;
-  std::error_code error;
-  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
-    const std::string name = it->path().filename().string();
-    std::error_code ignored;
-    if (ends_with(name, suffix) && name.size() > suffix.size() && !it->is_directory(ignored)) {
-      names.push_back(name);
+  for (std::string& name : folder.names()) {
+    if (ends_with(name, suffix) && name.size() > suffix.size()) {
+      names.push_back(std::move(name));
     }
   }
-  if (error) {
-    fail("cannot list '" + folder + "': " + error.message(), "check the path and permissions");
-  }
-  std::sort(names.begin(), names.end());
   return names;
 }
 
@@ -67,14 +55,15 @@ void check_shard_count(const SafetensorsInventory& inventory, std::size_t count)
 // error. Returns, for each tensor name (a view into inventory.tensors, which must not change
 // while it is used), the index of the shard holding it; for one shard and no `index`, nothing
 // (a header holds each name once).
-std::unordered_map<std::string_view, std::size_t> read_shards(
-    SafetensorsInventory& inventory, const fs::path& folder, const std::vector<std::string>& names,
-    bool index = false) {
+std::unordered_map<std::string_view, std::size_t> read_shards(SafetensorsInventory& inventory,
+                                                              const io::FileSet& folder,
+                                                              const std::vector<std::string>& names,
+                                                              bool index = false) {
   check_shard_count(inventory, names.size());
   std::vector<std::size_t> shard_of;  // per tensor of the inventory
   for (std::size_t i = 0; i < names.size(); ++i) {
-    const std::string path = folder.empty() ? names[i] : join(folder, names[i]);
-    const auto source = io::open_file(path);
+    const std::string path = folder.path_of(names[i]);
+    const auto source = folder.open(names[i]);
     safetensors::Header header = safetensors::parse_header(*source);
     if (inventory.tensors.size() + header.tensors.size() > safetensors::k_max_tensors) {
       fail(path + ": the checkpoint lists more than " +
@@ -108,7 +97,7 @@ std::unordered_map<std::string_view, std::size_t> read_shards(
     const auto [it, inserted] = where.emplace(name, shard_of[t]);
     if (!inserted) {
       fail("tensor " + quote_name(name) + " is in two shards, " + quote_name(names[it->second]) +
-               " and " + quote_name(names[shard_of[t]]) + " (in " + folder.string() + ")",
+               " and " + quote_name(names[shard_of[t]]) + " (in " + folder.label() + ")",
            "a folder must hold one checkpoint: move other copies or variants elsewhere, or name "
            "the model's index");
     }
@@ -116,11 +105,12 @@ std::unordered_map<std::string_view, std::size_t> read_shards(
   return where;
 }
 
-void read_index(SafetensorsInventory& inventory, const std::string& index_path) {
+void read_index(SafetensorsInventory& inventory, const io::FileSet& folder,
+                const std::string& index_name) {
+  const std::string index_path = folder.path_of(index_name);
   inventory.index_path = index_path;
-  const safetensors::Index index = safetensors::parse_index(*io::open_file(index_path));
+  const safetensors::Index index = safetensors::parse_index(*folder.open(index_name));
   inventory.index_total_size = index.total_size;
-  const fs::path folder = fs::path(index_path).parent_path();
 
   std::vector<std::string> names;
   for (const auto& entry : index.weight_map) {
@@ -130,10 +120,9 @@ void read_index(SafetensorsInventory& inventory, const std::string& index_path) 
   names.erase(std::unique(names.begin(), names.end()), names.end());
   check_shard_count(inventory, names.size());
   for (const std::string& name : names) {
-    std::error_code error;
-    if (!fs::exists(folder / name, error)) {
+    if (!folder.has(name)) {
       fail(index_path + ": weight_map names shard " + quote_name(name) + ", which is not in '" +
-               (folder.empty() ? std::string(".") : folder.string()) + "'",
+               folder.label() + "'",
            "download the missing shard, or name a folder or file that holds the whole checkpoint");
     }
   }
@@ -154,29 +143,28 @@ void read_index(SafetensorsInventory& inventory, const std::string& index_path) 
   }
 }
 
-void read_folder(SafetensorsInventory& inventory, const std::string& folder) {
-  std::error_code error;
-  if (fs::exists(fs::symlink_status(fs::path(folder) / k_index_name, error))) {
-    read_index(inventory, join(folder, std::string(k_index_name)));
+void read_folder(SafetensorsInventory& inventory, const io::FileSet& folder) {
+  if (folder.has(std::string(k_index_name))) {
+    read_index(inventory, folder, std::string(k_index_name));
     return;
   }
-  const auto indexes = files_ending_in(folder, ".safetensors.index.json");
+  const auto indexes = names_ending_in(folder, ".safetensors.index.json");
   if (indexes.size() == 1) {
-    read_index(inventory, join(folder, indexes.front()));
+    read_index(inventory, folder, indexes.front());
     return;
   }
   if (indexes.size() > 1) {
-    fail("'" + folder + "' holds " + std::to_string(indexes.size()) + " safetensors indexes (" +
-             quote_name(indexes[0]) + ", " + quote_name(indexes[1]) + ", ...) and none is " +
-             std::string(k_index_name),
+    fail("'" + folder.label() + "' holds " + std::to_string(indexes.size()) +
+             " safetensors indexes (" + quote_name(indexes[0]) + ", " + quote_name(indexes[1]) +
+             ", ...) and none is " + std::string(k_index_name),
          "name the index to use");
   }
-  const auto shards = files_ending_in(folder, ".safetensors");
+  const auto shards = names_ending_in(folder, ".safetensors");
   if (shards.empty()) {
-    fail("'" + folder + "' holds no .safetensors file",
+    fail("'" + folder.label() + "' holds no .safetensors file",
          "name the folder that holds the model's .safetensors files");
   }
-  read_shards(inventory, fs::path(folder), shards);
+  read_shards(inventory, folder, shards);
 }
 
 void add_totals(SafetensorsInventory& inventory) {
@@ -203,9 +191,22 @@ void add_totals(SafetensorsInventory& inventory) {
 
 }  // namespace
 
-SafetensorsInventory read_safetensors(const std::string& path) {
+SafetensorsInventory read_safetensors_in(const io::FileSet& folder, const std::string& name,
+                                         const std::string& label) {
   SafetensorsInventory inventory;
-  inventory.path = path;
+  inventory.path = label;
+  if (name.empty()) {
+    read_folder(inventory, folder);
+  } else if (ends_with(name, ".json")) {
+    read_index(inventory, folder, name);
+  } else {
+    read_shards(inventory, folder, {name});
+  }
+  add_totals(inventory);
+  return inventory;
+}
+
+SafetensorsInventory read_safetensors(const std::string& path) {
   std::error_code error;
   const fs::file_status status = fs::status(path, error);
   if (error || !fs::exists(status)) {
@@ -214,15 +215,11 @@ SafetensorsInventory read_safetensors(const std::string& path) {
          "name a .safetensors file, a folder of them, or a model.safetensors.index.json");
   }
   if (fs::is_directory(status)) {
-    read_folder(inventory, path);
-  } else if (ends_with(path, ".json")) {
-    read_index(inventory, path);
-  } else {
-    read_shards(inventory, fs::path(path).parent_path(),
-                {fs::path(path).filename().string()});
+    return read_safetensors_in(*io::local_folder(path), "", path);
   }
-  add_totals(inventory);
-  return inventory;
+  const fs::path file(path);
+  return read_safetensors_in(*io::local_folder(file.parent_path().string()),
+                             file.filename().string(), path);
 }
 
 }  // namespace vramcalc
