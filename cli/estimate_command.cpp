@@ -417,9 +417,9 @@ void resolve_hardware(EstimateCommandOptions& o, Query& query) {
 // --ctx-size N with --parallel P: llama.cpp's n_ctx is shared, n_ctx_seq = n_ctx / n_seq
 // (src/llama-context.cpp), so each sequence gets N / P tokens; the plan is then the same as
 // --context N/P --batch P, which is how an answer re-runs.
-void apply_ctx_size(const EstimateCommandOptions& o, Request& request) {
+std::optional<std::string> apply_ctx_size(const EstimateCommandOptions& o, Request& request) {
   if (!o.ctx_size) {
-    return;
+    return std::nullopt;
   }
   if (request.context_given) {
     throw Error(ErrorKind::usage, "--ctx-size and --context both give the context",
@@ -435,11 +435,12 @@ void apply_ctx_size(const EstimateCommandOptions& o, Request& request) {
   }
   w.context = *o.ctx_size / w.batch;
   request.context_given = true;
-  if (w.batch > 1) {
-    request.input_notes.push_back(fmt::format(
-        "--ctx-size {} shared by {} sequences: {} tokens each (llama.cpp's n_ctx / n_parallel)",
-        *o.ctx_size, w.batch, w.context));
+  if (w.batch == 1) {
+    return std::nullopt;
   }
+  return fmt::format(
+      "--ctx-size {} shared by {} sequences: {} tokens each (llama.cpp's n_ctx / n_parallel)",
+      *o.ctx_size, w.batch, w.context);
 }
 
 // --params 7 is seven parameters: a bare number below a million is almost surely a count in
@@ -495,11 +496,14 @@ Query make_query(EstimateCommandOptions& o) {
   query.request = std::move(o.request);
   Request& request = query.request;
   check_engine_flags(request.deployment.options.engine);
-  apply_ctx_size(o, request);
+  const auto shared_context = apply_ctx_size(o, request);
   request.source = model_source_spec(o.source, request.format.has_value());
   LoadedModel loaded = load_model(request.source);
   request.model = std::move(loaded.model);
   request.input_notes = std::move(loaded.notes);
+  if (shared_context) {
+    request.input_notes.push_back(*shared_context);
+  }
   if (const auto note = bare_params_note(o.source)) {
     request.input_notes.insert(request.input_notes.begin(), *note);
   }

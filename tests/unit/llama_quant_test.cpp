@@ -1,6 +1,7 @@
 // llama-quantize's per-tensor choices, checked tensor for tensor against files llama.cpp itself
 // quantized (shared/validation/gguf-inventories/: F16 files quantized with
 // llama_model_quantize, LLAMACPP.md "Small models: real quant mixes").
+#include <cmath>
 #include <map>
 
 #include "catch.hpp"

@@ -131,7 +131,7 @@ std::uint64_t grouped_bytes(std::uint64_t bits, std::uint64_t group, std::uint64
 
 TEST_CASE("GPTQ with any group size follows the AutoGPTQ layout") {
   // qweight 4 bits, scales fp16 and qzeros 4 bits per group, g_idx an int32 per input row.
-  for (const std::uint64_t group : {32, 64, 128, 256}) {
+  for (const std::uint64_t group : {32ULL, 64ULL, 128ULL, 256ULL}) {
     INFO(group);
     const std::string name = "gptq-int4-g" + std::to_string(group);
     const WeightFormat* format = find_weight_format(name);
