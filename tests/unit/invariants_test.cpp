@@ -5,10 +5,20 @@
 
 using namespace vramcalc::test;
 
-TEST_CASE("invariants hold over 400 random queries") {
+namespace {
+// 400 queries take a few seconds in an optimised build; a sanitizer build (ten times slower)
+// checks a smaller sample of the same stream.
+#ifdef VRAMCALC_SANITIZED_BUILD
+constexpr int k_queries = 60;
+#else
+constexpr int k_queries = 400;
+#endif
+}  // namespace
+
+TEST_CASE("invariants hold over a sample of random queries") {
   QueryGenerator generator(20261205);
   InvariantStats stats;
-  for (int i = 0; i < 400; ++i) {
+  for (int i = 0; i < k_queries; ++i) {
     check_invariants(generator.next(), stats);
   }
   INFO(coverage_table(stats));
@@ -18,5 +28,5 @@ TEST_CASE("invariants hold over 400 random queries") {
   CHECK(stats.violations.empty());
   // A suite that mostly generates refusals proves nothing.
   CHECK(stats.refused * 10 <= stats.queries);
-  CHECK(stats.coverage.size() >= 20);
+  CHECK(stats.coverage.size() >= (k_queries >= 400 ? 20U : 5U));
 }
