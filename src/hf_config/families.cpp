@@ -156,6 +156,20 @@ std::vector<FamilyTraits> make_families() {
                .norm_bias = true, .mlp = MlpKind::plain, .bias = BiasRule::all_linear,
                .tie_default = true, .sliding = SlidingRule::all_layers,
                .head_dim_from_hidden = true, .defaults = {{"max_position_embeddings", 4096}}});
+  // modeling_glm4.py (GLM-4-0414): four norms per block (input, post_self_attn,
+  // post_attention, post_mlp), q/k/v with bias and o without (attention_bias), gate and up
+  // fused in gate_up_proj.
+  f.push_back({.model_type = "glm4", .config_class = "Glm4Config",
+               .source = "transformers models/glm4/modeling_glm4.py",
+               .norms = BlockNorms::sandwich, .fused_gate_up = true, .bias = BiasRule::qkv_only,
+               .defaults = {}});
+  // modeling_mpt.py: fused Wqkv, out_proj, up/down (expansion_ratio x d_model, plain GELU),
+  // LayerNorms without bias and no biases anywhere (MPTConfig no_bias=True), ALiBi (no
+  // position embeddings), embeddings tied.
+  f.push_back({.model_type = "mpt", .config_class = "MptConfig",
+               .source = "transformers models/mpt/modeling_mpt.py", .mlp = MlpKind::plain,
+               .fused_qkv = true, .tie_default = true, .head_dim_from_hidden = true,
+               .defaults = {{"max_seq_len", 2048}}});
   // Encoders (embedding and reranker models): modeling_bert.py / modeling_xlm_roberta.py.
   // Post-norm blocks (attention.output.LayerNorm, output.LayerNorm) with biases everywhere, a
   // plain GELU MLP, learned positions and token types; BertConfig / XLMRobertaConfig defaults.

@@ -166,9 +166,11 @@ ArchPlan plan_architecture(ConfigKeys& keys, const FamilyTraits& traits,
   plan.family = std::string(traits.model_type);
   plan.hidden = narrow(keys.required_positive({"hidden_size", "n_embd", "n_embed", "d_model"},
                                               k_max_width));
-  const auto layers = keys.required_positive({"num_hidden_layers", "n_layer", "num_layers"},
-                                             k_max_layers);
-  plan.heads = narrow(keys.required_positive({"num_attention_heads", "n_head"}, k_max_heads));
+  // MPT: n_layers, n_heads, max_seq_len.
+  const auto layers = keys.required_positive(
+      {"num_hidden_layers", "n_layer", "num_layers", "n_layers"}, k_max_layers);
+  plan.heads = narrow(
+      keys.required_positive({"num_attention_heads", "n_head", "n_heads"}, k_max_heads));
   plan.vocab = narrow(keys.required_positive({"vocab_size"}, k_max_vocab));
   plan.kv_heads = read_kv_heads(keys, traits, plan.heads);
   if (plan.kv_heads > plan.heads || plan.heads % plan.kv_heads != 0) {
@@ -181,7 +183,8 @@ ArchPlan plan_architecture(ConfigKeys& keys, const FamilyTraits& traits,
     plan.head_dim = read_head_dim(keys, traits, plan);
   }
   plan.max_context = keys.optional_uint({"max_position_embeddings", "n_positions",
-                                         "max_sequence_length", "seq_length", "n_ctx"},
+                                         "max_sequence_length", "seq_length", "n_ctx",
+                                         "max_seq_len"},
                                         k_max_positions)
                          .value_or(0);
 

@@ -533,3 +533,28 @@ TEST_CASE("encoders: BERT and XLM-RoBERTa count their embeddings and pooler and 
   CHECK(reranker.total_params == 256'531'456ULL + 24ULL * 12'596'224 + 1'050'625);
   CHECK(reranker.max_context == 512);
 }
+
+TEST_CASE("MPT and GLM-4 read their own keys and blocks") {
+  // mosaicml/mpt-7b: d_model 4096, n_heads 32, n_layers 32, expansion_ratio 4, vocab 50432.
+  // A block: Wqkv 4096 x 12288, out_proj 4096 x 4096, up 4096 x 16384, down 16384 x 4096, two
+  // LayerNorms without bias: 201,334,784. With the tied embeddings (206,569,472) and norm_f:
+  // 6,649,286,656 (the model card's 6.7B).
+  const ModelSpec mpt = read_hf_config(R"({"model_type": "mpt", "d_model": 4096,
+      "n_heads": 32, "n_layers": 32, "expansion_ratio": 4, "max_seq_len": 2048,
+      "vocab_size": 50432, "no_bias": true})",
+                                       "mpt.json")
+                            .model;
+  CHECK(mpt.layers[0].params == 201'334'784ULL);
+  CHECK(mpt.total_params == 6'649'286'656ULL);
+  CHECK(mpt.max_context == 2048);
+  // GLM-4-9B-0414: q 4096 x 4096 + 4096, k and v 4096 x 256 + 256, o 4096 x 4096 (no bias),
+  // gate_up 4096 x 27392, down 13696 x 4096, four RMSNorms of 4096: 203,969,024 per block.
+  const ModelSpec glm = read_hf_config(R"({"model_type": "glm4", "hidden_size": 4096,
+      "intermediate_size": 13696, "num_hidden_layers": 40, "num_attention_heads": 32,
+      "num_key_value_heads": 2, "head_dim": 128, "vocab_size": 151552,
+      "attention_bias": true, "tie_word_embeddings": false})",
+                                       "glm.json")
+                            .model;
+  CHECK(glm.layers[0].params == 203'969'024ULL);
+  CHECK(glm.total_params == 40ULL * 203'969'024 + 2ULL * 151552 * 4096 + 4096);
+}
