@@ -1,5 +1,6 @@
 #include "app.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -95,7 +96,11 @@ int run_app(int argc, char** argv) {
 
   try {
     try {
-      app.parse(argc, argv);
+      // The engines' single-dash spellings (-tp, -ctk, ...) become their long names first.
+      std::vector<std::string> args(argv + 1, argv + argc);
+      args = with_engine_spellings(std::move(args));
+      std::reverse(args.begin(), args.end());
+      app.parse(args);
     } catch (const CLI::CallForHelp&) {
       write_output(app.help());
       finish_output();

@@ -2,7 +2,10 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
+
+#include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
 
@@ -41,9 +44,12 @@ const WeightFormat& weight_format_named(const std::string& name) {
   if (const WeightFormat* format = find_weight_format(name)) {
     return *format;
   }
+  const auto suggestion = suggest_weight_format(name);
   throw Error(ErrorKind::input, "unknown --dtype '" + name + "'",
-              suggestion_for(name, weight_format_spellings()) +
-                  "known precisions: " + listing(weight_format_names()));
+              (suggestion ? "did you mean '" + *suggestion + "'? " : std::string()) +
+                  "known precisions: " + listing(weight_format_names()) +
+                  "; with any group size or bits: gptq-int4-g64, awq-int4-g32, exl2-4.0, "
+                  "exl3-3.5, hqq-int4-g64, autoround-int4, torchao-int4-g64, bnb-int8-t6.0");
 }
 
 EngineKind engine_named(const std::string& name) {
@@ -134,8 +140,14 @@ Margin margin_named(const std::string& text) {
   return margin;
 }
 
-// --kv-dtype K or K,V (keys and values may differ, as llama.cpp's -ctk/-ctv).
+// --kv-dtype K or K,V (keys and values may differ, as llama.cpp's -ctk/-ctv). "auto" (vLLM's
+// and SGLang's default for --kv-cache-dtype) is the model's 16-bit type.
 void apply_kv_types(const std::string& text, Workload& workload) {
+  if (text == "auto") {
+    workload.kv_key = default_kv_type();
+    workload.kv_value = default_kv_type();
+    return;
+  }
   const auto comma = text.find(',');
   workload.kv_key = kv_type_named(text.substr(0, comma));
   workload.kv_value =
@@ -181,10 +193,17 @@ void setup_model_and_precision(CLI::App& app, EstimateCommandOptions& o) {
                r.format = weight_format_named(v);
                o.source.dtype = v;  // in a --hf repository of GGUF files: which file
              });
-  value_flag(app, "--kv-dtype", "TYPE[,TYPE]", "Precision",
+  value_flag(app, "--kv-dtype,--kv-cache-dtype", "TYPE[,TYPE]", "Precision",
              "KV-cache precision: f16 (default), bf16, f32, fp8, int8, q8_0, q4_0, ...; K,V to "
-             "differ (q8_0,f16)",
+             "differ (q8_0,f16); auto = 16-bit (vLLM/SGLang's --kv-cache-dtype)",
              [&r](const std::string& v) { apply_kv_types(v, r.deployment.workload); });
+  // llama.cpp's -ctk/-ctv: keys and values separately (after --kv-dtype when both are given).
+  value_flag(app, "--cache-type-k", "TYPE", "Precision",
+             "llama.cpp's -ctk: KV-cache precision of the keys (f16, q8_0, q4_0, ...)",
+             [&r](const std::string& v) { r.deployment.workload.kv_key = kv_type_named(v); });
+  value_flag(app, "--cache-type-v", "TYPE", "Precision",
+             "llama.cpp's -ctv: KV-cache precision of the values",
+             [&r](const std::string& v) { r.deployment.workload.kv_value = kv_type_named(v); });
 }
 
 void setup_workload(CLI::App& app, EstimateCommandOptions& o) {
@@ -196,6 +215,10 @@ void setup_workload(CLI::App& app, EstimateCommandOptions& o) {
                r.deployment.workload.context = parse_token_count(v, "--context");
                r.context_given = true;
              });
+  value_flag(app, "-c,--ctx-size", "TOKENS", "Workload",
+             "llama.cpp's context: the tokens of all --parallel sequences together (each gets "
+             "TOKENS / N); instead of --context",
+             [&o](const std::string& v) { o.ctx_size = parse_token_count(v, "--ctx-size"); });
   value_flag(app, "--batch,--parallel", "N", "Workload",
              "Sequences served at once (default 1; llama.cpp's -np)", [&r](const std::string& v) {
                r.deployment.workload.batch = parse_count(v, "--batch", k_max_batch);
@@ -288,12 +311,14 @@ void setup_hardware(CLI::App& app, EstimateCommandOptions& o) {
                d.mode = parallel_mode_named(v);
                hw = true;
              });
-  value_flag(app, "--tp", "N", "Hardware", "Tensor-parallel degree (with --pp: cards = tp x pp)",
+  value_flag(app, "--tp,--tensor-parallel-size", "N", "Hardware",
+             "Tensor-parallel degree (with --pp: cards = tp x pp; vLLM's -tp)",
              [&d, &hw](const std::string& v) {
                d.tensor_parallel = static_cast<std::uint32_t>(parse_count(v, "--tp", k_max_gpus));
                hw = true;
              });
-  value_flag(app, "--pp", "N", "Hardware", "Pipeline-parallel degree (stages)",
+  value_flag(app, "--pp,--pipeline-parallel-size", "N", "Hardware",
+             "Pipeline-parallel degree (stages; vLLM's -pp)",
              [&d, &hw](const std::string& v) {
                d.pipeline_parallel = static_cast<std::uint32_t>(parse_count(v, "--pp", k_max_gpus));
                hw = true;
@@ -397,7 +422,70 @@ void resolve_hardware(EstimateCommandOptions& o, Query& query) {
   }
 }
 
+// --ctx-size N with --parallel P: llama.cpp's n_ctx is shared, n_ctx_seq = n_ctx / n_seq
+// (src/llama-context.cpp), so each sequence gets N / P tokens; the plan is then the same as
+// --context N/P --batch P, which is how an answer re-runs.
+std::optional<std::string> apply_ctx_size(const EstimateCommandOptions& o, Request& request) {
+  if (!o.ctx_size) {
+    return std::nullopt;
+  }
+  if (request.context_given) {
+    throw Error(ErrorKind::usage, "--ctx-size and --context both give the context",
+                "use --ctx-size N (llama.cpp's total for all --parallel sequences) or --context N "
+                "(tokens per sequence)");
+  }
+  Workload& w = request.deployment.workload;
+  if (*o.ctx_size < w.batch) {
+    throw Error(ErrorKind::input,
+                fmt::format("--ctx-size {} leaves no token for each of {} sequences", *o.ctx_size,
+                            w.batch),
+                "--ctx-size is shared by --parallel sequences: give at least one token each");
+  }
+  w.context = *o.ctx_size / w.batch;
+  request.context_given = true;
+  if (w.batch == 1) {
+    return std::nullopt;
+  }
+  return fmt::format(
+      "--ctx-size {} shared by {} sequences: {} tokens each (llama.cpp's n_ctx / n_parallel)",
+      *o.ctx_size, w.batch, w.context);
+}
+
+// --params 7 is seven parameters: a bare number below a million is almost surely a count in
+// billions typed without its unit.
+std::optional<std::string> bare_params_note(const ModelSourceOptions& source) {
+  if (!source.params_given) {
+    return std::nullopt;
+  }
+  const std::string& text = source.params;
+  const bool bare = !text.empty() && text.find_first_not_of("0123456789.") == std::string::npos;
+  if (!bare || std::strtod(text.c_str(), nullptr) >= 1e6) {
+    return std::nullopt;
+  }
+  return fmt::format("--params {} means {} parameters; did you mean --params {}B?", text, text,
+                     text);
+}
+
 }  // namespace
+
+std::vector<std::string> with_engine_spellings(std::vector<std::string> args) {
+  static constexpr std::pair<std::string_view, std::string_view> k_spellings[] = {
+      {"-tp", "--tensor-parallel-size"}, {"-pp", "--pipeline-parallel-size"},
+      {"-ctk", "--cache-type-k"},        {"-ctv", "--cache-type-v"},
+      {"-np", "--parallel"},
+  };
+  for (std::string& arg : args) {
+    if (arg == "--") {
+      break;
+    }
+    for (const auto& [engine, ours] : k_spellings) {
+      if (arg == engine) {
+        arg = ours;
+      }
+    }
+  }
+  return args;
+}
 
 void setup_estimate(CLI::App& app, EstimateCommandOptions& o) {
   setup_model_and_precision(app, o);
@@ -417,6 +505,7 @@ Query make_query(EstimateCommandOptions& o) {
   query.request = std::move(o.request);
   Request& request = query.request;
   check_engine_flags(request.deployment.options.engine);
+  const auto shared_context = apply_ctx_size(o, request);
   request.source = model_source_spec(o.source, request.format.has_value());
   LoadedModel loaded = load_model_with_progress(request.source);
   if (loaded.dtype_picked_file) {
@@ -424,6 +513,12 @@ Query make_query(EstimateCommandOptions& o) {
   }
   request.model = std::move(loaded.model);
   request.input_notes = std::move(loaded.notes);
+  if (shared_context) {
+    request.input_notes.push_back(*shared_context);
+  }
+  if (const auto note = bare_params_note(o.source)) {
+    request.input_notes.insert(request.input_notes.begin(), *note);
+  }
   request.checkpoint_format = loaded.stored_format;
   resolve_hardware(o, query);
   if (request.solve_which_gpus && !query.database) {
@@ -437,7 +532,8 @@ Query parse_query(const std::vector<std::string>& args) {
   CLI::App app{"vramcalc"};
   EstimateCommandOptions options;
   setup_estimate(app, options);
-  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  const std::vector<std::string> spelled = with_engine_spellings(args);
+  std::vector<std::string> reversed(spelled.rbegin(), spelled.rend());
   try {
     app.parse(reversed);
   } catch (const CLI::ParseError& e) {

@@ -27,8 +27,15 @@ struct EstimateCommandOptions {
   std::optional<std::uint64_t> vram;      ///< --vram
   std::optional<std::uint32_t> gpus;      ///< --gpus
   bool hardware_flags = false;            ///< a flag that needs a card was given
+  /// --ctx-size (llama.cpp's -c): the context of all --parallel sequences together.
+  std::optional<std::uint64_t> ctx_size;
   OutputOptions output;
 };
+
+/// The engines' single-dash spellings that CLI11 cannot declare (it takes one letter after a
+/// single dash) rewritten to their long names: -tp, -pp (vLLM), -ctk, -ctv, -np (llama.cpp).
+/// Only whole arguments are rewritten; values are left alone.
+[[nodiscard]] std::vector<std::string> with_engine_spellings(std::vector<std::string> args);
 
 /// Registers the estimate flags on `app`.
 void setup_estimate(CLI::App& app, EstimateCommandOptions& options);

@@ -1,13 +1,18 @@
 #include "vramcalc/dtype.hpp"
 
 #include <array>
+#include <charconv>
+#include <deque>
+#include <mutex>
 
 #include <cmath>
+#include <fmt/format.h>
 
 #include "text.hpp"
 #include "vramcalc/bytes.hpp"
 #include "vramcalc/ggml_types.hpp"
 #include "vramcalc/llama_quant.hpp"
+#include "vramcalc/spelling.hpp"
 
 namespace vramcalc {
 
@@ -152,6 +157,56 @@ std::vector<WeightFormatEntry> ggml_formats() {
     f.bits = static_cast<std::uint32_t>(std::ceil(ggml_bits_per_element(type)));
     entries.push_back({f, {}});
   }
+  const auto with_q8_0_ends = [&entries](const char* name, const char* base, bool approximate,
+                                         const std::string& description) {
+    const WeightFormat* mix = nullptr;
+    for (const auto& entry : entries) {
+      if (entry.format.name == base) {
+        mix = &entry.format;
+      }
+    }
+    WeightFormat f = *mix;
+    f.name = name;
+    f.description = description;
+    const std::int32_t q8_0 = static_cast<std::int32_t>(ggml_type_by_name("Q8_0")->id);
+    f.output_ggml_type = q8_0;
+    f.embedding_ggml_type = q8_0;
+    f.approximate = approximate;
+    entries.push_back({f, {}});
+  };
+  // bartowski's _L/_XL files: the named llama-quantize mix with `--output-tensor-type q8_0
+  // --token-embedding-type q8_0` ("Uses Q8_0 for embed and output weights", the model cards,
+  // e.g. huggingface.co/bartowski/Meta-Llama-3.1-8B-Instruct-GGUF). Q3_K_XL is Q3_K_L so
+  // treated, Q2_K_L is Q2_K (their 8B sizes: 4.32 -> 4.78 GB and 3.18 -> 3.69 GB).
+  for (const auto& [name, base] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"q2_k_l", "q2_k"}, {"q3_k_xl", "q3_k_l"}, {"q4_k_l", "q4_k_m"}, {"q5_k_l", "q5_k_m"},
+           {"q6_k_l", "q6_k"}}) {
+    with_q8_0_ends(name, base, false,
+                   std::string("llama.cpp ") + base +
+                       " with Q8_0 output and token embeddings (bartowski's _L/_XL files)");
+  }
+  // unsloth's dynamic quants (UD-*) pick per-layer types from their own calibration, which
+  // they do not publish; approximated by the same mix as the _L/_XL files (the base mix with
+  // Q8_0 ends) for UD-Qn_K_XL, and by the plain mix for the UD-IQ files.
+  for (const auto& [name, base] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"ud-q2_k_xl", "q2_k"}, {"ud-q3_k_xl", "q3_k_l"}, {"ud-q4_k_xl", "q4_k_m"},
+           {"ud-q5_k_xl", "q5_k_m"}, {"ud-q6_k_xl", "q6_k"}}) {
+    with_q8_0_ends(name, base, true,
+                   std::string("unsloth dynamic quant, approximated as ") + base +
+                       " with Q8_0 output and token embeddings");
+  }
+  for (const char* base : {"iq1_s", "iq1_m", "iq2_xxs", "iq2_m", "iq3_xxs"}) {
+    for (const auto& entry : entries) {
+      if (entry.format.name == base) {
+        WeightFormat f = entry.format;
+        f.name = std::string("ud-") + base;
+        f.description = std::string("unsloth dynamic quant, approximated as llama.cpp ") + base;
+        f.approximate = true;
+        entries.push_back({f, {}});
+        break;
+      }
+    }
+  }
   return entries;
 }
 
@@ -178,6 +233,346 @@ constexpr std::array<KvTypeEntry, 11> k_kv_types = {{
     {{"iq4_nl", 32, 18, "ggml iq4_nl: 18 bytes per 32 elements"}, {}},
 }};
 
+// ---- Families with a number in the name -------------------------------------------------
+
+// "4", "4.0", "4.65" in thousandths (at most three decimals); nullopt if not such a number.
+std::optional<std::uint32_t> milli_of(std::string_view text) {
+  const auto dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  const std::string_view fraction = dot == std::string_view::npos ? "" : text.substr(dot + 1);
+  if (whole.empty() || whole.size() > 4 || fraction.size() > 3 ||
+      (dot != std::string_view::npos && fraction.empty())) {
+    return std::nullopt;
+  }
+  std::uint32_t value = 0;
+  for (const char c : whole) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    value = value * 10 + static_cast<std::uint32_t>(c - '0');
+  }
+  std::uint32_t milli = value * 1000;
+  std::uint32_t scale = 100;
+  for (const char c : fraction) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    milli += static_cast<std::uint32_t>(c - '0') * scale;
+    scale /= 10;
+  }
+  return milli;
+}
+
+std::optional<std::uint32_t> integer_of(std::string_view text) {
+  std::uint32_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty() ||
+      (text.size() > 1 && text.front() == '0')) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// "4.0", "4.65", "4.125": the thousandths written with at least one decimal.
+std::string milli_text(std::uint32_t milli) {
+  std::string text = fmt::format("{}.{:03}", milli / 1000, milli % 1000);
+  while (text.back() == '0' && text[text.size() - 2] != '.') {
+    text.pop_back();
+  }
+  return text;
+}
+
+bool power_of_two_group(std::uint32_t group) {
+  return group >= 16 && group <= 4096 && (group & (group - 1)) == 0;
+}
+
+// Splits "gptq-int4-g64" into its dash-separated words (underscores count as dashes).
+std::vector<std::string> words_of(std::string_view name) {
+  std::vector<std::string> words(1);
+  for (const char c : name) {
+    if (c == '-' || c == '_') {
+      words.emplace_back();
+    } else {
+      words.back() += c;
+    }
+  }
+  return words;
+}
+
+// "int4" -> 4 when 4 is one of `allowed`.
+std::optional<std::uint32_t> int_bits(const std::string& word,
+                                      std::initializer_list<std::uint32_t> allowed) {
+  if (word.rfind("int", 0) != 0) {
+    return std::nullopt;
+  }
+  const auto bits = integer_of(std::string_view(word).substr(3));
+  if (!bits || std::find(allowed.begin(), allowed.end(), *bits) == allowed.end()) {
+    return std::nullopt;
+  }
+  return bits;
+}
+
+// "g64" -> 64 (a power of two from 16 to 4096).
+std::optional<std::uint32_t> group_word(const std::string& word) {
+  if (word.size() < 2 || word.front() != 'g') {
+    return std::nullopt;
+  }
+  const auto group = integer_of(std::string_view(word).substr(1));
+  return group && power_of_two_group(*group) ? group : std::nullopt;
+}
+
+// Group sizes -1 / per-channel: one group spans the whole input dimension.
+constexpr std::uint32_t k_whole_row_group = 0x4000'0000U;
+
+// gptq-int{2,3,4,8}[-g{N}|-per-channel][-act-order]: AutoGPTQ's layout (QuantLinear
+// buffers: qweight, qzeros, scales, g_idx). act-order (desc_act) changes the order in which
+// columns are quantized, not what is stored: g_idx is saved either way, so the bytes match
+// (TheBloke's Llama-2-7B-Chat-GPTQ: 3.90 GB for 128g with and without act order).
+std::optional<WeightFormat> gptq_named(std::vector<std::string> words) {
+  const std::vector<std::vector<std::string>> act_suffixes = {
+      {"act", "order"}, {"actorder"}, {"desc", "act"}, {"act"}, {"actorder", "true"}};
+  for (const auto& suffix : act_suffixes) {
+    if (words.size() > suffix.size() &&
+        std::equal(suffix.rbegin(), suffix.rend(), words.rbegin())) {
+      words.resize(words.size() - suffix.size());
+      break;
+    }
+  }
+  const auto ends_with = [&words](const char* a, const char* b) {
+    return words.size() >= 2 && words[words.size() - 2] == a && words.back() == b;
+  };
+  if (ends_with("per", "channel") || ends_with("g", "1")) {  // -per-channel, -g-1
+    words.resize(words.size() - 1);
+    words.back() = "perchannel";
+  }
+  if (words.size() < 2 || words.size() > 3) {
+    return std::nullopt;
+  }
+  const auto bits = int_bits(words[1], {2, 3, 4, 8});
+  if (!bits) {
+    return std::nullopt;
+  }
+  std::uint32_t group = 128;
+  bool per_channel = false;
+  if (words.size() == 3) {
+    if (words[2] == "perchannel") {
+      per_channel = true;
+    } else if (const auto g = group_word(words[2])) {
+      group = *g;
+    } else {
+      return std::nullopt;
+    }
+  }
+  const std::string name = fmt::format("gptq-int{}-{}", *bits,
+                                       per_channel ? std::string("per-channel")
+                                                   : "g" + std::to_string(group));
+  WeightFormat f = gptq(name.c_str(), "", *bits, per_channel ? k_whole_row_group : group);
+  f.description = fmt::format("GPTQ {}-bit, {}, fp16 scales, packed zeros, g_idx", *bits,
+                              per_channel ? std::string("one group per row")
+                                          : "group " + std::to_string(group));
+  return f;
+}
+
+// awq-int4-g{N}: AutoAWQ WQLinear_GEMM (qweight, qzeros, scales; no g_idx), 4-bit only.
+std::optional<WeightFormat> awq_named(const std::vector<std::string>& words) {
+  std::size_t next = 1;
+  if (words.size() > next && words[next] == "int4") {
+    ++next;
+  }
+  if (words.size() != next + 1) {
+    return std::nullopt;
+  }
+  const auto group = group_word(words[next]);
+  if (!group) {
+    return std::nullopt;
+  }
+  const std::string name = fmt::format("awq-int4-g{}", *group);
+  return linear(name.c_str(),
+                fmt::format("AWQ 4-bit, group {}, fp16 scales and packed zeros", *group).c_str(),
+                4, *group, 16, 4, 0, 0);
+}
+
+// exl2-{bpw}[-h{bits}] and exl3-{bpw}[-h{bits}]: the converters' -b (average bits per weight
+// over the quantized linear layers, scales included) and -hb (the output head, default 6;
+// EXL2's 6 "actually results in ... about 6.3 bits", exllamav2 doc/convert.md). Embeddings
+// stay 16-bit.
+std::optional<WeightFormat> exl_named(const std::vector<std::string>& words, int version) {
+  if (words.size() < 2 || words.size() > 3) {
+    return std::nullopt;
+  }
+  const auto milli = milli_of(words[1]);
+  const std::uint32_t lowest = version == 2 ? 2000 : 1000;
+  if (!milli || *milli < lowest || *milli > 8000) {
+    return std::nullopt;
+  }
+  std::uint32_t head = 6;
+  if (words.size() == 3) {
+    const std::string& h = words[2];
+    const std::size_t digits = h.rfind("hb", 0) == 0 ? 2 : (h.rfind('h', 0) == 0 ? 1 : 0);
+    const auto value = digits == 0 ? std::nullopt : integer_of(std::string_view(h).substr(digits));
+    const bool allowed = value && (version == 2 ? (*value >= 2 && *value <= 6) || *value == 8
+                                                : *value >= 1 && *value <= 8);
+    if (!allowed) {
+      return std::nullopt;
+    }
+    head = *value;
+  }
+  WeightFormat f;
+  f.name = fmt::format("exl{}-{}{}", version, milli_text(*milli),
+                       head == 6 ? std::string() : "-h" + std::to_string(head));
+  f.description = fmt::format("EXL{} at {} bits per weight, head {}-bit, embeddings 16-bit",
+                              version, milli_text(*milli), head);
+  f.scheme = WeightScheme::linear_quant;
+  f.bits = (*milli + 999) / 1000;
+  f.milli_bits = *milli;
+  f.head_milli_bits = version == 2 && head == 6 ? 6300 : head * 1000;
+  return f;
+}
+
+// hqq-int{1,2,3,4,8}[-g{N}]: mobiusml/hqq (quantize.py): codes packed per byte (3-bit: ten
+// per int32, 3.2 bits), a 16-bit scale and zero per group of 64 by default.
+std::optional<WeightFormat> hqq_named(const std::vector<std::string>& words) {
+  if (words.size() < 2 || words.size() > 3) {
+    return std::nullopt;
+  }
+  const auto bits = int_bits(words[1], {1, 2, 3, 4, 8});
+  const auto group = words.size() == 3 ? group_word(words[2]) : std::optional<std::uint32_t>(64);
+  if (!bits || !group) {
+    return std::nullopt;
+  }
+  const std::string name = fmt::format("hqq-int{}-g{}", *bits, *group);
+  WeightFormat f = linear(
+      name.c_str(),
+      fmt::format("HQQ {}-bit, group {}, fp16 scale and zero per group", *bits, *group).c_str(),
+      *bits, *group, 16, 16, 0, 0);
+  f.milli_bits = *bits == 3 ? 3200 : 0;
+  return f;
+}
+
+// autoround-int{2,3,4,8}[-g{N}]: intel/auto-round's defaults (bits 4, group_size 128,
+// symmetric) exported in its GPTQ-style layout: packed weights, fp16 scales, packed zeros.
+std::optional<WeightFormat> autoround_named(const std::vector<std::string>& words) {
+  if (words.size() < 2 || words.size() > 3) {
+    return std::nullopt;
+  }
+  const auto bits = int_bits(words[1], {2, 3, 4, 8});
+  const auto group = words.size() == 3 ? group_word(words[2]) : std::optional<std::uint32_t>(128);
+  if (!bits || !group) {
+    return std::nullopt;
+  }
+  const std::string name = fmt::format("autoround-int{}-g{}", *bits, *group);
+  return linear(name.c_str(),
+                fmt::format("AutoRound {}-bit, group {}, fp16 scales, packed zeros", *bits,
+                            *group)
+                    .c_str(),
+                *bits, *group, 16, *bits, 0, 0);
+}
+
+// torchao-int4[-g{N}] (Int4WeightOnlyConfig: group 128, a bf16 scale and zero per group) and
+// torchao-int8 (Int8WeightOnlyConfig: per output row, a bf16 scale and an int64 zero point;
+// pytorch/ao torchao/quantization/quant_api.py _int8_weight_only_transform).
+std::optional<WeightFormat> torchao_named(const std::vector<std::string>& words) {
+  if (words.size() == 2 && words[1] == "int8") {
+    return linear("torchao-int8", "torchao int8 weight-only: a bf16 scale and int64 zero per row",
+                  8, 0, 0, 0, 0, 16 + 64);
+  }
+  if (words.size() < 2 || words.size() > 3 || words[1] != "int4") {
+    return std::nullopt;
+  }
+  const auto group = words.size() == 3 ? group_word(words[2]) : std::optional<std::uint32_t>(128);
+  if (!group || *group < 32 || *group > 256) {
+    return std::nullopt;  // tinygemm takes groups of 32, 64, 128 and 256
+  }
+  const std::string name = fmt::format("torchao-int4-g{}", *group);
+  return linear(name.c_str(),
+                fmt::format("torchao int4 weight-only, group {}, bf16 scale and zero", *group)
+                    .c_str(),
+                4, *group, 32, 0, 0, 0);
+}
+
+// bnb-int8-t{threshold}: LLM.int8 with its outlier threshold (llm_int8_threshold, default
+// 6.0). The threshold decides which activation columns run in 16 bits; what is stored is the
+// same int8 weights with an fp32 scale per row.
+std::optional<WeightFormat> bnb_int8_named(const std::vector<std::string>& words) {
+  std::string_view value;
+  if (words.size() == 3 && words[0] == "bnb" && words[1] == "int8" && words[2].size() > 1 &&
+      words[2].front() == 't') {
+    value = std::string_view(words[2]).substr(1);
+  } else if (words.size() == 4 && words[0] == "bnb" && words[1] == "int8" &&
+             words[2] == "threshold") {
+    value = words[3];
+  } else {
+    return std::nullopt;
+  }
+  const auto milli = milli_of(value);
+  if (!milli || *milli > 100'000) {
+    return std::nullopt;
+  }
+  WeightFormat f = linear("", "", 8, 0, 0, 0, 0, 32);
+  f.name = "bnb-int8-t" + milli_text(*milli);
+  f.description = "bitsandbytes int8 (LLM.int8), outlier threshold " + milli_text(*milli) +
+                  ": int8 + fp32 scale per row";
+  return f;
+}
+
+std::optional<WeightFormat> parametric_format(std::string_view wanted) {
+  const std::vector<std::string> words = words_of(text::to_lower(wanted));
+  const std::string& family = words.front();
+  if (family == "gptq") {
+    return gptq_named(words);
+  }
+  if (family == "awq") {
+    return awq_named(words);
+  }
+  if (family == "exl2" || family == "exl3") {
+    return exl_named(words, family == "exl2" ? 2 : 3);
+  }
+  if (family == "hqq") {
+    return hqq_named(words);
+  }
+  if (family == "autoround") {
+    return autoround_named(words);
+  }
+  if (family == "torchao") {
+    return torchao_named(words);
+  }
+  if (family == "bnb" || family == "llm.int8") {
+    std::vector<std::string> bnb = words;
+    if (family == "llm.int8") {
+      bnb.front() = "int8";
+      bnb.insert(bnb.begin(), "bnb");
+    }
+    return bnb_int8_named(bnb);
+  }
+  return std::nullopt;
+}
+
+// Formats made from a name live as long as the program, so pointers to them stay valid as the
+// table's do; a deque never moves what it holds.
+const WeightFormat* interned(WeightFormat format) {
+  static std::mutex mutex;
+  static std::deque<WeightFormat> formats;
+  const std::lock_guard<std::mutex> lock(mutex);
+  for (const WeightFormat& known : formats) {
+    if (known.name == format.name) {
+      return &known;
+    }
+  }
+  formats.push_back(std::move(format));
+  return &formats.back();
+}
+
+// Lower case without separators: "Q4_K_M", "q4-k-m" and "q4km" read the same.
+std::string squeezed(std::string_view name) {
+  std::string out;
+  for (const char c : text::to_lower(name)) {
+    if (c != '-' && c != '_' && c != '.' && c != ' ') {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 const WeightFormat& as_stored_format() {
@@ -198,7 +593,44 @@ const WeightFormat* find_weight_format(std::string_view name) {
       }
     }
   }
+  if (wanted.empty() || wanted.size() > 64) {
+    return nullptr;
+  }
+  if (auto format = parametric_format(wanted)) {
+    // A number-named format that is also listed (gptq-int4-g128) is the listed one.
+    for (const auto& entry : weight_format_table()) {
+      if (entry.format.name == format->name) {
+        return &entry.format;
+      }
+    }
+    return interned(std::move(*format));
+  }
   return nullptr;
+}
+
+std::optional<std::string> suggest_weight_format(std::string_view name) {
+  const std::string query = squeezed(text::trim(name));
+  if (query.empty()) {
+    return std::nullopt;
+  }
+  const std::vector<std::string> spellings = weight_format_spellings();
+  for (const auto& spelling : spellings) {
+    if (squeezed(spelling) == query) {
+      return spelling;
+    }
+  }
+  // A spelling the query begins: the shortest ("q8" -> "q8_0", not "q8_0" variants).
+  std::optional<std::string> prefix;
+  for (const auto& spelling : spellings) {
+    const std::string s = squeezed(spelling);
+    if (s.rfind(query, 0) == 0 && (!prefix || s.size() < squeezed(*prefix).size())) {
+      prefix = spelling;
+    }
+  }
+  if (prefix && query.size() >= 2) {
+    return prefix;
+  }
+  return closest_name(text::trim(name), spellings);
 }
 
 std::vector<std::string> weight_format_names() {

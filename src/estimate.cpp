@@ -60,13 +60,14 @@ Component make_component(std::uint64_t bytes, Provenance provenance, std::string
 std::vector<std::uint64_t> tensor_bytes_of(const ModelSpec& model, const WeightFormat& format) {
   std::vector<std::uint32_t> ggml_types_chosen;
   if (format.scheme == WeightScheme::ggml_mix) {
+    const auto type_of = [](std::int32_t id) {
+      return id >= 0 ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(id)) : std::nullopt;
+    };
+    const QuantizeChoices choices{type_of(format.pure_ggml_type), type_of(format.output_ggml_type),
+                                  type_of(format.embedding_ggml_type)};
     for (const auto& t : llama_file_types()) {
       if (t.id == format.llama_ftype) {
-        ggml_types_chosen = llama_quantize_types(
-            model, t,
-            format.pure_ggml_type >= 0
-                ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(format.pure_ggml_type))
-                : std::nullopt);
+        ggml_types_chosen = llama_quantize_types(model, t, choices);
       }
     }
   }
@@ -93,7 +94,10 @@ WeightBreakdown weight_breakdown(const ModelSpec& model, const WeightFormat& for
       parts.total_bytes = checked_add(parts.total_bytes, parts.layer_bytes[i], "weight bytes");
     }
     parts.embedding_bytes = checked_mul(model.embedding_params, 2, "weight bytes");
-    parts.head_bytes = checked_mul(model.head_params, 2, "weight bytes");
+    parts.head_bytes = format.head_milli_bits != 0
+                           ? mul_div_ceil(model.head_params, format.head_milli_bits, 8000,
+                                          "weight bytes")
+                           : checked_mul(model.head_params, 2, "weight bytes");
     parts.total_bytes = checked_add(
         parts.total_bytes, checked_add(parts.embedding_bytes, parts.head_bytes, "weight bytes"),
         "weight bytes");
@@ -119,8 +123,13 @@ WeightBreakdown weight_breakdown(const ModelSpec& model, const WeightFormat& for
       parts.layer_bytes[i] = at(model.layers[i].params, bits);
       parts.total_bytes += parts.layer_bytes[i];
     }
-    parts.embedding_bytes = at(model.embedding_params, bits);
-    parts.head_bytes = at(model.head_params, std::max(bits, 6.5625));
+    const auto override_bits = [](std::int32_t id, double otherwise) {
+      const GgmlType* type = id >= 0 ? ggml_type_by_id(static_cast<std::uint32_t>(id)) : nullptr;
+      return type == nullptr ? otherwise : ggml_bits_per_element(*type);
+    };
+    parts.embedding_bytes = at(model.embedding_params, override_bits(format.embedding_ggml_type, bits));
+    parts.head_bytes =
+        at(model.head_params, override_bits(format.output_ggml_type, std::max(bits, 6.5625)));
     parts.total_bytes += parts.embedding_bytes + parts.head_bytes;
     return parts;
   }
@@ -212,6 +221,12 @@ void fill_weights(MemoryEstimate& result, const EngineInput& input) {
     result.weights = make_component(parts.total_bytes, Provenance::exact,
                                     fmt::format("sum of {} tensor sizes in the file ({})",
                                                 model.tensors.size(), model.stored_format));
+  } else if (input.format.scheme == WeightScheme::ggml_mix && input.format.approximate) {
+    result.weights = make_component(
+        parts.total_bytes, Provenance::heuristic,
+        fmt::format("{}: {} (unsloth's per-layer choices are not published)", input.format.name,
+                    input.format.description),
+        10, 10);
   } else if (input.format.scheme == WeightScheme::ggml_mix) {
     result.weights = make_component(
         parts.total_bytes, model.tensors.empty() ? Provenance::heuristic : Provenance::derived,
@@ -225,7 +240,9 @@ void fill_weights(MemoryEstimate& result, const EngineInput& input) {
     result.weights = make_component(
         parts.total_bytes, Provenance::derived,
         fmt::format("{}: linear layers {}-bit with scales, the rest 16-bit{}", input.format.name,
-                    input.format.bits,
+                    input.format.milli_bits != 0
+                        ? fmt::format("{:.3g}", input.format.milli_bits / 1000.0)
+                        : std::to_string(input.format.bits),
                     model.tensors.empty() ? " (layer/embedding split of a bare count)" : ""),
         model.tensors.empty() ? 5 : 1, model.tensors.empty() ? 5 : 1);
   } else {

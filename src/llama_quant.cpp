@@ -305,6 +305,22 @@ std::uint32_t with_fallback(std::uint32_t type, std::uint64_t row) {
   return row % block_of(fallback) == 0 ? fallback : F16;
 }
 
+// --token-embedding-type and --output-tensor-type win over the mix (and over --pure): the
+// output head, or the token embeddings that stand in for a missing head, take the output
+// type; the token embeddings otherwise take the embedding type (llama_tensor_get_type and the
+// overrides after it in llama_model_quantize_impl, src/llama-quant.cpp).
+std::uint32_t with_overrides(const Context& qs, const QuantizeChoices& choices, const TensorInfo& t,
+                             std::uint32_t chosen) {
+  const bool embeddings = t.name == "token_embd.weight";
+  if (choices.output_type && (t.name == "output.weight" || (!qs.has_output && embeddings))) {
+    return *choices.output_type;
+  }
+  if (choices.token_embedding_type && embeddings) {
+    return *choices.token_embedding_type;
+  }
+  return chosen;
+}
+
 }  // namespace
 
 const std::vector<LlamaFileType>& llama_file_types() {
@@ -321,7 +337,7 @@ const LlamaFileType* find_llama_file_type(std::string_view name) {
 }
 
 std::vector<std::uint32_t> llama_quantize_types(const ModelSpec& model, const LlamaFileType& ftype,
-                                                std::optional<std::uint32_t> pure_type) {
+                                                const QuantizeChoices& choices) {
   Context qs;
   qs.ftype = ftype.id;
   qs.arch = model.architecture;
@@ -357,7 +373,9 @@ std::vector<std::uint32_t> llama_quantize_types(const ModelSpec& model, const Ll
       types[i] = unquantized_type(t);
       continue;
     }
-    const std::uint32_t chosen = pure_type ? *pure_type : mixed_type(qs, t, ftype.default_type);
+    std::uint32_t chosen =
+        choices.pure_type ? *choices.pure_type : mixed_type(qs, t, ftype.default_type);
+    chosen = with_overrides(qs, choices, t, chosen);
     types[i] = with_fallback(chosen, t.shape[0]);
   }
   return types;

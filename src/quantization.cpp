@@ -46,6 +46,9 @@ bool quantizes(const WeightFormat& format, TensorRole role) {
   if (format.scheme != WeightScheme::linear_quant) {
     return format.scheme == WeightScheme::uniform_bits;
   }
+  if (format.head_milli_bits != 0 && role == TensorRole::output) {
+    return true;
+  }
   return format.experts_only ? is_routed_expert(role) : linear_role(role);
 }
 
@@ -65,9 +68,15 @@ std::uint64_t tensor_weight_bytes(const WeightFormat& format, const TensorInfo& 
   if (!quantizes(format, tensor.role) || tensor.shape.size() < 2 || tensor.elements == 0) {
     return mul_div_ceil(tensor.elements, k_unquantized_bits, 8, "weight bytes");
   }
+  if (tensor.role == TensorRole::output && format.head_milli_bits != 0) {
+    // EXL2/EXL3 -hb: the head at its own bits per weight, scales included.
+    return mul_div_ceil(tensor.elements, format.head_milli_bits, 8000, "weight bytes");
+  }
   const std::uint64_t in = tensor.shape[0];
   const std::uint64_t rows = tensor.elements / in;  // output rows (x experts)
-  std::uint64_t bits = checked_mul(tensor.elements, format.bits, "weight bits");
+  std::uint64_t bits = format.milli_bits != 0
+                           ? mul_div_ceil(tensor.elements, format.milli_bits, 1000, "weight bits")
+                           : checked_mul(tensor.elements, format.bits, "weight bits");
   const std::uint64_t groups =
       format.group_size == 0 ? 1 : checked_mul(div_ceil(in, format.group_size), rows, "quantization groups");
   bits = checked_add(bits, checked_mul(groups, format.scale_bits + format.zero_bits, "quantization scale bits"),

@@ -152,20 +152,26 @@ double plan_bits_per_weight(const Plan& plan, const ModelSpec& model) {
   return static_cast<double>(bytes) * 8.0 / static_cast<double>(model.total_params);
 }
 
+Deployment resolved_deployment(const Request& request) {
+  validate_model(request.model);
+  check_engine_settings(request.deployment.options.engine);
+  Deployment d = request.deployment;
+  d.format = request.format ? *request.format
+                            : default_weight_format(request.model, d.options.engine.kind,
+                                                    request.checkpoint_format);
+  if (!request.context_given) {
+    d.workload.context = default_context(request);
+  }
+  validate_workload(d.workload);
+  return d;
+}
+
 Report build_report(Request request) {
   Report report;
   report.request = std::move(request);
   Request& rq = report.request;
-  validate_model(rq.model);
-  check_engine_settings(rq.deployment.options.engine);
+  rq.deployment = resolved_deployment(rq);
   Deployment& d = rq.deployment;
-  d.format = rq.format ? *rq.format
-                       : default_weight_format(rq.model, d.options.engine.kind,
-                                               rq.checkpoint_format);
-  if (!rq.context_given) {
-    d.workload.context = default_context(rq);
-  }
-  validate_workload(d.workload);
   const bool hardware = !d.gpus.empty();
   if (!hardware &&
       (rq.solve_max_context || rq.solve_max_batch || rq.solve_min_gpus || rq.plot)) {

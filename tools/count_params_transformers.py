@@ -22,7 +22,8 @@ import traceback
 
 import torch
 import transformers
-from transformers import AutoConfig, AutoModelForCausalLM
+from transformers import (AutoConfig, AutoModel, AutoModelForCausalLM,
+                          AutoModelForSequenceClassification)
 
 LAYER = re.compile(r"\.(?:layers|h|layer|blocks)\.(\d+)\.")
 
@@ -33,8 +34,17 @@ def count(config_dict):
     model_type = config_dict.pop("model_type")
     config = AutoConfig.for_model(model_type, **config_dict)
     text = config.get_text_config() if hasattr(config, "get_text_config") else config
+    # Encoders (embedding models: BertModel, XLMRobertaModel; rerankers:
+    # *ForSequenceClassification) are built as their checkpoints are; decoders as causal LMs.
+    architecture = (config_dict.get("architectures") or [""])[0]
+    if architecture.endswith("ForSequenceClassification"):
+        auto = AutoModelForSequenceClassification
+    elif architecture in ("BertModel", "RobertaModel", "XLMRobertaModel"):
+        auto = AutoModel
+    else:
+        auto = AutoModelForCausalLM
     with torch.device("meta"):
-        model = AutoModelForCausalLM.from_config(text)
+        model = auto.from_config(text)
     layers = collections.defaultdict(int)
     outside = 0
     names = set()

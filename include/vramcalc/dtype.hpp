@@ -3,6 +3,7 @@
 /// (`KvType`). Names are case-insensitive and accept the usual aliases.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,17 +34,38 @@ struct WeightFormat {
   std::uint32_t zero_bits = 0;     ///< bits of each group's zero point (asymmetric formats)
   std::uint32_t scales_per_second_level = 0;  ///< double quantization: scales per fp32 constant
   std::uint32_t row_scale_bits = 0;           ///< a scale per output row (bitsandbytes int8)
-  bool input_index = false;        ///< an int32 per input row (GPTQ act-order g_idx)
+  bool input_index = false;        ///< an int32 per input row (GPTQ g_idx)
   bool experts_only = false;       ///< only routed-expert tensors are quantized (gpt-oss MXFP4)
+  /// Average thousandths of a bit per quantized weight, scales included, where a format is
+  /// sized by a bits-per-weight target rather than a layout (EXL2/EXL3 `-b 4.0`: 4000), or
+  /// packs values unevenly (HQQ 3-bit: ten per int32, 3200); 0: `bits`.
+  std::uint32_t milli_bits = 0;
+  /// The output head quantized at this many thousandths of a bit per weight (EXL2/EXL3
+  /// `-hb`); 0: the head stays 16-bit.
+  std::uint32_t head_milli_bits = 0;
 
   // ggml_mix only.
   std::uint32_t llama_ftype = 0;   ///< llama_ftype id (general.file_type)
   std::int32_t pure_ggml_type = -1;  ///< >= 0: every quantized tensor at this ggml type
+  std::int32_t output_ggml_type = -1;  ///< >= 0: llama-quantize --output-tensor-type
+  std::int32_t embedding_ggml_type = -1;  ///< >= 0: llama-quantize --token-embedding-type
+
+  /// The sizes follow a documented approximation of the format rather than its exact
+  /// layout (unsloth's dynamic quants): estimates carry a wider band.
+  bool approximate = false;
 };
 
 /// The weight format called `name` (case-insensitive; aliases such as "half", "bfloat16",
-/// "e4m3"), or nullptr when there is none.
+/// "e4m3"), or nullptr when there is none. Besides the listed names, families with a number
+/// in the name are accepted with any valid number: gptq-int4-g64 (and -act-order),
+/// awq-int4-g32, exl2-4.0 / exl2-4.65-h8, exl3-3.5, hqq-int4-g64, autoround-int4-g128,
+/// torchao-int4-g64, bnb-int8-t6.0. The pointer stays valid for the program's life.
 [[nodiscard]] const WeightFormat* find_weight_format(std::string_view name);
+
+/// An accepted spelling close to `name`, for "did you mean": one that reads the same without
+/// separators ("q4km" -> "q4_k_m"), one it begins ("q8" -> "q8_0"), else the nearest by edit
+/// distance; nullopt when none is near. Whatever it returns, find_weight_format accepts.
+[[nodiscard]] std::optional<std::string> suggest_weight_format(std::string_view name);
 
 /// The format that keeps every tensor as the model file stores it.
 [[nodiscard]] const WeightFormat& as_stored_format();

@@ -26,14 +26,23 @@ struct LlamaFileType {
 /// The file type called `name` (case-insensitive, "q4_k_m"), or nullptr.
 [[nodiscard]] const LlamaFileType* find_llama_file_type(std::string_view name);
 
+/// llama-quantize's command-line choices beside the file type.
+struct QuantizeChoices {
+  /// --pure: every quantized tensor at this ggml type instead of the mix rules (shape
+  /// fallbacks still apply).
+  std::optional<std::uint32_t> pure_type;
+  /// --output-tensor-type: the output head (or, without one, the tied token embeddings).
+  std::optional<std::uint32_t> output_type;
+  /// --token-embedding-type: the token embeddings.
+  std::optional<std::uint32_t> token_embedding_type;
+};
+
 /// The ggml type id llama-quantize gives each of `model.tensors` (same order) when it
 /// quantizes the model to `ftype` without an importance matrix. Tensors it does not quantize
 /// keep their stored type, or, for a model without stored types (from a config), the type
 /// convert_hf_to_gguf.py writes: F32 for 1-D tensors, routers and SSM conv kernels, F16 else.
-/// `pure` (llama-quantize --pure) gives every quantized tensor `pure_type` instead of the mix
-/// rules (shape fallbacks still apply).
-[[nodiscard]] std::vector<std::uint32_t> llama_quantize_types(
-    const ModelSpec& model, const LlamaFileType& ftype,
-    std::optional<std::uint32_t> pure_type = std::nullopt);
+[[nodiscard]] std::vector<std::uint32_t> llama_quantize_types(const ModelSpec& model,
+                                                              const LlamaFileType& ftype,
+                                                              const QuantizeChoices& choices = {});
 
 }  // namespace vramcalc

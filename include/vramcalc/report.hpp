@@ -69,6 +69,11 @@ struct Report {
   [[nodiscard]] const MemoryEstimate& estimate() const { return plan.estimate; }
 };
 
+/// The deployment build_report plans for `request`: its format (request.format, else the
+/// model's default) and, when --context was not given, the default context filled in; the
+/// model and workload validated. Throws vramcalc::Error (input/usage) as build_report does.
+[[nodiscard]] Deployment resolved_deployment(const Request& request);
+
 /// Runs the pipeline. Throws vramcalc::Error (kind usage/input) when the request is
 /// inconsistent: an invalid model or workload, misplaced engine settings, or a deployment the
 /// planner refuses (Planner::plan).

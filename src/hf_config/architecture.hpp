@@ -75,6 +75,10 @@ struct FamilyTraits {
   MoeRule moe = MoeRule::none;
   bool mla = false;               ///< DeepSeek multi-head latent attention
   bool head_dim_from_hidden = false;  ///< no head_dim key: hidden / heads (GPT-2, OPT, ...)
+  /// A bidirectional encoder (BERT, RoBERTa, XLM-R: embedding and reranker models): no KV
+  /// cache (every token is encoded at once), no LM head, token-type embeddings, a LayerNorm
+  /// on the embeddings instead of a final one, and a pooler or classification head.
+  bool encoder = false;
   std::vector<KeyDefault> defaults;  ///< keys the configuration class fills in
 };
 
@@ -137,6 +141,10 @@ struct ArchPlan {
   bool attn_sinks = false;        ///< gpt-oss: one learned sink logit per head
   std::uint64_t position_rows = 0;   ///< learned position embeddings (0: none)
   std::uint32_t embed_dim = 0;       ///< OPT word_embed_proj_dim (== hidden: no projections)
+  std::uint64_t token_type_rows = 0; ///< encoders: token-type embeddings (type_vocab_size)
+  std::uint32_t pooler = 0;          ///< encoders: pooler dense (hidden x hidden) when 1
+  std::uint32_t classifier_labels = 0;  ///< encoders: a sequence-classification head's labels
+  bool classifier_dense = false;     ///< RoBERTa-style classification head (dense + out_proj)
   bool final_norm = true;
   std::vector<LayerPlan> layers;
   std::optional<MoePlan> moe;

@@ -141,6 +141,13 @@ void apply_family_rule(ConfigKeys& keys, ArchPlan& plan, std::vector<std::string
 }  // namespace
 
 void plan_attention(ConfigKeys& keys, ArchPlan& plan, std::vector<std::string>& notes) {
+  if (plan.traits->encoder) {
+    // Bidirectional attention over the whole input at once: nothing is cached between steps.
+    for (auto& layer : plan.layers) {
+      layer.attention = AttentionKind::none;
+    }
+    return;
+  }
   if (plan.traits->mla) {
     plan_latent(keys, plan, notes);
     return;

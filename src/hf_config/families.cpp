@@ -2,6 +2,7 @@
 // tensor layout follows and the configuration-class defaults for keys configs leave out.
 #include <algorithm>
 #include <string>
+#include <tuple>
 
 #include "hf_config/architecture.hpp"
 
@@ -147,6 +148,47 @@ std::vector<FamilyTraits> make_families() {
                .source = "transformers models/opt/modeling_opt.py", .norm_bias = true,
                .mlp = MlpKind::plain, .bias = BiasRule::all_linear, .tie_default = true,
                .head_dim_from_hidden = true, .defaults = {{"max_position_embeddings", 2048}}});
+  // modeling_starcoder2.py: LayerNorms with bias, q/k/v/o and c_fc/c_proj with bias
+  // (use_bias, default true), a plain GELU MLP; Starcoder2Config's sliding_window applies to
+  // every layer; embeddings tied unless the config says otherwise.
+  f.push_back({.model_type = "starcoder2", .config_class = "Starcoder2Config",
+               .source = "transformers models/starcoder2/modeling_starcoder2.py",
+               .norm_bias = true, .mlp = MlpKind::plain, .bias = BiasRule::all_linear,
+               .tie_default = true, .sliding = SlidingRule::all_layers,
+               .head_dim_from_hidden = true, .defaults = {{"max_position_embeddings", 4096}}});
+  // modeling_glm4.py (GLM-4-0414): four norms per block (input, post_self_attn,
+  // post_attention, post_mlp), q/k/v with bias and o without (attention_bias), gate and up
+  // fused in gate_up_proj.
+  f.push_back({.model_type = "glm4", .config_class = "Glm4Config",
+               .source = "transformers models/glm4/modeling_glm4.py",
+               .norms = BlockNorms::sandwich, .fused_gate_up = true, .bias = BiasRule::qkv_only,
+               .defaults = {}});
+  // modeling_mpt.py: fused Wqkv, out_proj, up/down (expansion_ratio x d_model, plain GELU),
+  // LayerNorms without bias and no biases anywhere (MPTConfig no_bias=True), ALiBi (no
+  // position embeddings), embeddings tied.
+  f.push_back({.model_type = "mpt", .config_class = "MptConfig",
+               .source = "transformers models/mpt/modeling_mpt.py", .mlp = MlpKind::plain,
+               .fused_qkv = true, .tie_default = true, .head_dim_from_hidden = true,
+               .defaults = {{"max_seq_len", 2048}}});
+  // Encoders (embedding and reranker models): modeling_bert.py / modeling_xlm_roberta.py.
+  // Post-norm blocks (attention.output.LayerNorm, output.LayerNorm) with biases everywhere, a
+  // plain GELU MLP, learned positions and token types; BertConfig / XLMRobertaConfig defaults.
+  for (const auto& [type, config_class, source] :
+       {std::tuple{"bert", "BertConfig", "transformers models/bert/modeling_bert.py"},
+        std::tuple{"roberta", "RobertaConfig", "transformers models/roberta/modeling_roberta.py"},
+        std::tuple{"xlm-roberta", "XLMRobertaConfig",
+                   "transformers models/xlm_roberta/modeling_xlm_roberta.py"}}) {
+    f.push_back({.model_type = type, .config_class = config_class, .source = source,
+                 .norm_bias = true, .mlp = MlpKind::plain, .bias = BiasRule::all_linear,
+                 .tie_default = true, .head_dim_from_hidden = true, .encoder = true,
+                 .defaults = {{"vocab_size", 30522},
+                              {"hidden_size", 768},
+                              {"num_hidden_layers", 12},
+                              {"num_attention_heads", 12},
+                              {"intermediate_size", 3072},
+                              {"max_position_embeddings", 512},
+                              {"type_vocab_size", 2}}});
+  }
   return f;
 }
 
@@ -160,9 +202,14 @@ struct Alias {
   std::string_view name;
   std::string_view family;
 };
+// Qwen2-VL / Qwen2.5-VL keep their language model's keys on the top level, and its decoder is
+// Qwen2's (modeling_qwen2_5_vl.py Qwen2_5_VLTextModel); Phi-4-multimodal's decoder is Phi-3's
+// (Phi-4-mini) with LoRA adapters beside it (modeling_phi4_multimodal.py).
 constexpr Alias k_aliases[] = {
     {"refinedweb", "falcon"},   {"refinedwebmodel", "falcon"}, {"gemma3", "gemma3_text"},
     {"llama4", "llama4_text"},  {"mistral3", "mistral"},       {"llava", "llama"},
+    {"qwen2_vl", "qwen2"},      {"qwen2_5_vl", "qwen2"},       {"phi4mm", "phi3"},
+    {"phi4_multimodal", "phi3"},
 };
 
 }  // namespace

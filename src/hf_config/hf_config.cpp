@@ -170,8 +170,11 @@ HfConfigReading read_config_object(const json& top, const std::string& origin) {
   const std::uint64_t ffn =
       keys.optional_positive({"intermediate_size", "n_inner", "ffn_dim", "ffn_hidden_size"},
                              k_max_ffn)
-          .value_or(traits->mlp == MlpKind::plain ? 4ULL * plan.hidden : 0);  // GPT-2 n_inner,
-                                                                              // Falcon: 4 x hidden
+          .value_or(traits->mlp == MlpKind::plain
+                        // MPT: expansion_ratio x d_model (MPTConfig default 4); GPT-2 n_inner
+                        // and Falcon: 4 x hidden.
+                        ? keys.optional_positive({"expansion_ratio"}, 64).value_or(4) * plan.hidden
+                        : 0);
   reading.excluded_mtp_layers = plan_experts(keys, plan, ffn, reading.notes);
 
   ModelSpec& model = reading.model;

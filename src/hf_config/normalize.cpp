@@ -56,6 +56,10 @@ void plan_biases(ConfigKeys& keys, const FamilyTraits& traits, ArchPlan& plan) {
         attention = mlp = keys.optional_bool("enable_bias").value_or(true);
       } else if (traits.model_type == "gpt_neox") {
         attention = keys.optional_bool("attention_bias").value_or(true);
+      } else if (traits.encoder) {
+        attention = mlp = true;  // BertSelfAttention / BertIntermediate: nn.Linear, bias
+      } else if (traits.model_type == "starcoder2") {
+        attention = mlp = keys.optional_bool("use_bias").value_or(true);  // Starcoder2Config
       }
       plan.q_bias = plan.k_bias = plan.v_bias = plan.o_bias = attention;
       plan.mlp_bias = mlp;
@@ -82,8 +86,45 @@ BlockNorms falcon_norms(ConfigKeys& keys) {
   return norms == 2 ? BlockNorms::parallel_two : BlockNorms::parallel_one;
 }
 
+// Encoders: positions and token types are learned embeddings; the head is a pooler
+// (BertModel / XLMRobertaModel, add_pooling_layer=True: what sentence-embedding checkpoints
+// save) or a sequence-classification head (BertForSequenceClassification: pooler + classifier;
+// RobertaForSequenceClassification / XLM-R: classifier.dense + classifier.out_proj, no pooler).
+void plan_encoder(ConfigKeys& keys, ArchPlan& plan) {
+  plan.position_rows = plan.max_context;
+  plan.token_type_rows = keys.optional_uint({"type_vocab_size"}, k_max_vocab).value_or(2);
+  plan.final_norm = false;  // the LayerNorm sits on the embeddings instead
+  plan.tied = true;         // no LM head
+  const std::string architecture =
+      keys.optional_string_list("architectures").value_or(std::vector<std::string>{}).empty()
+          ? std::string()
+          : keys.optional_string_list("architectures")->front();
+  const bool classifier = architecture.find("ForSequenceClassification") != std::string::npos;
+  const bool roberta = plan.family != "bert";
+  if (classifier) {
+    std::uint64_t labels = 2;  // PretrainedConfig(num_labels=2) unless id2label says
+    if (const auto* id2label = keys.find_with_outer("id2label");
+        id2label != nullptr && id2label->is_object() && !id2label->empty()) {
+      labels = id2label->size();
+    }
+    plan.classifier_labels = narrow(labels);
+    plan.classifier_dense = roberta;
+    plan.pooler = roberta ? 0 : 1;
+  } else {
+    plan.pooler = 1;
+  }
+  if (roberta && plan.max_context > 2) {
+    // RoBERTa positions start after padding_idx (1): two of the rows are never a position.
+    plan.max_context -= 2;
+  }
+}
+
 void plan_embeddings(ConfigKeys& keys, const FamilyTraits& traits, ArchPlan& plan) {
   plan.embed_dim = plan.hidden;
+  if (traits.encoder) {
+    plan_encoder(keys, plan);
+    return;
+  }
   if (traits.model_type == "gpt2") {
     // GPT2Model.wpe = nn.Embedding(n_positions, n_embd).
     plan.position_rows = keys.optional_positive({"n_positions"}, k_max_positions).value_or(1024);
@@ -125,9 +166,11 @@ ArchPlan plan_architecture(ConfigKeys& keys, const FamilyTraits& traits,
   plan.family = std::string(traits.model_type);
   plan.hidden = narrow(keys.required_positive({"hidden_size", "n_embd", "n_embed", "d_model"},
                                               k_max_width));
-  const auto layers = keys.required_positive({"num_hidden_layers", "n_layer", "num_layers"},
-                                             k_max_layers);
-  plan.heads = narrow(keys.required_positive({"num_attention_heads", "n_head"}, k_max_heads));
+  // MPT: n_layers, n_heads, max_seq_len.
+  const auto layers = keys.required_positive(
+      {"num_hidden_layers", "n_layer", "num_layers", "n_layers"}, k_max_layers);
+  plan.heads = narrow(
+      keys.required_positive({"num_attention_heads", "n_head", "n_heads"}, k_max_heads));
   plan.vocab = narrow(keys.required_positive({"vocab_size"}, k_max_vocab));
   plan.kv_heads = read_kv_heads(keys, traits, plan.heads);
   if (plan.kv_heads > plan.heads || plan.heads % plan.kv_heads != 0) {
@@ -140,7 +183,8 @@ ArchPlan plan_architecture(ConfigKeys& keys, const FamilyTraits& traits,
     plan.head_dim = read_head_dim(keys, traits, plan);
   }
   plan.max_context = keys.optional_uint({"max_position_embeddings", "n_positions",
-                                         "max_sequence_length", "seq_length", "n_ctx"},
+                                         "max_sequence_length", "seq_length", "n_ctx",
+                                         "max_seq_len"},
                                         k_max_positions)
                          .value_or(0);
 

@@ -232,6 +232,12 @@ void lay_out_tensors(const ArchPlan& plan, const ConfigKeys& keys, ModelSpec& mo
   if (plan.position_rows > 0) {
     out.add("position_embd.weight", TensorRole::pos_embd, -1, {hidden, plan.position_rows});
   }
+  if (plan.traits->encoder) {
+    // BertEmbeddings: token_type_embeddings and the LayerNorm over the summed embeddings
+    // (llama.cpp's token_types / token_embd_norm).
+    out.add("token_types.weight", TensorRole::pos_embd, -1, {hidden, plan.token_type_rows});
+    out.norm("token_embd_norm", -1, {hidden}, true);
+  }
   if (plan.embed_dim != plan.hidden) {
     // OPTDecoder.project_in / project_out (no llama.cpp name; OPT-350M).
     out.add("proj_in.weight", TensorRole::other, -1, {plan.embed_dim, hidden});
@@ -258,6 +264,14 @@ void lay_out_tensors(const ArchPlan& plan, const ConfigKeys& keys, ModelSpec& mo
   }
   if (!plan.tied) {
     out.add("output.weight", TensorRole::output, -1, {plan.embed_dim, plan.vocab});
+  }
+  if (plan.pooler != 0 || plan.classifier_dense) {
+    // BertPooler.dense, or RobertaClassificationHead.dense: hidden -> hidden with a bias.
+    out.weight_and_bias("cls", TensorRole::other, -1, {hidden, hidden}, true);
+  }
+  if (plan.classifier_labels != 0) {
+    out.weight_and_bias("cls.output", TensorRole::other, -1, {hidden, plan.classifier_labels},
+                        true);
   }
 
   // Totals: per layer, embeddings, and everything else outside the blocks as the head.

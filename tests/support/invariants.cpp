@@ -38,12 +38,16 @@ bool chance(std::mt19937_64& rng, double p) {
 // Precisions people run under each engine ("" keeps the model's own).
 const std::map<std::string, std::vector<std::string>>& dtypes_by_engine() {
   static const std::map<std::string, std::vector<std::string>> table = {
-      {"generic", {"", "", "fp32", "fp16", "bf16", "fp8", "int8", "int4"}},
-      {"llama.cpp", {"", "q4_k_m", "q8_0", "q5_k_m", "f16", "q4_0", "iq4_xs", "q6_k"}},
-      {"ollama", {"", "q4_k_m", "q8_0", "f16"}},
-      {"vllm", {"", "", "fp16", "bf16", "fp8-e4m3", "awq-int4", "gptq-int4-g128"}},
-      {"sglang", {"", "bf16", "fp8-e4m3", "awq-int4"}},
-      {"transformers", {"", "bf16", "fp16", "nf4", "bnb-int8"}},
+      {"generic", {"", "", "fp32", "fp16", "bf16", "fp8", "int8", "int4", "exl2-4.0",
+                   "exl3-3.5-h8", "hqq-int4"}},
+      {"llama.cpp", {"", "q4_k_m", "q8_0", "q5_k_m", "f16", "q4_0", "iq4_xs", "q6_k", "q4_k_l",
+                     "q3_k_xl", "ud-q4_k_xl"}},
+      {"ollama", {"", "q4_k_m", "q8_0", "f16", "q6_k_l"}},
+      {"vllm", {"", "", "fp16", "bf16", "fp8-e4m3", "awq-int4", "gptq-int4-g128",
+                "gptq-int4-g64-act-order", "autoround-int4"}},
+      {"sglang", {"", "bf16", "fp8-e4m3", "awq-int4", "awq-int4-g64"}},
+      {"transformers", {"", "bf16", "fp16", "nf4", "bnb-int8", "bnb-int8-t6.0", "torchao-int4",
+                        "hqq-int4-g64"}},
   };
   return table;
 }

@@ -40,3 +40,22 @@ TEST_CASE("KV types charge whole ggml blocks") {
   CHECK(kv_row_bytes(*find_kv_type("f32"), 1024) == 4096);
   CHECK(default_kv_type().name == "f16");
 }
+
+TEST_CASE("near misses of format names suggest an accepted spelling") {
+  CHECK(suggest_weight_format("q4km") == std::optional<std::string>("q4_k_m"));
+  CHECK(suggest_weight_format("Q4-K-M") == std::optional<std::string>("q4_k_m"));
+  CHECK(suggest_weight_format("q8") == std::optional<std::string>("q8_0"));
+  CHECK(suggest_weight_format("q6kl") == std::optional<std::string>("q6_k_l"));
+  CHECK(suggest_weight_format("udq4kxl") == std::optional<std::string>("ud-q4_k_xl"));
+  CHECK(suggest_weight_format("bfloat") == std::optional<std::string>("bfloat16"));
+  CHECK_FALSE(suggest_weight_format("zzzzzzzzzzzzzzzz").has_value());
+  // Whatever is suggested is itself accepted.
+  for (const char* typo : {"q4km", "q8", "fp61", "nf5", "gptq-int4-g48", "awq4", "exl2", "hqq4",
+                           "q3kxl", "iq4xs", "int3", "bnb8bit", "mxfp", "autoround", "torchao"}) {
+    INFO(typo);
+    const auto suggestion = suggest_weight_format(typo);
+    if (suggestion) {
+      CHECK(find_weight_format(*suggestion) != nullptr);
+    }
+  }
+}

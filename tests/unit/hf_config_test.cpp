@@ -476,3 +476,85 @@ TEST_CASE("quantization_config facts are kept for pre-quantized checkpoints") {
   CHECK(bnb.quantization->unquantized_modules == std::vector<std::string>{"lm_head"});
   CHECK_FALSE(read_hf_config(llama_with(""), "plain").quantization.has_value());
 }
+
+TEST_CASE("StarCoder2: LayerNorms and linears with biases and a plain MLP and a window on every layer") {
+  // bigcode/starcoder2-3b: hidden 3072, 24 heads (128 wide), 2 KV heads, MLP 12288, 30 layers,
+  // vocab 49152, tied. Per layer: two LayerNorms 2 x 2 x 3072; q and o 3072 x 3072 + 3072;
+  // k and v 3072 x 256 + 256; c_fc 3072 x 12288 + 12288; c_proj 12288 x 3072 + 3072:
+  // 95,979,008. With the embeddings (150,994,944) and the final LayerNorm (6144):
+  // 3,030,371,328, the 3.03B of the model card.
+  const ModelSpec m = read_hf_config(R"({"model_type": "starcoder2", "hidden_size": 3072,
+      "intermediate_size": 12288, "num_hidden_layers": 30, "num_attention_heads": 24,
+      "num_key_value_heads": 2, "vocab_size": 49152, "max_position_embeddings": 16384,
+      "sliding_window": 4096, "use_bias": true, "tie_word_embeddings": true})",
+                                     "sc2.json")
+                         .model;
+  CHECK(m.layers[0].params == 95'979'008ULL);
+  CHECK(m.total_params == 3'030'371'328ULL);
+  CHECK(m.layers[7].attention == AttentionKind::sliding_window);
+  CHECK(m.layers[7].sliding_window == 4096);
+  CHECK(m.layers[0].n_kv_head == 2);
+}
+
+TEST_CASE("encoders: BERT and XLM-RoBERTa count their embeddings and pooler and keep no KV cache") {
+  // BERT-base (bge-base-en-v1.5, BertModel): word 30522 x 768, positions 512 x 768, token
+  // types 2 x 768, embedding LayerNorm 2 x 768: 23,837,184. A layer: q, k, v, o 768 x 768 +
+  // 768 each, intermediate 768 x 3072 + 3072, output 3072 x 768 + 768, two LayerNorms 2 x 2 x
+  // 768: 7,087,872. Pooler 768 x 768 + 768. Total 109,482,240, BERT-base's count.
+  const ModelSpec base = read_hf_config(R"({"architectures": ["BertModel"],
+      "model_type": "bert", "hidden_size": 768, "num_hidden_layers": 12,
+      "num_attention_heads": 12, "intermediate_size": 3072, "vocab_size": 30522,
+      "max_position_embeddings": 512, "type_vocab_size": 2})",
+                                        "bge.json")
+                             .model;
+  CHECK(base.layers[0].params == 7'087'872ULL);
+  CHECK(base.embedding_params == 23'835'648ULL);  // the embedding LayerNorm is outside
+  CHECK(base.total_params == 109'482'240ULL);
+  CHECK(base.max_context == 512);
+  for (const auto& layer : base.layers) {
+    CHECK(layer.attention == AttentionKind::none);
+  }
+  Workload w;
+  w.context = 512;
+  for (const auto& layer : base.layers) {
+    CHECK(layer_kv_bytes(layer, w) == 0);
+  }
+  // An XLM-R reranker (bge-reranker-large): 250002-token vocabulary, 514 position rows (two
+  // before the first position), one token type, no pooler but classifier.dense 1024 x 1024 +
+  // 1024 and classifier.out_proj 1024 x 1 + 1.
+  const ModelSpec reranker = read_hf_config(R"({"architectures":
+      ["XLMRobertaForSequenceClassification"], "model_type": "xlm-roberta", "hidden_size": 1024,
+      "num_hidden_layers": 24, "num_attention_heads": 16, "intermediate_size": 4096,
+      "vocab_size": 250002, "max_position_embeddings": 514, "type_vocab_size": 1,
+      "id2label": {"0": "LABEL_0"}})",
+                                            "rr.json")
+                                 .model;
+  // Embeddings 256,002,048 + 526,336 + 1024 + LayerNorm 2048; 24 x 12,596,224; head 1,050,625.
+  CHECK(reranker.total_params == 256'531'456ULL + 24ULL * 12'596'224 + 1'050'625);
+  CHECK(reranker.max_context == 512);
+}
+
+TEST_CASE("MPT and GLM-4 read their own keys and blocks") {
+  // mosaicml/mpt-7b: d_model 4096, n_heads 32, n_layers 32, expansion_ratio 4, vocab 50432.
+  // A block: Wqkv 4096 x 12288, out_proj 4096 x 4096, up 4096 x 16384, down 16384 x 4096, two
+  // LayerNorms without bias: 201,334,784. With the tied embeddings (206,569,472) and norm_f:
+  // 6,649,286,656 (the model card's 6.7B).
+  const ModelSpec mpt = read_hf_config(R"({"model_type": "mpt", "d_model": 4096,
+      "n_heads": 32, "n_layers": 32, "expansion_ratio": 4, "max_seq_len": 2048,
+      "vocab_size": 50432, "no_bias": true})",
+                                       "mpt.json")
+                            .model;
+  CHECK(mpt.layers[0].params == 201'334'784ULL);
+  CHECK(mpt.total_params == 6'649'286'656ULL);
+  CHECK(mpt.max_context == 2048);
+  // GLM-4-9B-0414: q 4096 x 4096 + 4096, k and v 4096 x 256 + 256, o 4096 x 4096 (no bias),
+  // gate_up 4096 x 27392, down 13696 x 4096, four RMSNorms of 4096: 203,969,024 per block.
+  const ModelSpec glm = read_hf_config(R"({"model_type": "glm4", "hidden_size": 4096,
+      "intermediate_size": 13696, "num_hidden_layers": 40, "num_attention_heads": 32,
+      "num_key_value_heads": 2, "head_dim": 128, "vocab_size": 151552,
+      "attention_bias": true, "tie_word_embeddings": false})",
+                                       "glm.json")
+                            .model;
+  CHECK(glm.layers[0].params == 203'969'024ULL);
+  CHECK(glm.total_params == 40ULL * 203'969'024 + 2ULL * 151552 * 4096 + 4096);
+}
