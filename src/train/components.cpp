@@ -126,17 +126,21 @@ ParameterBytes parameter_bytes(const TrainingPlanner::Facts& facts, const ModelS
   const WeightBreakdown& base = breakdown(facts, model, d.format);
   ParameterBytes p;
   p.state_bytes = tb.state;
-  // Per unit (block, embeddings, head): stored bytes and trained bytes, for ZeRO-3/FSDP.
-  std::vector<std::uint64_t> unit_trained(model.layers.size() + 1, 0);
-  if (d.method == TrainMethod::full) {
+  // Units in execution order for ZeRO-3/FSDP: embeddings, each block, head. Stored bytes
+  // (frozen + trained working copy) and trained bytes of each.
+  const std::size_t layers = model.layers.size();
+  std::vector<std::uint64_t> unit_trained(layers + 2, 0);
+  std::vector<std::uint64_t> unit_frozen(layers + 2, 0);
+  const bool full = d.method == TrainMethod::full;
+  (full ? unit_trained : unit_frozen)[0] = base.embedding_bytes;
+  (full ? unit_trained : unit_frozen)[layers + 1] = base.head_bytes;
+  for (std::size_t i = 0; i < base.layer_bytes.size() && i < layers; ++i) {
+    (full ? unit_trained : unit_frozen)[i + 1] = base.layer_bytes[i];
+  }
+  if (full) {
     p.trainable_params = model.total_params;
     p.trainable = base.total_bytes;
     p.states = full_states(facts, model, d.optimizer, tb.state);
-    for (std::size_t i = 0; i < base.layer_bytes.size(); ++i) {
-      unit_trained[i] = base.layer_bytes[i];
-    }
-    p.largest_unit = std::max(base.embedding_bytes, base.head_bytes);
-    p.largest_unit_grads = p.largest_unit;
   } else {
     p.frozen = base.total_bytes;
     for (const LinearModule& m : facts.linears) {
@@ -147,31 +151,29 @@ ParameterBytes parameter_bytes(const TrainingPlanner::Facts& facts, const ModelS
       const std::uint64_t a = checked_mul(checked_mul(d.lora.rank, m.in, "LoRA"), m.count, "LoRA");
       const std::uint64_t b = checked_mul(checked_mul(d.lora.rank, m.out, "LoRA"), m.count, "LoRA");
       p.trainable_params = checked_add(p.trainable_params, a + b, "LoRA parameters");
-      p.states = checked_add(p.states,
-                             optimizer_state_bytes(d.optimizer, {a, d.lora.rank * m.count, m.in * m.count},
-                                                   tb.state) +
-                                 optimizer_state_bytes(d.optimizer,
-                                                       {b, m.out * m.count, d.lora.rank * m.count},
-                                                       tb.state),
-                             "optimizer states");
-      const std::size_t unit = m.layer >= 0 && static_cast<std::size_t>(m.layer) < model.layers.size()
-                                   ? static_cast<std::size_t>(m.layer)
-                                   : model.layers.size();
+      p.states = checked_add(
+          p.states,
+          optimizer_state_bytes(d.optimizer, {a, d.lora.rank * m.count, m.in * m.count}, tb.state) +
+              optimizer_state_bytes(d.optimizer, {b, m.out * m.count, d.lora.rank * m.count},
+                                    tb.state),
+          "optimizer states");
+      const std::size_t unit = m.layer >= 0 && static_cast<std::size_t>(m.layer) < layers
+                                   ? static_cast<std::size_t>(m.layer) + 1
+                                   : layers + 1;
       unit_trained[unit] += (a + b) * tb.weight;
     }
     p.trainable = checked_mul(p.trainable_params, tb.weight, "adapters");
-    p.largest_unit = std::max(base.embedding_bytes, base.head_bytes + unit_trained.back());
-    p.largest_unit_grads = unit_trained.back();
   }
   p.gradients = checked_mul(p.trainable_params, tb.gradient, "gradients");
   p.master = checked_mul(p.trainable_params, tb.master, "master weights");
-  for (std::size_t i = 0; i < base.layer_bytes.size() && i < model.layers.size(); ++i) {
-    const std::uint64_t frozen = d.method == TrainMethod::full ? 0 : base.layer_bytes[i];
-    const std::uint64_t unit = frozen + unit_trained[i];
-    if (unit > p.largest_unit) {
-      p.largest_unit = unit;
-      p.largest_unit_grads = unit_trained[i] / tb.weight * tb.gradient;
+  for (std::size_t i = 0; i < unit_trained.size(); ++i) {
+    const std::uint64_t unit = unit_frozen[i] + unit_trained[i];
+    if (i + 1 < unit_trained.size()) {
+      p.largest_unit_pair =
+          std::max(p.largest_unit_pair, unit + unit_frozen[i + 1] + unit_trained[i + 1]);
     }
+    // Gradients are in the working copy's precision (TrainedBytes: gradient == weight).
+    p.largest_unit_grads = std::max(p.largest_unit_grads, unit_trained[i]);
   }
   return p;
 }

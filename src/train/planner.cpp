@@ -18,11 +18,11 @@ namespace {
 
 using namespace train_detail;
 
-// The caching allocator's reserve beyond live tensors at the peak, as a share of the step's
-// transient allocations (activations, logits, gathered parameters): the median over the
-// calibration rows that report torch's reserved memory (tests/data/validation/training.json;
-// tests/unit/training_accuracy_test.cpp recomputes it).
-constexpr std::uint64_t k_fragmentation_percent = 10;
+// The caching allocator's reserve beyond live tensors at the peak, as a share of what PyTorch
+// has allocated then: the median over the calibration rows that report torch's reserved memory
+// of (reserved - allocated predicted) / allocated predicted (tests/data/validation/training.json;
+// tests/unit/training_accuracy_test.cpp recomputes it from those rows only).
+constexpr std::uint64_t k_fragmentation_percent = 11;
 
 Component part(std::uint64_t bytes, Provenance provenance, std::string basis,
                unsigned low = 0, unsigned high = 0) {
@@ -157,9 +157,8 @@ GpuPeak gpu_peak(const ModelSpec& model, const TrainingPlanner::Facts& facts,
                                gb(peak.nccl), gb(buckets), gb(fb ? gathered : 0),
                                gb(fb ? dequant : 0)),
                    20, 20);
-  b.fragmentation = part(mul_div_ceil(transient, k_fragmentation_percent, 100, "fragmentation"),
-                         Provenance::calibrated,
-                         fmt::format("{}% of the step's transient allocations (calibrated)",
+  b.fragmentation = part(0, Provenance::calibrated,
+                         fmt::format("{}% of what PyTorch has allocated at the peak (calibrated)",
                                      k_fragmentation_percent),
                          100, 100);
   const std::uint64_t context = d.cuda_context_bytes.value_or(k_runtime_overhead_bytes);
@@ -284,6 +283,12 @@ TrainingPlan TrainingPlanner::plan(const TrainingDeployment& deployment) const {
   plan.nccl_bytes = peak.nccl;
   plan.gpu = peak.parts;
   fill_states(plan.gpu, d, placed.gpu, s, whole, false);
+  // Everything PyTorch allocates on the GPU: all but the context and NCCL's own buffers.
+  const std::uint64_t allocated = plan.gpu.total_bytes() - plan.gpu.cuda_context.bytes - peak.nccl;
+  plan.gpu.fragmentation.bytes = plan.gpu.fragmentation.low_bytes = mul_div_ceil(
+      allocated, k_fragmentation_percent, 100, "fragmentation");
+  plan.gpu.fragmentation.high_bytes = 2 * plan.gpu.fragmentation.bytes;
+  plan.gpu.fragmentation.low_bytes = 0;
 
   const std::uint32_t per_node = d.gpus.empty() ? 1 : d.gpus.front().count;
   TrainingBreakdown host_one = zero_breakdown();

@@ -81,11 +81,9 @@ std::uint64_t gathered_bytes(const TrainingDeployment& d, const ParameterBytes& 
   if (!shards_parameters(d.parallelism)) {
     return 0;
   }
-  // The unit being computed and the one prefetched (FSDP's forward/backward prefetch,
-  // DeepSpeed's prefetch bucket), and the unit's unsharded gradients before the
-  // reduce-scatter.
-  return checked_add(checked_mul(whole.largest_unit, 2, "gathered parameters"),
-                     whole.largest_unit_grads, "gathered parameters");
+  // The unit being computed and the neighbour prefetched (FSDP's forward/backward prefetch,
+  // DeepSpeed's prefetch bucket), and a unit's unsharded gradients before the reduce-scatter.
+  return checked_add(whole.largest_unit_pair, whole.largest_unit_grads, "gathered parameters");
 }
 
 }  // namespace vramcalc::train_detail

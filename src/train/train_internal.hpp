@@ -72,9 +72,11 @@ struct ParameterBytes {
   std::uint64_t gradients = 0;
   std::uint64_t master = 0;            ///< fp32 master copy (mixed precision)
   std::uint64_t states = 0;            ///< optimizer states
-  std::uint64_t largest_unit = 0;      ///< the largest FSDP/ZeRO-3 unit: a block, embeddings
-                                       ///< or head, in stored bytes (trainable + frozen)
-  std::uint64_t largest_unit_grads = 0;  ///< the trained gradients of that unit
+  /// The largest two neighbouring FSDP/ZeRO-3 units in execution order (embeddings, each
+  /// block, head), in stored bytes (trainable + frozen): the unit computed and the one
+  /// prefetched.
+  std::uint64_t largest_unit_pair = 0;
+  std::uint64_t largest_unit_grads = 0;  ///< the most trained gradients one unit holds
   std::uint32_t state_bytes = 4;       ///< bytes of one optimizer-state element
 };
 
