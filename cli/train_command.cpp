@@ -107,24 +107,31 @@ void setup_method(CLI::App& app, TrainCommandOptions& o) {
              "on 4-bit weights)",
              [&d](const std::string& v) { d.method = parse_train_method(v, "--method"); });
   value_flag(app, "--lora-rank", "R", "Training", "LoRA rank (default 16)",
-             [&d](const std::string& v) {
-               d.lora.rank = static_cast<std::uint32_t>(parse_count(v, "--lora-rank", 1'000'000));
+             [&o](const std::string& v) {
+               o.request.deployment.lora.rank =
+                   static_cast<std::uint32_t>(parse_count(v, "--lora-rank", 1'000'000));
+               o.lora_flags = true;
              });
   value_flag(app, "--lora-alpha", "A", "Training", "LoRA alpha (default 2 x rank; no memory)",
              [&o](const std::string& v) {
                o.request.deployment.lora.alpha =
                    parse_number(v, "--lora-alpha", 0.0, 1e9, "a positive number, e.g. 32");
                o.request.lora_alpha_given = true;
+               o.lora_flags = true;
              });
   value_flag(app, "--lora-targets", "NAMES", "Training",
              "Adapted modules, comma-separated: all-linear (default), q_proj,v_proj, "
              "o_proj, gate_proj, up_proj, down_proj, lm_head, mlp, attention",
-             [&d](const std::string& v) { d.lora.targets = comma_list(v); });
+             [&o](const std::string& v) {
+               o.request.deployment.lora.targets = comma_list(v);
+               o.lora_flags = true;
+             });
   value_flag(app, "--lora-dropout", "P", "Training",
              "LoRA dropout (default 0): above 0 each adapted module keeps its dropped input",
-             [&d](const std::string& v) {
-               d.lora.dropout = parse_number(v, "--lora-dropout", 0.0, 1.0,
-                                             "a probability at least 0 and below 1, e.g. 0.05");
+             [&o](const std::string& v) {
+               o.request.deployment.lora.dropout = parse_number(
+                   v, "--lora-dropout", 0.0, 1.0, "a probability at least 0 and below 1, e.g. 0.05");
+               o.lora_flags = true;
              });
   value_flag(app, "--optimizer", "NAME", "Training",
              "adamw (default), adamw-8bit, paged-adamw-8bit, adafactor, sgd, lion",
@@ -306,6 +313,10 @@ TrainQuery make_train_query(TrainCommandOptions& o) {
   query.gpu_db_files = o.output.gpu_db_files;
   query.request = std::move(o.request);
   TrainingRequest& r = query.request;
+  if (o.lora_flags && r.deployment.method == TrainMethod::full) {
+    throw Error(ErrorKind::usage, "--lora-* flags apply to --method lora or qlora",
+                "add --method lora (or qlora), or drop the --lora-* flags");
+  }
   // Training costs the weights in its own precision, whatever the checkpoint stores.
   r.source = model_source_spec(o.source, true);
   LoadedModel loaded = load_model(r.source);

@@ -28,6 +28,7 @@ struct TrainCommandOptions {
   std::optional<std::uint64_t> vram;  ///< --vram
   std::optional<std::uint32_t> gpus;  ///< --gpus
   bool hardware_flags = false;        ///< a flag that needs a card was given
+  bool lora_flags = false;            ///< a --lora-* flag was given (needs lora or qlora)
   OutputOptions output;
 };
 

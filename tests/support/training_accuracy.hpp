@@ -21,13 +21,16 @@ struct TrainingRecord {
   bool held_out = false;       ///< by the SHA-1 rule
   std::string kind;            ///< "measured" or "estimate"
   std::string outcome;         ///< "ran", "oom", ...
-  std::string counter;         ///< allocated, active, reserved, driver, model_states
+  std::string counter;         ///< allocated, active, reserved, torch (one of those three,
+                               ///< unnamed), driver, model_states
   bool expressible = false;    ///< a query expresses the row and vramcalc answers it
   bool gated = false;          ///< held to the accuracy gate
   std::string reason;          ///< why not gated (empty when gated)
   double predicted = 0;        ///< bytes, at the row's counter
   double measured = 0;         ///< bytes (a range: its nearest end)
-  std::optional<std::pair<double, double>> range;
+  std::optional<std::pair<double, double>> range;  ///< a published range
+  /// Counter "torch" (the source names none of torch's counters): allocated to reserved.
+  std::optional<std::pair<double, double>> prediction_range;
   double transient = 0;        ///< the plan's transient allocations (fragmentation's base)
   double allocated = 0;        ///< the plan's live-tensor figure (allocated counter)
   bool fits = false;           ///< the plan's verdict on the row's card
