@@ -166,6 +166,17 @@ ParameterBytes parameter_bytes(const TrainingPlanner::Facts& facts, const ModelS
   }
   p.gradients = checked_mul(p.trainable_params, tb.gradient, "gradients");
   p.master = checked_mul(p.trainable_params, tb.master, "master weights");
+  // DeepSpeed's "largest layer": the largest module's own parameters
+  // (estimate_zero3_model_states_mem_needs: 4 bytes per parameter of it, fp16 params + grads).
+  p.largest_module = std::max(base.embedding_bytes, base.head_bytes);
+  p.largest_module_grads = full ? p.largest_module : 0;
+  for (const LinearModule& m : facts.linears) {
+    const std::uint64_t bytes = uniform_weight_bytes(d.format, m.in * m.out);
+    if (bytes > p.largest_module) {
+      p.largest_module = bytes;
+      p.largest_module_grads = full ? m.in * m.out * tb.gradient : 0;
+    }
+  }
   for (std::size_t i = 0; i < unit_trained.size(); ++i) {
     const std::uint64_t unit = unit_frozen[i] + unit_trained[i];
     if (i + 1 < unit_trained.size()) {

@@ -81,8 +81,15 @@ std::uint64_t gathered_bytes(const TrainingDeployment& d, const ParameterBytes& 
   if (!shards_parameters(d.parallelism)) {
     return 0;
   }
-  // The unit being computed and the neighbour prefetched (FSDP's forward/backward prefetch,
-  // DeepSpeed's prefetch bucket), and a unit's unsharded gradients before the reduce-scatter.
+  if (d.parallelism == TrainParallelism::zero3) {
+    // DeepSpeed gathers module by module: the largest module and the one prefetched, and its
+    // gradients (the estimator's 4 x largest layer at 16 bits).
+    return checked_add(checked_mul(whole.largest_module, 2, "gathered parameters"),
+                       whole.largest_module_grads, "gathered parameters");
+  }
+  // FSDP gathers a wrapped unit (a transformer block, the embeddings, the head): the unit
+  // computed and the neighbour prefetched (forward/backward prefetch), and a unit's unsharded
+  // gradients before the reduce-scatter.
   return checked_add(whole.largest_unit_pair, whole.largest_unit_grads, "gathered parameters");
 }
 

@@ -77,6 +77,10 @@ struct ParameterBytes {
   /// prefetched.
   std::uint64_t largest_unit_pair = 0;
   std::uint64_t largest_unit_grads = 0;  ///< the most trained gradients one unit holds
+  /// The largest single module (a linear layer, one expert's, the embeddings or the head) in
+  /// stored bytes, with its trained gradients: what DeepSpeed's ZeRO-3 gathers one at a time.
+  std::uint64_t largest_module = 0;
+  std::uint64_t largest_module_grads = 0;
   std::uint32_t state_bytes = 4;       ///< bytes of one optimizer-state element
 };
 
