@@ -86,12 +86,25 @@ std::string llama_cpp_flags(const Plan& plan, const ModelSpec& model) {
   return flags;
 }
 
+// Ollama takes its settings from the server's environment and the model's num_gpu parameter;
+// it names models its own way, so the command is the server's (docs/faq.md, "How can I specify
+// the context window size?", Ollama 0.12).
 std::string ollama_flags(const Plan& plan, const ModelSpec& model) {
   const Workload& w = plan.deployment.workload;
-  return fmt::format("OLLAMA_CONTEXT_LENGTH={} OLLAMA_NUM_PARALLEL={} ollama run {} (num_gpu {})",
-                     w.context, w.batch,
-                     model.source == ModelSource::gguf ? std::string("MODEL") : model_argument(model),
-                     ngl_of(plan, model));
+  std::string flags = fmt::format("OLLAMA_CONTEXT_LENGTH={} OLLAMA_NUM_PARALLEL={}", w.context,
+                                  w.batch);
+  if (plan.deployment.options.engine.flash_attn != FlashAttention::off) {
+    flags += " OLLAMA_FLASH_ATTENTION=1";
+  }
+  if (w.kv_key.name != "f16") {
+    flags += fmt::format(" OLLAMA_KV_CACHE_TYPE={}", w.kv_key.name);
+  }
+  flags += " ollama serve";
+  const auto layers = static_cast<std::uint32_t>(model.layers.size());
+  if (plan.gpu_layers < layers) {
+    flags += fmt::format(" (model parameter num_gpu {})", ngl_of(plan, model));
+  }
+  return flags;
 }
 
 std::string vllm_flags(const Plan& plan, const ModelSpec& model) {

@@ -73,8 +73,13 @@ std::vector<std::string> QueryGenerator::next() {
   auto& rng = m_rng;
   Args args;
   // The model: mostly the catalog, some bare parameter counts.
-  if (chance(rng, 0.8)) {
+  const double source = std::uniform_real_distribution<double>(0, 1)(rng);
+  if (source < 0.75) {
     args = {"--model", pick(rng, m_models)};
+  } else if (source < 0.82) {
+    static const std::vector<std::string> configs = {"llama-3.1-8b", "mixtral-8x7b", "gemma-2-9b",
+                                                     "qwen2.5-7b",   "llama-2-7b",   "deepseek-v3"};
+    args = {"--config", test_data_dir() + "/configs/" + pick(rng, configs) + ".json"};
   } else {
     static const std::vector<std::string> sizes = {"0.5B", "1B", "3B", "7B", "8B", "13B",
                                                    "34B",  "70B", "180B", "405B"};
@@ -119,14 +124,38 @@ std::vector<std::string> QueryGenerator::next() {
   } else {
     args.insert(args.end(), {"--gpu", pick(rng, m_gpus)});
   }
+  const bool splits_layers = engine == "llama.cpp" || engine == "ollama" || engine == "transformers";
   if (single_card && chance(rng, 0.35)) {
     static const std::vector<std::string> counts = {"2", "2", "3", "4", "4", "6", "8"};
     args.insert(args.end(), {"--gpus", pick(rng, counts)});
     if (chance(rng, 0.05)) {
       args.insert(args.end(), {"--nodes", "2"});
-    } else if (engine != "llama.cpp" && engine != "ollama" && engine != "transformers" &&
-               chance(rng, 0.15)) {
+    } else if (!splits_layers && chance(rng, 0.15)) {
       args.insert(args.end(), {"--parallel-mode", chance(rng, 0.5) ? "pp" : "tp"});
+    }
+  } else if (single_card && !splits_layers && chance(rng, 0.05)) {
+    static const std::vector<std::pair<std::string, std::string>> layouts = {
+        {"2", "2"}, {"4", "2"}, {"1", "3"}, {"8", "1"}, {"2", "1"}};
+    const auto& [tp, pp] = pick(rng, layouts);
+    args.insert(args.end(), {"--tp", tp, "--pp", pp});
+  }
+  // The engines' own settings.
+  if (chance(rng, 0.1)) {
+    if (engine == "llama.cpp" || engine == "ollama") {
+      static const std::vector<std::vector<std::string>> settings = {
+          {"--ubatch", "1024"}, {"--flash-attn", "off"}, {"--swa-full"}, {"--kv-unified"}};
+      const auto& setting = pick(rng, settings);
+      args.insert(args.end(), setting.begin(), setting.end());
+    } else if (engine == "vllm") {
+      static const std::vector<std::vector<std::string>> settings = {
+          {"--gpu-memory-utilization", "0.8"}, {"--max-num-seqs", "64"},
+          {"--max-num-batched-tokens", "2048"}, {"--block-size", "32"}};
+      const auto& setting = pick(rng, settings);
+      args.insert(args.end(), setting.begin(), setting.end());
+    } else if (engine == "sglang") {
+      args.insert(args.end(), {"--mem-fraction-static", "0.8"});
+    } else if (engine == "transformers") {
+      args.insert(args.end(), {"--max-new-tokens", "512"});
     }
   }
   if (!pool && chance(rng, 0.1)) {
@@ -150,6 +179,8 @@ std::vector<std::string> QueryGenerator::next() {
     args.emplace_back("--ladder");
   } else if (q < 0.37) {
     args.emplace_back("--which-gpus");
+  } else if (q < 0.39) {
+    args.insert(args.end(), {"--plot", chance(rng, 0.5) ? "context" : "batch"});
   }
   return args;
 }
