@@ -160,7 +160,7 @@ void setup_workload(CLI::App& app, TrainCommandOptions& o) {
              });
   value_flag(app, "--grad-accum", "N", "Workload",
              "Micro-batches per optimizer step (default 1)", [&d](const std::string& v) {
-               d.grad_accum = parse_count(v, "--grad-accum", 1'000'000);
+               d.grad_accum = parse_count(v, "--grad-accum", k_max_training_grad_accum);
              });
   value_flag(app, "--grad-checkpointing", "WHICH", "Workload",
              "Activation checkpointing: none (default), selective (attention core), full",

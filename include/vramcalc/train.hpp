@@ -266,6 +266,8 @@ struct TrainingAnswer {
 inline constexpr std::uint64_t k_max_training_micro_batch = 65536;
 inline constexpr std::uint32_t k_max_training_gpus = 1024;
 inline constexpr std::uint64_t k_max_training_tokens = 1ULL << 32;
+/// Micro-batches per optimizer step at most.
+inline constexpr std::uint64_t k_max_training_grad_accum = 1'000'000;
 
 // ---- Ready-to-run hints ---------------------------------------------------------------------
 

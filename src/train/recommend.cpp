@@ -58,7 +58,8 @@ class Search {
         d.checkpointing = Checkpointing::full;
         return true;
       case Change::smaller_micro_batch:
-        if (d.micro_batch == 1 || d.optimizer_in_backward) {
+        if (d.micro_batch == 1 || d.optimizer_in_backward ||
+            d.grad_accum > k_max_training_grad_accum / d.micro_batch) {
           return false;
         }
         d.grad_accum = checked_mul(d.grad_accum, d.micro_batch, "accumulation");

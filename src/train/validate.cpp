@@ -27,8 +27,8 @@ void validate_workload(const TrainingDeployment& d) {
     refuse(ErrorKind::input, "--micro-batch x --seq-len is above 2^32 tokens per micro-batch",
            "lower --micro-batch and raise --grad-accum");
   }
-  if (d.grad_accum == 0) {
-    refuse(ErrorKind::input, "--grad-accum must be at least 1", "e.g. --grad-accum 8");
+  if (d.grad_accum == 0 || d.grad_accum > k_max_training_grad_accum) {
+    refuse(ErrorKind::input, "--grad-accum must be between 1 and 10^6", "e.g. --grad-accum 8");
   }
 }
 
