@@ -349,12 +349,18 @@ Json step_json(const std::optional<StepTime>& t) {
           {"tokens_per_second", rounded(t->tokens_per_second)}};
 }
 
+Json model_states_json(const ModelStates& m) {
+  return {{"parameters_bytes", m.parameters_bytes},
+          {"frozen_bytes", m.frozen_bytes},
+          {"gradients_bytes", m.gradients_bytes},
+          {"optimizer_bytes", m.optimizer_bytes}};
+}
+
 Json plan_json(const TrainingPlan& p, const TrainArgvContext& argv) {
   Json devices = Json::array();
   for (const DevicePlan& d : p.devices) {
     devices.push_back(device_json(d));
   }
-  const ModelStates& m = p.model_states;
   return {{"fits", p.deployment.gpus.empty() ? Json(nullptr) : Json(p.fits)},
           {"headroom_bytes", p.headroom_bytes ? Json(*p.headroom_bytes) : Json(nullptr)},
           {"deployment", deployment_json(p.deployment)},
@@ -368,11 +374,7 @@ Json plan_json(const TrainingPlan& p, const TrainArgvContext& argv) {
           {"host_bytes", p.host_bytes},
           {"host_components", breakdown_json(p.host)},
           {"total_bytes", p.total_bytes},
-          {"model_states",
-           {{"parameters_bytes", m.parameters_bytes},
-            {"frozen_bytes", m.frozen_bytes},
-            {"gradients_bytes", m.gradients_bytes},
-            {"optimizer_bytes", m.optimizer_bytes}}},
+          {"model_states", model_states_json(p.model_states)},
           {"devices", devices},
           {"gpu_count", p.gpu_count},
           {"step_time", step_json(p.step_time)},
@@ -446,7 +448,7 @@ std::string render_train_json(const TrainingReport& report, const TrainArgvConte
   train["host_bytes"] = plan.host_bytes;
   train["host_components"] = breakdown_json(plan.host);
   train["total_bytes"] = plan.total_bytes;
-  train["model_states"] = plan_json(plan, argv)["model_states"];
+  train["model_states"] = model_states_json(plan.model_states);
   Json devices = Json::array();
   for (const DevicePlan& d : plan.devices) {
     devices.push_back(device_json(d));
