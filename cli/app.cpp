@@ -13,6 +13,7 @@
 #include "inspect_command.hpp"
 #include "models_command.hpp"
 #include "output.hpp"
+#include "train_command.hpp"
 #include "vramcalc/error.hpp"
 #include "vramcalc/escape.hpp"
 #include "vramcalc/spelling.hpp"
@@ -77,6 +78,7 @@ int run_app(int argc, char** argv) {
       "  vramcalc --model llama-3.1-8b --engine vllm --gpu L40S --max-model-len 32k\n"
       "  vramcalc --params 70B --gpu A100-80GB --gpus 2 --format json\n"
       "  vramcalc --params 8B --context 32k --batch 4 --gpu 4090 --ladder\n"
+      "  vramcalc train --model llama-3.1-8b --method qlora --gpu 4090\n"
       "\n"
       "Exit codes: 0 computed (and fits), 1 does not fit, 2 usage or input error.\n"
       "Sizes: GB/MB/TB = 10^9/10^6/10^12 bytes, GiB/MiB/TiB = 2^30/2^20/2^40 bytes.");
@@ -93,6 +95,10 @@ int run_app(int argc, char** argv) {
   InspectCommandOptions inspect_options;
   CLI::App* inspect = app.add_subcommand("inspect", "Show what vramcalc reads from a model file");
   setup_inspect(*inspect, inspect_options);
+  TrainCommandOptions train_options;
+  CLI::App* train = app.add_subcommand(
+      "train", "Training and fine-tuning memory: full, LoRA, QLoRA; DDP, ZeRO, FSDP, offload");
+  setup_train(*train, train_options);
 
   try {
     try {
@@ -123,6 +129,7 @@ int run_app(int argc, char** argv) {
     const int code = gpus->parsed()      ? run_gpus(gpus_options)
                      : models->parsed()    ? run_models(models_options)
                      : inspect->parsed()   ? run_inspect(inspect_options)
+                     : train->parsed()     ? run_train(train_options)
                                            : run_estimate(estimate_options);
     finish_output();
     return code;

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "accuracy.hpp"
+#include "training_accuracy.hpp"
 
 namespace {
 
@@ -49,5 +50,7 @@ int main(int argc, char** argv) {
   for (const auto& s : summarize(decode)) {
     print_summary(s);
   }
+  // Training memory: its own harness (training_accuracy.hpp).
+  std::printf("\n%s", training_accuracy_report(training_records(), rows).c_str());
   return 0;
 }

@@ -68,6 +68,11 @@ struct Context {
 /// capacity (rounded down).
 [[nodiscard]] std::uint64_t margin_bytes(const Margin& margin, std::uint64_t capacity);
 
+/// Each device's margin, used bytes, headroom and fit; the least headroom over the devices of
+/// known capacity (nullopt when none has one). The training planner's verdict, and settle's.
+[[nodiscard]] std::optional<std::int64_t> settle_devices(std::vector<DevicePlan>& devices,
+                                                         const Margin& margin);
+
 /// The verdict, in one place: each device's margin, headroom and fit, the sums over devices,
 /// the plan's headroom (pool spare included) and fits <=> headroom >= 0.
 void settle(Plan& plan);

@@ -40,6 +40,17 @@ void settle_device(DevicePlan& device, const Margin& margin) {
 
 }  // namespace
 
+std::optional<std::int64_t> settle_devices(std::vector<DevicePlan>& devices, const Margin& margin) {
+  std::optional<std::int64_t> headroom;
+  for (auto& device : devices) {
+    settle_device(device, margin);
+    if (device.headroom_bytes) {
+      headroom = headroom ? std::min(*headroom, *device.headroom_bytes) : *device.headroom_bytes;
+    }
+  }
+  return headroom;
+}
+
 void settle(Plan& plan) {
   plan.weights_bytes = plan.kv_cache_bytes = plan.activations_bytes = 0;
   plan.overhead_bytes = plan.other_bytes = plan.total_bytes = 0;
