@@ -27,6 +27,7 @@ struct EstimateCommandOptions {
   std::optional<std::uint64_t> vram;      ///< --vram
   std::optional<std::uint32_t> gpus;      ///< --gpus
   bool hardware_flags = false;            ///< a flag that needs a card was given
+  bool cpu_bandwidth_given = false;       ///< --cpu-bandwidth (not --cpu) named the CPU
   OutputOptions output;
 };
 

@@ -183,6 +183,9 @@ void apply_entry(GpuSpec& gpu, const json& entry, const std::string& origin) {
   if (entry.contains("sources")) {
     gpu.sources = strings_field(entry, "sources", origin, id);
   }
+  if (entry.contains("native_formats") && !entry["native_formats"].is_null()) {
+    gpu.native_formats = strings_field(entry, "native_formats", origin, id);
+  }
   gpu.origin = origin;
 }
 
