@@ -53,7 +53,7 @@ TEST_CASE("every row is held out or calibration by the SHA-1 rule") {
   for (const auto& set : sets) {
     const nlohmann::json doc = load(set.file);
     for (const auto& row : doc["rows"]) {
-      INFO(set.file << " " << row.value("id", row.value("model", std::string())));
+      INFO(set.file << " " << row[set.key].get<std::string>());
       const bool rule = held_out_key(row[set.key].get<std::string>());
       CHECK(row["split"] == (rule ? "held_out" : "calibration"));
       held += rule ? 1U : 0U;
