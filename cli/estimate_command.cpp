@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "exit_codes.hpp"
 #include "flag_conflicts.hpp"
@@ -16,6 +17,8 @@
 #include "quantity.hpp"
 #include "render.hpp"
 #include "terminal.hpp"
+#include "vramcalc/bytes.hpp"
+#include "vramcalc/cpu.hpp"
 #include "vramcalc/engine.hpp"
 #include "vramcalc/error.hpp"
 #include "vramcalc/spelling.hpp"
@@ -121,6 +124,46 @@ OffloadKind offload_named(const std::string& text) {
               "use --offload (the engine's best), --offload=layers or --offload=experts");
 }
 
+// A number of layers, 0 included (-ngl 0: none on the GPU).
+std::uint32_t layer_count(const std::string& text, const char* flag) {
+  return text == "0" ? 0U : static_cast<std::uint32_t>(parse_count(text, flag, 100'000));
+}
+
+const CpuSpec& cpu_named(const std::string& name) {
+  if (const CpuSpec* cpu = find_cpu(name)) {
+    return *cpu;
+  }
+  // Ids and ids without the vendor ("epyc-9654"): what people type.
+  std::vector<std::string> spellings = cpu_names();
+  for (const std::string& id : cpu_names()) {
+    spellings.push_back(id.substr(id.find('-') + 1));
+  }
+  throw Error(ErrorKind::input, "unknown --cpu '" + name + "'",
+              suggestion_for(name, spellings) + "known CPUs: " + listing(cpu_names()) +
+                  "; or give --cpu-bandwidth GB/s");
+}
+
+// --cpu-bandwidth 89.6 or 89.6GB/s: decimal GB per second.
+double bandwidth_named(const std::string& text) {
+  std::string number = text;
+  for (const char* unit : {"GB/s", "gb/s", "GBps"}) {
+    const std::string tail(unit);
+    if (number.size() > tail.size() &&
+        number.compare(number.size() - tail.size(), tail.size(), tail) == 0) {
+      number.resize(number.size() - tail.size());
+      break;
+    }
+  }
+  double value = 0;
+  const char* end = number.data() + number.size();
+  const auto [stop, error] = std::from_chars(number.data(), end, value);
+  if (error != std::errc() || stop != end || !(value > 0.0 && value <= 100000.0)) {
+    throw Error(ErrorKind::input, "invalid --cpu-bandwidth '" + text + "'",
+                "use the DRAM bandwidth in GB/s, e.g. 89.6 (dual-channel DDR5-5600)");
+  }
+  return value;
+}
+
 // --margin 2GiB or 10%.
 Margin margin_named(const std::string& text) {
   Margin margin;
@@ -224,7 +267,8 @@ void setup_workload(CLI::App& app, EstimateCommandOptions& o) {
                r.deployment.workload.batch = parse_count(v, "--batch", k_max_batch);
              });
   value_flag(app, "--overhead", "SIZE", "Workload",
-             "Runtime overhead per card instead of the measured 1322 MiB, e.g. 500MiB",
+             fmt::format("Runtime overhead per card instead of the measured {} MiB, e.g. 500MiB",
+                         k_runtime_overhead_bytes / k_mib),
              [&r](const std::string& v) {
                r.deployment.options.overhead_bytes = parse_size(v, "--overhead");
              });
@@ -239,10 +283,38 @@ void setup_engine(CLI::App& app, EstimateCommandOptions& o) {
   value_flag(app, "--engine", "NAME", "Engine",
              "Serving engine: generic (default), llama.cpp, ollama, vllm, sglang, transformers",
              [&s](const std::string& v) { s.kind = engine_named(v); });
-  value_flag(app, "--ubatch", "N", "Engine", "llama.cpp/Ollama micro-batch n_ubatch (default 512)",
+  value_flag(app, "--ubatch", "N", "Engine",
+             "llama.cpp/Ollama micro-batch n_ubatch (default 512; at most --n-batch)",
              [&s](const std::string& v) {
                s.ubatch = static_cast<std::uint32_t>(parse_count(v, "--ubatch", 1'000'000));
              });
+  value_flag(app, "--n-batch", "N", "Engine",
+             "llama.cpp/Ollama logical batch n_batch, llama.cpp's -b: tokens per decode call "
+             "(default 2048; not --batch, the sequences)",
+             [&s](const std::string& v) {
+               s.n_batch = static_cast<std::uint32_t>(parse_count(v, "--n-batch", 1'000'000));
+             });
+  value_flag(app, "--n-outputs-max", "N", "Engine",
+             "llama.cpp n_outputs_max: logits rows the compute buffer reserves (default the "
+             "micro-batch; a server reserving one output per slot: its slots)",
+             [&s](const std::string& v) {
+               s.n_outputs_max =
+                   static_cast<std::uint32_t>(parse_count(v, "--n-outputs-max", 1'000'000));
+             });
+  value_flag(app, "--n-gpu-layers,--ngl", "N", "Engine",
+             "llama.cpp -ngl / Ollama num_gpu: the last N layers on the GPUs, the output too "
+             "when N exceeds the layer count (default: the planner's choice)",
+             [&s](const std::string& v) {
+               s.n_gpu_layers = layer_count(v, "--n-gpu-layers");
+             });
+  value_flag(app, "--n-cpu-moe", "N", "Engine",
+             "llama.cpp --n-cpu-moe: the routed experts of the first N layers in CPU RAM",
+             [&s](const std::string& v) {
+               s.n_cpu_moe = layer_count(v, "--n-cpu-moe");
+             });
+  app.add_flag("--no-kv-offload", s.no_kv_offload,
+               "llama.cpp -nkvo: the KV cache (and attention) in CPU RAM")
+      ->group("Engine");
   value_flag(app, "--flash-attn", "WHEN", "Engine",
              "llama.cpp/Ollama flash attention: on, off, auto (default)",
              [&s](const std::string& v) { s.flash_attn = flash_attention_named(v); });
@@ -337,6 +409,30 @@ void setup_hardware(CLI::App& app, EstimateCommandOptions& o) {
              "Host RAM available for offload: 64GB (offload may then be the plan when the cards "
              "are short)",
              [&d](const std::string& v) { d.ram_bytes = parse_size(v, "--ram"); });
+  app.add_flag("--cpu-only", d.cpu_only,
+               "No GPU: every layer on the CPU (llama.cpp, Ollama, transformers); --ram for a "
+               "verdict")
+      ->group("Hardware");
+  value_flag(app, "--cpu", "NAME", "Hardware",
+             "Host CPU for offloaded or CPU-only layers, by name: epyc-9654, 13900k, ... (its "
+             "DRAM bandwidth; default dual-channel DDR5-3200, 51.2 GB/s)",
+             [&d, &o](const std::string& v) {
+               if (o.cpu_bandwidth_given) {
+                 throw Error(ErrorKind::usage, "--cpu and --cpu-bandwidth both name the CPU",
+                             "use one of them");
+               }
+               d.cpu = cpu_named(v);
+             });
+  value_flag(app, "--cpu-bandwidth", "GB/s", "Hardware",
+             "Host CPU by its DRAM bandwidth in GB/s (channels x MT/s x 8 / 1000): 89.6",
+             [&d, &o](const std::string& v) {
+               if (d.cpu) {
+                 throw Error(ErrorKind::usage, "--cpu and --cpu-bandwidth both name the CPU",
+                             "use one of them");
+               }
+               d.cpu = custom_cpu(bandwidth_named(v));
+               o.cpu_bandwidth_given = true;
+             });
   value_flag(app, "--margin", "SIZE|PCT", "Hardware",
              "Memory kept free on every card, like llama.cpp's --fit-target: 2GiB or 10% "
              "(default 0; vLLM/SGLang: lower their fraction instead)",
@@ -381,6 +477,15 @@ void resolve_hardware(EstimateCommandOptions& o, Query& query) {
   }
   const bool degrees = d.tensor_parallel > 0 || d.pipeline_parallel > 0;
   if (o.gpu.empty() && !o.vram) {
+    if (d.cpu_only) {
+      if (o.gpus || o.hardware_flags) {
+        throw Error(ErrorKind::usage,
+                    "--cpu-only plans without a GPU: --gpus, --nodes, --tp, --pp, --offload, "
+                    "--margin and --parallel-mode do not apply",
+                    "drop them, or name a card instead of --cpu-only");
+      }
+      return;
+    }
     if (o.gpus) {
       throw Error(ErrorKind::usage, "--gpus counts cards, but no card is named",
                   "add --gpu NAME or --vram SIZE");

@@ -29,6 +29,7 @@ struct EstimateCommandOptions {
   bool hardware_flags = false;            ///< a flag that needs a card was given
   /// --ctx-size (llama.cpp's -c): the context of all --parallel sequences together.
   std::optional<std::uint64_t> ctx_size;
+  bool cpu_bandwidth_given = false;       ///< --cpu-bandwidth (not --cpu) named the CPU
   OutputOptions output;
 };
 

@@ -97,6 +97,21 @@ void add_engine(Args& args, const EngineSettings& s) {
   if (s.ubatch) {
     add(args, "--ubatch", std::to_string(*s.ubatch));
   }
+  if (s.n_batch) {
+    add(args, "--n-batch", std::to_string(*s.n_batch));
+  }
+  if (s.n_outputs_max) {
+    add(args, "--n-outputs-max", std::to_string(*s.n_outputs_max));
+  }
+  if (s.n_gpu_layers) {
+    add(args, "--n-gpu-layers", std::to_string(*s.n_gpu_layers));
+  }
+  if (s.n_cpu_moe) {
+    add(args, "--n-cpu-moe", std::to_string(*s.n_cpu_moe));
+  }
+  if (s.no_kv_offload) {
+    args.emplace_back("--no-kv-offload");
+  }
   if (s.flash_attn) {
     add(args, "--flash-attn",
         *s.flash_attn == FlashAttention::on    ? "on"
@@ -129,8 +144,25 @@ void add_engine(Args& args, const EngineSettings& s) {
   }
 }
 
+void add_cpu(Args& args, const Deployment& d) {
+  if (d.cpu_only) {
+    args.emplace_back("--cpu-only");
+  }
+  if (d.cpu) {
+    if (d.cpu->id == "custom") {
+      add(args, "--cpu-bandwidth", fmt::format("{}", d.cpu->bandwidth_gb_s));
+    } else {
+      add(args, "--cpu", d.cpu->id);
+    }
+  }
+}
+
 void add_hardware(Args& args, const ArgvContext& context, const Deployment& d) {
+  add_cpu(args, d);
   if (d.gpus.empty()) {
+    if (d.ram_bytes) {
+      add(args, "--ram", bytes_text(*d.ram_bytes));
+    }
     return;
   }
   const GpuSpec& first = d.gpus.front().gpu;

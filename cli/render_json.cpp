@@ -106,6 +106,8 @@ Json speed_json(const std::optional<SpeedEstimate>& speed) {
           {"expected_decode_tokens_per_s", rounded(s.expected_decode_tokens_per_s)},
           {"expected_decode_low", rounded(s.expected_decode_low)},
           {"expected_decode_high", rounded(s.expected_decode_high)},
+          {"expected_decode_average_tokens_per_s",
+           rounded(s.expected_decode_average_tokens_per_s)},
           {"efficiency", rounded(s.efficiency)},
           // 0 means not estimated (a device without a compute figure): null, not a speed.
           {"prefill_tokens_per_s",
@@ -146,6 +148,7 @@ Json plan_json(const Plan& p, const ArgvContext& argv) {
   j["gpu_layers"] = p.gpu_layers;
   j["cpu_layers"] = p.cpu_layers;
   j["n_cpu_moe"] = p.n_cpu_moe;
+  j["output_on_gpu"] = p.output_on_gpu;
   j["total_bytes"] = p.total_bytes;
   j["gpu_bytes"] = p.gpu_bytes;
   j["host_bytes"] = p.host_bytes;
@@ -230,9 +233,17 @@ Json hardware_json(const Report& report) {
   } else if (d.margin.bytes > 0) {
     margin = {{"bytes", d.margin.bytes}};
   }
+  Json cpu = nullptr;
+  if (d.cpu) {
+    cpu = {{"id", d.cpu->id},
+           {"name", d.cpu->name},
+           {"bandwidth_gb_s", rounded(d.cpu->bandwidth_gb_s)}};
+  }
   return {{"gpus", gpus},
           {"nodes", d.nodes},
           {"cards", total_cards(d)},
+          {"cpu_only", d.cpu_only},
+          {"cpu", cpu},
           {"ram_bytes", or_null(d.ram_bytes)},
           {"margin", margin}};
 }
@@ -313,6 +324,7 @@ Json gpu_json(const GpuSpec& gpu) {
   j["interconnect_gb_s"] =
       gpu.interconnect_gb_s > 0 ? Json(gpu.interconnect_gb_s) : Json(nullptr);
   j["pcie"] = gpu.pcie;
+  j["native_formats"] = gpu.native_formats.empty() ? Json(nullptr) : Json(gpu.native_formats);
   j["sources"] = gpu.sources;
   j["origin"] = gpu.origin;
   return j;
@@ -360,7 +372,8 @@ std::string render_json(const Report& report, const ArgvContext& argv) {
     recs.push_back(recommendation_json(rec, argv));
   }
   doc["recommendations"] = recs;
-  if (report.has_hardware) {
+  // A CPU-only plan is shown without --ram too: its devices and speed are known, its verdict not.
+  if (report.has_hardware || request.deployment.cpu_only) {
     doc["plan"] = plan_json(plan, argv);
     Json alternatives = Json::array();
     for (const auto& alt : report.alternatives) {

@@ -56,7 +56,7 @@ std::string usage_bar(std::uint64_t used, std::uint64_t capacity, const Painter&
 }
 
 std::string hardware_line(const Deployment& d) {
-  std::string line;
+  std::string line = d.cpu_only ? "CPU only" : "";
   for (const GpuGroup& group : d.gpus) {
     line += fmt::format("{}{} x {}: {} MiB usable each ({})", line.empty() ? "" : "; ",
                         group.count * d.nodes, escape_for_terminal(group.gpu.name), group.gpu.usable_bytes / k_mib,
@@ -69,6 +69,12 @@ std::string hardware_line(const Deployment& d) {
     line += fmt::format("; margin {}% of each card", d.margin.percent);
   } else if (d.margin.bytes > 0) {
     line += fmt::format("; margin {} per card", gb(d.margin.bytes));
+  }
+  if (d.cpu) {
+    line += fmt::format("; CPU {} ({:g} GB/s)", d.cpu->name, d.cpu->bandwidth_gb_s);
+  }
+  if (d.cpu_only && d.ram_bytes) {
+    line += fmt::format(", {} RAM", gb(*d.ram_bytes));
   }
   return line;
 }
@@ -100,7 +106,7 @@ void render_inputs(std::string& out, const Report& report) {
   if (!engine.equivalent_flags.empty()) {
     out += fmt::format("  {:<11}{}\n", "", engine.equivalent_flags);
   }
-  if (report.has_hardware) {
+  if (report.has_hardware || request.deployment.cpu_only) {
     out += fmt::format("  {:<11}{}\n", "Hardware", hardware_line(request.deployment));
   }
 }
@@ -224,7 +230,9 @@ std::string recommendation_line(const Recommendation& rec) {
 void render_verdict(std::string& out, const Report& report, const ArgvContext& argv,
                     const Painter& paint) {
   const Plan& plan = report.plan;
-  const DevicePlan* fullest = fullest_gpu(plan);
+  // A CPU-only plan's one device is its RAM.
+  const DevicePlan* fullest =
+      fullest_gpu(plan) != nullptr ? fullest_gpu(plan) : &plan.devices.front();
   const std::uint64_t room = fullest->capacity_bytes - std::min(fullest->capacity_bytes,
                                                                 fullest->margin_bytes);
   out += "\n" + paint.bold("Usage") + "   " + usage_bar(fullest->used_bytes, room, paint) +
@@ -267,9 +275,9 @@ std::string speed_line(const Plan& plan) {
   }
   return fmt::format(
       "  speed: decode ≤ {:.1f} tokens/s (ceiling), expected ≈ {:.1f} ({:.1f}-{:.1f}) at {:.0f}% "
-      "of spec bandwidth{}{}\n",
+      "of spec bandwidth, ≈ {:.1f} on average over a generation{}{}\n",
       s.decode_tokens_per_s, s.expected_decode_tokens_per_s, s.expected_decode_low,
-      s.expected_decode_high, 100.0 * s.efficiency,
+      s.expected_decode_high, 100.0 * s.efficiency, s.expected_decode_average_tokens_per_s,
       plan.slowdown && *plan.slowdown > 1.05
           ? fmt::format(", {:.1f}x slower than all on one GPU", *plan.slowdown)
           : std::string(),
@@ -280,9 +288,11 @@ std::string speed_line(const Plan& plan) {
 
 void render_plan(std::string& out, const Plan& plan, const ArgvContext& argv,
                  const Painter& paint, const char* title) {
-  out += "\n" + paint.bold(title) + fmt::format(" {} ({})", strategy_name(plan.strategy),
-                                                plan.fits ? paint.green("fits")
-                                                          : paint.red("does not fit")) +
+  out += "\n" + paint.bold(title) +
+         fmt::format(" {} ({})", strategy_name(plan.strategy),
+                     !plan.headroom_bytes ? paint.dim("no verdict: no capacity known")
+                     : plan.fits          ? paint.green("fits")
+                                          : paint.red("does not fit")) +
          "\n";
   out += fmt::format("  {:<28}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>11}  {}\n", "device (GB)",
                      "weights", "KV", "compute", "overhead", "other", "used", "capacity",
@@ -475,6 +485,8 @@ std::string render_text(const Report& report, const ArgvContext& argv, const Pai
   render_breakdown(out, report, paint);
   if (report.has_hardware) {
     render_verdict(out, report, argv, paint);
+  }
+  if (report.has_hardware || report.request.deployment.cpu_only) {
     render_plan(out, report.plan, argv, paint, "Plan");
     for (const auto& alt : report.alternatives) {
       render_plan(out, alt, argv, paint, "Alternative");

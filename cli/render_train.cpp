@@ -83,7 +83,7 @@ std::string method_line(const TrainingPlan& plan) {
 std::string hardware_line(const TrainingPlan& plan) {
   const TrainingDeployment& d = plan.deployment;
   const GpuSpec& card = d.gpus.front().gpu;
-  std::string line = fmt::format("{} x {}: {} MiB usable each; {}", training_gpus(d), card.name,
+  std::string line = fmt::format("{} x {}: {} MiB usable each; {}", training_gpus(d), escape_for_terminal(card.name),
                                  card.usable_bytes / k_mib, parallelism_name(d.parallelism));
   if (d.nodes > 1) {
     line += fmt::format(" over {} nodes", d.nodes);

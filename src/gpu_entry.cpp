@@ -37,11 +37,11 @@ constexpr std::size_t k_max_list_items = 64;
 
 // Every key an entry may have (data/gpus.json); anything else is most likely a typo that would
 // otherwise be ignored ("usable_mb").
-constexpr std::array<std::string_view, 19> k_known_keys = {
+constexpr std::array<std::string_view, 20> k_known_keys = {
     "id",           "name",        "vendor",        "aliases",          "memory_gb",
     "usable_mib",   "usable_fraction", "ecc_reserve", "memory_type",    "bandwidth_gb_s",
     "fp16_tflops",  "fp8_tflops",  "int8_tops",     "interconnect",     "interconnect_gb_s",
-    "pcie",         "default_for", "sources",       "notes"};
+    "pcie",         "default_for", "sources",       "notes",            "native_formats"};
 
 std::string quoted_key(const char* key) {
   return std::string("'") + key + "'";
@@ -161,6 +161,9 @@ void apply_names(GpuSpec& gpu, const json& entry, const std::string& origin) {
   }
   if (entry.contains("sources")) {
     gpu.sources = strings_field(entry, "sources", origin, id, k_max_text_bytes);
+  }
+  if (entry.contains("native_formats") && !entry["native_formats"].is_null()) {
+    gpu.native_formats = strings_field(entry, "native_formats", origin, id);
   }
   (void)strings_field(entry, "notes", origin, id, k_max_text_bytes);  // checked, not kept
 }

@@ -172,8 +172,10 @@ Report build_report(Request request) {
   Request& rq = report.request;
   rq.deployment = resolved_deployment(rq);
   Deployment& d = rq.deployment;
-  const bool hardware = !d.gpus.empty();
-  if (!hardware &&
+  const bool gpus = !d.gpus.empty();
+  // A CPU-only plan has a verdict when the RAM it may use is given.
+  const bool hardware = gpus || (d.cpu_only && d.ram_bytes.has_value());
+  if (!gpus &&
       (rq.solve_max_context || rq.solve_max_batch || rq.solve_min_gpus || rq.plot)) {
     throw Error(ErrorKind::usage, "the solvers and --plot need a card",
                 "add --gpu NAME (or --vram SIZE)");
@@ -183,7 +185,7 @@ Report build_report(Request request) {
   // The plan as asked; every other answer is another plan of the same planner.
   report.plan = planner.plan(d);
   report.has_hardware = hardware;
-  if (hardware) {
+  if (gpus) {
     report.alternatives = planner.alternatives(report.plan);
     report.recommendations = recommend(planner, report.plan);
   }

@@ -1,9 +1,11 @@
-// Speed ceilings (docs/formulas.md, "Speed ceilings"). Decode moves bytes: every step reads
-// each device's weights and KV cache once, so the ceiling is bytes / spec bandwidth and the
-// expected figure scales each bandwidth by the fraction engines are measured to reach (η) and
-// adds a fixed cost per token. Prefill does arithmetic: 2 FLOPs per active parameter per token.
-// Every constant summarises a section of shared/validation/THROUGHPUT.md (the measured rows of
-// throughput_measurements.json), cited where it is defined.
+// Speed ceilings and expected speed (docs/formulas.md, "Speed ceilings"). Decode moves bytes
+// and launches kernels: every step reads each device's weights and KV cache once, so the
+// ceiling is bytes / spec bandwidth; the expected figure reads them at a share of the bandwidth
+// that depends on how the kernels consume the weights (as stored, or dequantised), and adds the
+// cost of the kernels each layer runs (by engine and launch), the hops of a layer split, the
+// GPU-CPU round trips of an offload and the all-reduces of tensor parallelism. Prefill does
+// arithmetic: 2 FLOPs per active parameter per token. The data-derived constants live in
+// vramcalc/calibrated.hpp, written by vramcalc_calibrate from the calibration rows only.
 #include "vramcalc/speed.hpp"
 
 #include <algorithm>
@@ -13,54 +15,23 @@
 #include <fmt/format.h>
 
 #include "vramcalc/bytes.hpp"
+#include "vramcalc/calibrated.hpp"
 #include "vramcalc/estimate.hpp"
 
 namespace vramcalc {
 
 namespace {
 
-// ---- Decode efficiency η: achieved / spec bandwidth ------------------------------------------
+// ---- Physics and published figures (not derived from the validation rows) ---------------------
 
-// GPU, 16- and 8-bit weights (fp16, bf16, fp8, int8, Q8_0). THROUGHPUT.md §3: NVIDIA consumer
-// and workstation F16 median 0.82 over 15 rows (4080 0.91, 4090 0.87, 3090 0.81 on
-// Llama-3-8B F16), Apple F16 0.79 over 8; its suggested-ceiling table takes 0.8.
-constexpr double k_eta_gpu_wide = 0.80;
-// GPU, weights below 8 bits (k-quants, Q4_0, GPTQ, AWQ). THROUGHPUT.md §3: NVIDIA quantized
-// median 0.66 over 39 rows (IQR 0.59-0.74); dequantization costs compute. Suggested: 0.65.
-constexpr double k_eta_gpu_quantized = 0.65;
-// CPU computing from system RAM, of the datasheet DRAM bandwidth. THROUGHPUT.md §3: CPU RAM
-// median 0.72 over 5 quantized rows (IQR 0.69-0.78); suggested 0.7. §4 finds the same rate on
-// offloaded layers (41-52 GB/s from the llama-bench ngl sweep, 43 GB/s from #11752).
-constexpr double k_eta_cpu = 0.70;
-// Weights copied to the GPU over a link every forward pass (accelerate, vLLM cpu_offload), of
-// the link bandwidth. THROUGHPUT.md §4: accelerate OPT-30B fp16 with 14.1 GB offloaded moves
-// about 6 GB/s over PCIe 3.0 x16 (~0.38 of 16 GB/s); vLLM on a GH200 about 250 of 900 GB/s
-// (0.28); its modelling rule takes 0.3-0.5. The middle: 0.4.
-constexpr double k_eta_streamed = 0.40;
-// Weights read from disk every forward pass, of the disk's sequential read rate. THROUGHPUT.md
-// §4 quotes the ollama maintainer's rule (ollama#8667): mmapped bytes / disk read rate, with no
-// discount (the page cache helps; accelerate without prefetching does worse).
+// Weights copied to the GPU over the host link every forward pass (accelerate, vLLM
+// cpu_offload) move at 0.4 of the link: accelerate's OPT-30B fp16 with 14.1 GB offloaded takes
+// 2.37 s/token over PCIe 3.0 x16, about 6 GB/s of 16 (huggingface/accelerate
+// benchmarks/big_model_inference/README.md @1d57b830; no catalog model to make it a row).
+constexpr double k_eta_streamed = 0.4;
+// Weights read from disk every forward pass move at the disk's sequential read rate: the
+// ollama maintainer's rule (ollama/ollama#8667), mmapped bytes / disk read rate, no discount.
 constexpr double k_eta_disk = 1.0;
-
-// ---- Fixed costs per decode step --------------------------------------------------------------
-
-// Kernel launches and synchronisation with any GPU in the step. THROUGHPUT.md §3 fits
-// t = bytes / (0.8 BW) + t0 on small models: 0.5 ms (4090, Vulkan, TinyLlama), 1.0-1.5 ms
-// (2080, CUDA, Llama-3.2-1B/3B), 2 ms (7900 XTX, ROCm on Windows); it suggests 0.5-2 ms.
-// 1 ms: the CUDA fit, the middle of the range.
-constexpr double k_gpu_fixed_s = 1.0e-3;
-// The CPU side of a partial offload: attention over the CPU-resident KV cache and the
-// GPU-CPU synchronisation. THROUGHPUT.md §4: t(ngl 33) - t(ngl 35) in the llama-bench README
-// sweep (LLaMA-7B Q4_0: 60.62 and 131.66 t/s) is about 9 ms; with it, CPU bytes at 45 GB/s
-// predict ngl 10/20/30 within 10-15%.
-constexpr double k_offload_fixed_s = 9.0e-3;
-// Each pipeline stage beyond the first (llama.cpp -sm layer). THROUGHPUT.md §5, XiongjieDai
-// Llama-3-8B Q4_K_M tg512: 4090 x2/x4/x8 at 0.95/0.92/0.90 of one card, 3090 x2/x4/x6 at
-// 0.97/0.94/0.90: "about 1-1.5% per extra GPU". The middle: 1.25%.
-constexpr double k_stage_cost = 0.0125;
-
-// ---- Tensor parallelism: two all-reduces of the hidden state per layer ------------------------
-
 // All-reduces per layer: after attention and after the MLP (Megatron-style row-parallel output
 // projections; vLLM's design note on latency-optimal all-reduce: "2 allreduces per layer").
 constexpr std::uint64_t k_allreduces_per_layer = 2;
@@ -69,29 +40,18 @@ constexpr double k_activation_bytes = 2.0;
 // Latency of one small all-reduce in the ceiling: the fastest measured, NCCL NVLS on H100 with
 // CUDA graphs, about 6 µs for two GPUs and messages of 128 B-64 KiB (NVIDIA/nccl#1259).
 constexpr double k_allreduce_floor_s = 6.0e-6;
-// Latency of one all-reduce in the expected figure. THROUGHPUT.md §5 reads gpt-fast's TP
-// scaling (A100 NVLink, batch 1: Llama-2-7B TP1/2/4/8 104.9/168.8/254.0/328.4 t/s, Llama-2-70B
-// TP2/4/8 21.3/38.0/62.5) as a per-layer all-reduce latency term; with this module's η 0.8 and
-// 1 ms fixed cost the six runs leave 13-26 µs per all-reduce (7B: 13, 14, 16; 70B: 17, 23, 26).
-// 20 µs, their middle; over PCIe vLLM's 4x3090 Ti AWQ-70B TP2/TP4 (30/46 t/s) leave 12-34 µs.
-constexpr double k_allreduce_latency_s = 20.0e-6;
-
-// ---- The band and prefill ----------------------------------------------------------------------
-
-// Half-width of the expected decode band. THROUGHPUT.md §3: "the honest interval is about ±25%"
-// (single-device fraction of spec: median 0.66, IQR 0.54-0.77 over 107 rows).
-constexpr double k_band = 0.25;
-// Prefill: share of the dense fp16 tensor peak reached. THROUGHPUT.md §6: RTX 4090 F16 pp512
-// 45-46% (7B, 8B), RTX 3090 F16 50%; quantized MMQ 35% (4090 8B Q4_K_M); TRT-LLM datacenter
-// 40-45%. 0.45 for 16- and 8-bit weights, 0.35 below 8 bits.
+// Prefill: share of the dense fp16 tensor peak reached. XiongjieDai/GPU-Benchmarks-on-LLM-
+// Inference (README @00dd2bd, LLaMA 3 tables): RTX 4090 Llama-3-8B F16 pp512 9382 t/s = 151
+// TFLOP/s, 46% of 330; Q4_K_M (MMQ kernels) 115 TFLOP/s, 35%; NVIDIA NIM 1.8 Llama-3.3-70B FP8
+// TP2 on H100 (docs.nvidia.com/nim/benchmarking/llm) about 44% of the FP8 peak. 0.45 for 16-
+// and 8-bit weights, 0.35 below 8 bits.
 constexpr double k_eta_compute_wide = 0.45;
 constexpr double k_eta_compute_quantized = 0.35;
 // FLOPs per parameter per token: one multiply and one add (the 2N of Kaplan et al. 2020,
 // "Scaling Laws for Neural Language Models", section 2.1).
 constexpr double k_flops_per_param = 2.0;
 // Attention FLOPs per layer per token per attended position per hidden element: QK^T and
-// attention x V, a multiply-add each (Kaplan et al. 2020, table 1: 2 n_layer n_ctx d_attn
-// forward, counted there per token as 2 x the 2 n_ctx d products).
+// attention x V, a multiply-add each (Kaplan et al. 2020, table 1).
 constexpr double k_attention_flops = 4.0;
 
 constexpr double k_giga = 1e9;
@@ -107,32 +67,13 @@ std::string_view kind_name(SpeedDeviceKind kind) {
   return "device";
 }
 
-// η for the device's weights; `quantized` false gives the η of its KV cache, which is read as
-// stored (16 or 8 bits) without dequantization. THROUGHPUT.md §3: Llama-3-8B Q4_0 on a 4090 at
-// 32K depth (weights 4.33 GiB + KV 4.0 GiB) reaches 0.87 of peak, against 0.57-0.64 for the
-// same card's Q4 runs at depth 0 (#17505, XiongjieDai).
-double decode_efficiency(const SpeedDevice& device, bool quantized) {
-  switch (device.kind) {
-  case SpeedDeviceKind::gpu: return quantized ? k_eta_gpu_quantized : k_eta_gpu_wide;
-  case SpeedDeviceKind::cpu: return k_eta_cpu;
-  case SpeedDeviceKind::streamed: return k_eta_streamed;
-  case SpeedDeviceKind::disk: return k_eta_disk;
+std::string_view engine_name(SpeedEngine engine) {
+  switch (engine) {
+  case SpeedEngine::llama_cpp: return "llama.cpp";
+  case SpeedEngine::fused: return "fused-kernel engine";
+  case SpeedEngine::pytorch_eager: return "PyTorch eager";
   }
-  return k_eta_gpu_wide;
-}
-
-// Why the device's η: one short clause for the assumption line.
-std::string_view efficiency_basis(const SpeedDevice& device) {
-  switch (device.kind) {
-  case SpeedDeviceKind::gpu:
-    return device.quantized ? "GPUs reach about 0.66 of spec on weights below 8 bits"
-                            : "GPUs reach about 0.82 of spec on 16- and 8-bit weights";
-  case SpeedDeviceKind::cpu: return "CPUs reach about 0.72 of datasheet DRAM bandwidth";
-  case SpeedDeviceKind::streamed:
-    return "weights copied over the link each pass reach 0.3-0.5 of it";
-  case SpeedDeviceKind::disk: return "weights read from disk each pass, at its read rate";
-  }
-  return "";
+  return "engine";
 }
 
 double step_bytes(const SpeedDevice& device) {
@@ -144,29 +85,43 @@ bool reads(const SpeedDevice& device) {
   return device.bandwidth_gb_s > 0 && step_bytes(device) > 0;
 }
 
-// One assumption line per device; identical cards (a split over N of them) share one line.
-struct DeviceLines {
-  std::vector<std::pair<std::string, unsigned>> lines;
-  void add(std::string line) {
-    if (!lines.empty() && lines.back().first == line) {
-      ++lines.back().second;
-    } else {
-      lines.emplace_back(std::move(line), 1U);
-    }
+// The cost of the kernels of one layer on a GPU, by engine and launch.
+double layer_cost(const SpeedInput& input, const SpeedDevice& device, const SpeedConstants& k) {
+  switch (input.engine) {
+  case SpeedEngine::llama_cpp:
+    return device.launch == KernelLaunch::graph ? k.layer_graph_s : k.layer_host_s;
+  case SpeedEngine::fused: return k.layer_fused_s;
+  case SpeedEngine::pytorch_eager: return k.layer_eager_s;
   }
-  void emit(std::vector<std::string>& notes) const {
-    for (const auto& [line, count] : lines) {
-      notes.push_back(count > 1 ? fmt::format("{} x {}", count, line) : line);
-    }
-  }
-};
+  return k.layer_fused_s;
+}
 
-struct DecodeTimes {
-  double ceiling_s = 0;        // transfers at spec bandwidth (+ all-reduces at their floor)
-  double expected_s = 0;       // transfers at η x bandwidth (+ all-reduces, fixed costs, stages)
-  double ceiling_bytes_s = 0;  // transfers alone, for the weighted η
-  double expected_bytes_s = 0;
-};
+// Seconds a GPU's kernels cost per step beyond their transfers.
+double kernel_s(const SpeedInput& input, const SpeedDevice& device, const SpeedConstants& k) {
+  const double layers = static_cast<double>(device.layers) +
+                        k.moe_layer_factor * static_cast<double>(device.moe_layers);
+  return layers * layer_cost(input, device, k);
+}
+
+// Expected seconds of a device's transfers and kernels in one step.
+double device_s(const SpeedInput& input, const SpeedDevice& d, const SpeedConstants& k,
+                bool average) {
+  const double bandwidth = d.bandwidth_gb_s * k_giga;
+  const double kv = static_cast<double>(average && d.kv_average_bytes > 0 ? d.kv_average_bytes
+                                                                           : d.kv_bytes);
+  const double weights = static_cast<double>(d.weight_bytes);
+  switch (d.kind) {
+  case SpeedDeviceKind::gpu: {
+    const double dequantized = std::min(static_cast<double>(d.dequantized_bytes), weights);
+    return (weights - dequantized + kv) / (k.eta_native * bandwidth) +
+           dequantized / (k.eta_dequantized * bandwidth) + kernel_s(input, d, k);
+  }
+  case SpeedDeviceKind::cpu: return (weights + kv) / (k.eta_cpu * bandwidth);
+  case SpeedDeviceKind::streamed: return (weights + kv) / (k.eta_streamed * bandwidth);
+  case SpeedDeviceKind::disk: return (weights + kv) / (k_eta_disk * bandwidth);
+  }
+  return 0;
+}
 
 // Ring all-reduce of the hidden state: each GPU sends and receives 2 (N-1)/N of the message
 // (Patarasuk and Yuan 2009, "Bandwidth optimal all-reduce algorithms"; NCCL's bus bandwidth).
@@ -197,93 +152,148 @@ std::size_t tensor_parallel_stages(const SpeedInput& input, std::size_t ranks) {
   return std::clamp<std::size_t>(input.pipeline_stages, 1, std::max<std::size_t>(ranks, 1));
 }
 
-// The devices' transfers: one after another (sequential), or the slowest rank once per stage
-// (tensor parallel; pipeline stages of a tensor-parallel plan take turns and are taken to be
-// balanced, as the planner splits layers evenly).
-DecodeTimes transfer_times(const SpeedInput& input, std::vector<std::string>& notes) {
-  DecodeTimes t;
-  DeviceLines lines;
+struct StepTimes {
+  double ceiling_s = 0;         // transfers at spec bandwidth (+ all-reduces at their floor)
+  double expected_s = 0;        // the expected step
+  double ceiling_bytes_s = 0;   // transfers alone at spec bandwidth
+};
+
+// One step: the devices in turn (sequential) or the slowest rank once per stage (tensor
+// parallel; stages are balanced, as the planner splits layers evenly), then what a step costs
+// besides: the all-reduces, the hops between cards, the GPU-CPU round trips.
+StepTimes step_times(const SpeedInput& input, const SpeedConstants& k, bool average) {
+  StepTimes t;
+  const bool tensor_parallel = input.topology == SpeedTopology::tensor_parallel;
   for (const SpeedDevice& d : input.devices) {
     if (!reads(d)) {
-      if (step_bytes(d) > 0) {
-        lines.add(fmt::format("{} skipped: no bandwidth known", d.name));
-      }
       continue;
     }
-    const double eta = decode_efficiency(d, d.quantized);
-    const double bandwidth = d.bandwidth_gb_s * k_giga;
-    const double at_spec = step_bytes(d) / bandwidth;
-    const double at_eta =
-        static_cast<double>(d.weight_bytes) / (eta * bandwidth) +
-        static_cast<double>(d.kv_bytes) / (decode_efficiency(d, false) * bandwidth);
-    lines.add(fmt::format(
-        "{} ({}): {:.3g} GB of weights and {:.3g} GB of KV per step at {:g} GB/s; "
-        "expected at η {:.2f} ({})",
-        d.name, kind_name(d.kind), static_cast<double>(d.weight_bytes) / k_giga,
-        static_cast<double>(d.kv_bytes) / k_giga, d.bandwidth_gb_s, eta, efficiency_basis(d)));
-    if (input.topology == SpeedTopology::tensor_parallel) {
+    const double at_spec = step_bytes(d) / (d.bandwidth_gb_s * k_giga);
+    const double expected = device_s(input, d, k, average);
+    if (tensor_parallel) {
       t.ceiling_bytes_s = std::max(t.ceiling_bytes_s, at_spec);
-      t.expected_bytes_s = std::max(t.expected_bytes_s, at_eta);
+      t.expected_s = std::max(t.expected_s, expected);
     } else {
       t.ceiling_bytes_s += at_spec;
-      t.expected_bytes_s += at_eta;
+      t.expected_s += expected;
     }
   }
-  lines.emit(notes);
-  if (input.topology == SpeedTopology::tensor_parallel) {
-    const auto stages =
-        static_cast<double>(tensor_parallel_stages(input, count_reading(input, false)));
-    t.ceiling_bytes_s *= stages;
-    t.expected_bytes_s *= stages;
+  const std::size_t devices = count_reading(input, false);
+  const std::size_t gpus = count_reading(input, true);
+  if (tensor_parallel) {
+    const std::size_t stages = tensor_parallel_stages(input, devices);
+    t.ceiling_bytes_s *= static_cast<double>(stages);
+    t.expected_s *= static_cast<double>(stages);
+    t.ceiling_s = t.ceiling_bytes_s;
+    const std::size_t ranks = devices / stages;
+    if (ranks > 1) {
+      // Every layer all-reduces twice, whichever stage holds it.
+      const double count = static_cast<double>(k_allreduces_per_layer * input.layers);
+      const double wire = allreduce_wire_s(input, ranks);
+      t.ceiling_s += count * (k_allreduce_floor_s + wire);
+      t.expected_s += count * ((input.direct_link ? k.allreduce_s : k.allreduce_pcie_s) + wire);
+    }
+    if (stages > 1) {
+      t.expected_s += static_cast<double>(stages - 1) * k.hop_s;
+    }
+  } else {
+    t.ceiling_s = t.ceiling_bytes_s;
+    if (gpus > 1) {
+      t.expected_s += static_cast<double>(gpus - 1) * k.hop_s;
+    }
   }
-  t.ceiling_s = t.ceiling_bytes_s;
-  t.expected_s = t.expected_bytes_s;
+  if (any_reading(input, SpeedDeviceKind::gpu) && any_reading(input, SpeedDeviceKind::cpu)) {
+    t.expected_s += static_cast<double>(std::max<std::uint32_t>(input.host_crossings, 1)) *
+                    k.crossing_s;
+  }
   return t;
 }
 
-// What a step costs besides its transfers: the all-reduces of tensor parallelism, the fixed
-// costs of a GPU and of an offload, the stages of a pipeline.
-void add_step_costs(const SpeedInput& input, DecodeTimes& t, std::vector<std::string>& notes) {
-  const bool tensor_parallel = input.topology == SpeedTopology::tensor_parallel;
+// One assumption line per device; identical cards (a split over N of them) share one line.
+struct DeviceLines {
+  std::vector<std::pair<std::string, unsigned>> lines;
+  void add(std::string line) {
+    if (!lines.empty() && lines.back().first == line) {
+      ++lines.back().second;
+    } else {
+      lines.emplace_back(std::move(line), 1U);
+    }
+  }
+  void emit(std::vector<std::string>& notes) const {
+    for (const auto& [line, count] : lines) {
+      notes.push_back(count > 1 ? fmt::format("{} x {}", count, line) : line);
+    }
+  }
+};
+
+std::string device_line(const SpeedInput& input, const SpeedDevice& d, const SpeedConstants& k) {
+  std::string how;
+  switch (d.kind) {
+  case SpeedDeviceKind::gpu:
+    how = fmt::format("expected at {:.2f} of it for weights read as stored and KV, {:.2f} for "
+                      "dequantised weights ({:.3g} GB), + {:.3g} ms of kernels ({} layers{}, "
+                      "{} with {} launches)",
+                      k.eta_native, k.eta_dequantized,
+                      static_cast<double>(d.dequantized_bytes) / k_giga,
+                      kernel_s(input, d, k) * 1e3, d.layers,
+                      d.moe_layers > 0 ? fmt::format(", {} of them MoE", d.moe_layers)
+                                       : std::string(),
+                      engine_name(input.engine),
+                      d.launch == KernelLaunch::graph ? "graph" : "host");
+    break;
+  case SpeedDeviceKind::cpu:
+    how = fmt::format("expected at {:.2f} of datasheet DRAM bandwidth", k.eta_cpu);
+    break;
+  case SpeedDeviceKind::streamed:
+    how = fmt::format("weights copied over the link each pass, expected at {:.2f} of it",
+                      k.eta_streamed);
+    break;
+  case SpeedDeviceKind::disk: how = "weights read from disk each pass, at its read rate"; break;
+  }
+  return fmt::format("{} ({}): {:.3g} GB of weights and {:.3g} GB of KV per step at {:g} GB/s; {}",
+                     d.name, kind_name(d.kind), static_cast<double>(d.weight_bytes) / k_giga,
+                     static_cast<double>(d.kv_bytes) / k_giga, d.bandwidth_gb_s, how);
+}
+
+void decode_notes(const SpeedInput& input, const SpeedConstants& k,
+                  std::vector<std::string>& notes) {
+  DeviceLines lines;
+  for (const SpeedDevice& d : input.devices) {
+    if (reads(d)) {
+      lines.add(device_line(input, d, k));
+    } else if (step_bytes(d) > 0) {
+      lines.add(fmt::format("{} skipped: no bandwidth known", d.name));
+    }
+  }
+  lines.emit(notes);
   const std::size_t devices = count_reading(input, false);
-  // Stages: a tensor-parallel plan's pipeline_stages; a sequential split over N GPUs is N
-  // stages whatever pipeline_stages says.
-  const std::size_t stages =
-      tensor_parallel ? tensor_parallel_stages(input, devices)
-                      : std::max<std::size_t>(input.pipeline_stages, count_reading(input, true));
-  const std::size_t ranks = tensor_parallel ? devices / stages : 1;
-  if (ranks > 1) {
-    // Every layer all-reduces twice, whichever stage holds it.
-    const double count = static_cast<double>(k_allreduces_per_layer * input.layers);
-    const double wire = allreduce_wire_s(input, ranks);
-    t.ceiling_s += count * (k_allreduce_floor_s + wire);
-    t.expected_s += count * (k_allreduce_latency_s + wire);
-    notes.push_back(fmt::format(
-        "tensor parallel over {}: {:g} all-reduces per token (2 per layer), ring over {}, "
-        "{:g} µs each expected ({:g} µs in the ceiling: NCCL's fastest)",
-        ranks, count,
-        input.interconnect_gb_s > 0 ? fmt::format("{:g} GB/s", input.interconnect_gb_s)
-                                    : std::string("an unknown link (bytes not counted)"),
-        k_allreduce_latency_s * 1e6, k_allreduce_floor_s * 1e6));
+  const std::size_t gpus = count_reading(input, true);
+  if (input.topology == SpeedTopology::tensor_parallel) {
+    const std::size_t stages = tensor_parallel_stages(input, devices);
+    const std::size_t ranks = devices / stages;
+    if (ranks > 1) {
+      notes.push_back(fmt::format(
+          "tensor parallel over {}: {} all-reduces per token (2 per layer), ring over {} ({}), "
+          "{:.3g} µs each expected ({:g} µs in the ceiling: NCCL's fastest)",
+          ranks, k_allreduces_per_layer * input.layers,
+          input.interconnect_gb_s > 0 ? fmt::format("{:g} GB/s", input.interconnect_gb_s)
+                                      : std::string("an unknown link (bytes not counted)"),
+          input.direct_link ? "direct link" : "PCIe",
+          (input.direct_link ? k.allreduce_s : k.allreduce_pcie_s) * 1e6,
+          k_allreduce_floor_s * 1e6));
+    }
+    if (stages > 1) {
+      notes.push_back(fmt::format("expected: {} pipeline stages in turn, {:.3g} ms per hop", stages,
+                                  k.hop_s * 1e3));
+    }
+  } else if (gpus > 1) {
+    notes.push_back(fmt::format("expected: a layer split over {} GPUs in turn, {:.3g} ms per hop",
+                                gpus, k.hop_s * 1e3));
   }
-  const bool gpu = any_reading(input, SpeedDeviceKind::gpu);
-  if (gpu) {
-    t.expected_s += k_gpu_fixed_s;
+  if (any_reading(input, SpeedDeviceKind::gpu) && any_reading(input, SpeedDeviceKind::cpu)) {
     notes.push_back(fmt::format(
-        "expected: {:g} ms per token of fixed GPU cost (launches and sync: 0.5-2 ms measured)",
-        k_gpu_fixed_s * 1e3));
-  }
-  if (gpu && any_reading(input, SpeedDeviceKind::cpu)) {
-    t.expected_s += k_offload_fixed_s;
-    notes.push_back(fmt::format(
-        "expected: {:g} ms per token on the CPU side of an offload (CPU attention and sync)",
-        k_offload_fixed_s * 1e3));
-  }
-  if (stages > 1) {
-    t.expected_s *= 1.0 + k_stage_cost * static_cast<double>(stages - 1);
-    notes.push_back(fmt::format("expected: {} pipeline stages, {:g}% slower per stage beyond "
-                                "the first",
-                                stages, k_stage_cost * 100));
+        "expected: {} GPU-CPU round trip(s) per step at {:.3g} ms each (offload)",
+        std::max<std::uint32_t>(input.host_crossings, 1), k.crossing_s * 1e3));
   }
 }
 
@@ -299,7 +309,8 @@ struct PrefillTimes {
   bool known = true;
 };
 
-PrefillTimes prefill_times(const SpeedInput& input, std::vector<std::string>& notes) {
+PrefillTimes prefill_times(const SpeedInput& input, const SpeedConstants& k,
+                           std::vector<std::string>& notes) {
   PrefillTimes t;
   double params = 0;
   for (const SpeedDevice& d : input.devices) {
@@ -332,7 +343,7 @@ PrefillTimes prefill_times(const SpeedInput& input, std::vector<std::string>& no
       const double transfer =
           static_cast<double>(d.weight_bytes) / (d.bandwidth_gb_s * k_giga) / prompt;
       ceiling += transfer;
-      expected += transfer / decode_efficiency(d, d.quantized);
+      expected += transfer / (d.kind == SpeedDeviceKind::disk ? k_eta_disk : k.eta_streamed);
     }
     if (input.topology == SpeedTopology::tensor_parallel) {
       t.ceiling_s = std::max(t.ceiling_s, ceiling);
@@ -426,18 +437,26 @@ WeightBreakdown decode_weight_reads(const ModelSpec& model, const WeightFormat& 
   return parts;
 }
 
-SpeedEstimate estimate_speed(const SpeedInput& input) {
+double expected_decode_step_s(const SpeedInput& input, const SpeedConstants& constants,
+                              bool average) {
+  const StepTimes t = step_times(input, constants, average);
+  return t.ceiling_s > 0 ? t.expected_s : 0.0;
+}
+
+SpeedEstimate estimate_speed(const SpeedInput& input, const SpeedConstants& constants) {
   SpeedEstimate out;
   std::vector<std::string> notes;
-  DecodeTimes decode = transfer_times(input, notes);
-  if (decode.ceiling_s > 0) {
-    add_step_costs(input, decode, notes);
+  const StepTimes decode = step_times(input, constants, false);
+  if (decode.ceiling_s > 0 && decode.expected_s > 0) {
+    decode_notes(input, constants, notes);
     out.decode_tokens_per_s = 1.0 / decode.ceiling_s;
     out.expected_decode_tokens_per_s = 1.0 / decode.expected_s;
-    out.efficiency = decode.ceiling_bytes_s / decode.expected_bytes_s;
-    out.expected_decode_low = out.expected_decode_tokens_per_s * (1.0 - k_band);
-    out.expected_decode_high =
-        std::min(out.expected_decode_tokens_per_s * (1.0 + k_band), out.decode_tokens_per_s);
+    out.expected_decode_average_tokens_per_s =
+        1.0 / step_times(input, constants, true).expected_s;
+    out.efficiency = std::min(1.0, decode.ceiling_bytes_s / decode.expected_s);
+    out.expected_decode_low = out.expected_decode_tokens_per_s * (1.0 - constants.band);
+    out.expected_decode_high = std::min(out.expected_decode_tokens_per_s * (1.0 + constants.band),
+                                        out.decode_tokens_per_s);
     notes.insert(notes.begin(),
                  input.batch > 1
                      ? fmt::format("decode ceiling: an upper bound, bytes per step at spec "
@@ -446,19 +465,63 @@ SpeedEstimate estimate_speed(const SpeedInput& input) {
                                    input.batch)
                      : std::string("decode ceiling: an upper bound, bytes per token at spec "
                                    "bandwidth"));
-    notes.push_back(
-        fmt::format("expected decode band: ±{:g}% (measured runs spread about that much around it)",
-                    k_band * 100));
+    notes.push_back(fmt::format(
+        "expected decode band: ±{:.0f}% (calibration rows of the measured decode data spread "
+        "about that much around it)",
+        constants.band * 100));
   } else {
     notes.push_back("decode not estimated: no device with bytes to read and a bandwidth");
   }
-  const PrefillTimes prefill = prefill_times(input, notes);
+  const PrefillTimes prefill = prefill_times(input, constants, notes);
   if (prefill.known && prefill.ceiling_s > 0) {
     out.prefill_tokens_per_s = 1.0 / prefill.ceiling_s;
     out.expected_prefill_tokens_per_s = 1.0 / prefill.expected_s;
   }
   out.assumptions = std::move(notes);
   return out;
+}
+
+const SpeedConstants& calibrated_speed_constants() {
+  static const SpeedConstants constants = [] {
+    SpeedConstants k;
+    k.eta_native = calibrated::k_eta_native;
+    k.eta_dequantized = calibrated::k_eta_dequantized;
+    k.eta_cpu = calibrated::k_eta_cpu;
+    k.eta_streamed = k_eta_streamed;
+    k.layer_graph_s = calibrated::k_layer_graph_s;
+    k.layer_host_s = calibrated::k_layer_host_s;
+    k.layer_fused_s = calibrated::k_layer_fused_s;
+    k.layer_eager_s = calibrated::k_layer_eager_s;
+    k.moe_layer_factor = calibrated::k_moe_layer_factor;
+    k.hop_s = calibrated::k_hop_s;
+    k.crossing_s = calibrated::k_crossing_s;
+    k.allreduce_s = calibrated::k_allreduce_s;
+    k.allreduce_pcie_s = calibrated::k_allreduce_pcie_s;
+    k.band = calibrated::k_speed_band;
+    return k;
+  }();
+  return constants;
+}
+
+bool dequantized_on(const WeightFormat& format, const std::vector<std::string>& native) {
+  const auto has = [&](std::string_view name) {
+    return std::find(native.begin(), native.end(), name) != native.end();
+  };
+  const std::string& name = format.name;
+  if (name.rfind("mxfp4", 0) == 0 || name.rfind("nvfp4", 0) == 0) {
+    return !has("fp4");
+  }
+  if (name.rfind("fp8", 0) == 0) {
+    return !has("fp8");
+  }
+  switch (format.scheme) {
+  case WeightScheme::as_stored: return false;
+  case WeightScheme::ggml_mix: return true;       // ggml's quantized types: dequantised in kernel
+  case WeightScheme::linear_quant: return true;   // weight-only: GPTQ, AWQ, bitsandbytes
+  case WeightScheme::uniform_bits:
+    return format.bits < 8 || (format.bits == 8 && !native.empty() && !has("int8"));
+  }
+  return false;
 }
 
 }  // namespace vramcalc

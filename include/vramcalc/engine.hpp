@@ -29,10 +29,23 @@ struct EngineSettings {
 
   // llama.cpp / Ollama
   std::optional<std::uint32_t> ubatch;      ///< -ub / n_ubatch. Default 512
-  std::optional<std::uint32_t> n_batch;     ///< -b / n_batch. Default 2048
+  std::optional<std::uint32_t> n_batch;     ///< -b / n_batch: tokens per llama_decode call (the
+                                            ///< micro-batch is at most this). Default 2048
   std::optional<FlashAttention> flash_attn;  ///< -fa. Default auto
   bool swa_full = false;                    ///< --swa-full: full-size caches for SWA layers
   bool kv_unified = false;                  ///< --kv-unified: one cache shared by all slots
+  /// llama_context_params.n_outputs_max: rows of logits the worst-case graph reserves (at most
+  /// the micro-batch). Default: the micro-batch, as llama_context_default_params leaves it
+  /// (n_outputs_max 0 = n_batch) and the pinned version's buffers were measured with; a server
+  /// that reserves one output per slot logs n_outputs_max = its slots.
+  std::optional<std::uint32_t> n_outputs_max;
+  /// -ngl / Ollama num_gpu: the last N layers on the GPUs, the output layer too when N exceeds
+  /// the layer count. Default: the planner's choice (every layer and the output when they fit).
+  std::optional<std::uint32_t> n_gpu_layers;
+  /// --n-cpu-moe: the routed experts of the first N layers stay in CPU RAM (llama.cpp).
+  /// Default: the planner's choice.
+  std::optional<std::uint32_t> n_cpu_moe;
+  bool no_kv_offload = false;               ///< -nkvo: KV cache and attention in CPU RAM
 
   // vLLM / SGLang
   std::optional<double> gpu_memory_utilization;  ///< vLLM fraction of the card. Default 0.9

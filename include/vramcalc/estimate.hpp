@@ -107,10 +107,10 @@ struct EstimateOptions {
 };
 
 /// Runtime overhead outside the framework allocator: CUDA context, cuBLAS/cuDNN handles and
-/// kernels, driver reservations. 1322 MiB is the median of driver-used minus PyTorch's peak
-/// reserved memory over 60 transformers runs measured for this project on an NVIDIA H200
-/// (torch 2.11.0+cu130, driver 580.159.04; range 1310-1338 MiB; tests/data/gpu_truth/).
-inline constexpr std::uint64_t k_runtime_overhead_bytes = 1322ULL * 1024 * 1024;
+/// kernels, driver reservations: the median of driver-used minus PyTorch's peak reserved memory
+/// over the calibration rows of the transformers runs measured for this project on an NVIDIA
+/// H200 (torch 2.11.0+cu130, driver 580.159.04; tests/data/gpu_truth/; vramcalc/calibrated.hpp).
+extern const std::uint64_t k_runtime_overhead_bytes;
 
 /// The model's weights stored as `format`, by part. Parts add up to `total_bytes`.
 struct WeightBreakdown {

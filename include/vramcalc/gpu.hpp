@@ -50,6 +50,10 @@ struct GpuSpec {
   std::string interconnect;          ///< e.g. "NVLink 4", "PCIe 4.0 x16"
   double interconnect_gb_s = 0;      ///< GPU-to-GPU bandwidth per direction, GB/s; 0 unknown
   std::string pcie;                  ///< host link, e.g. "PCIe 4.0 x16"
+  /// Weight formats its tensor units multiply natively: "fp16", "bf16", "int8", "fp8", "fp4".
+  /// Others are dequantised in the kernel (fp8 on Ampere, MXFP4 before Blackwell). Empty:
+  /// unknown (JSON null), taken as fp16, bf16 and int8.
+  std::vector<std::string> native_formats;
   std::vector<std::string> default_for;  ///< names for which this is the declared default variant
   std::vector<std::string> sources;  ///< where the figures come from (URLs, documents)
   std::string origin;                ///< "built-in" or the path of the file that defined it

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "vramcalc/cpu.hpp"
 #include "vramcalc/dtype.hpp"
 #include "vramcalc/estimate.hpp"
 #include "vramcalc/gpu.hpp"
@@ -68,6 +69,12 @@ struct Deployment {
   OffloadKind offload = OffloadKind::automatic;
   Margin margin;
   bool allow_long_context = false;    ///< contexts beyond the model's trained length
+  /// The host CPU that computes offloaded layers (--cpu, --cpu-bandwidth). Default: none named,
+  /// dual-channel DDR5 (default_cpu()).
+  std::optional<CpuSpec> cpu;
+  /// Every layer on the CPU, no GPU (--cpu-only): llama.cpp, Ollama, transformers and the
+  /// generic profile. `gpus` must be empty; `ram_bytes` is the capacity, when given.
+  bool cpu_only = false;
 };
 
 /// Cards in the deployment: the groups' counts times the nodes.
@@ -94,6 +101,7 @@ enum class PlanStrategy {
   offload,            ///< llama.cpp: the last layers on the GPU (-ngl), the rest on the CPU
   expert_offload,     ///< llama.cpp: routed experts of some layers on the CPU (--n-cpu-moe)
   streamed_offload,   ///< accelerate: layers in RAM (or on disk) copied to the GPU every pass
+  cpu_only,           ///< every layer on the CPU (--cpu-only)
 };
 
 /// What one device holds.
@@ -145,21 +153,18 @@ struct Plan {
   std::uint64_t replicated_bytes = 0; ///< bytes held in a copy on every GPU (sum over GPUs)
   std::uint32_t tensor_parallel = 1;
   std::uint32_t pipeline_parallel = 1;  ///< pipeline stages, or cards of a layer split
-  std::uint32_t gpu_layers = 0;       ///< llama.cpp -ngl (layers on GPUs; + output when all)
+  std::uint32_t gpu_layers = 0;       ///< repeating layers on GPUs
+  bool output_on_gpu = false;         ///< the output layer on a GPU (llama.cpp: -ngl > layers)
   std::uint32_t cpu_layers = 0;
   std::uint32_t n_cpu_moe = 0;        ///< layers whose experts stay on the CPU
   std::optional<KvPool> kv_pool;      ///< pool engines: the stage whose pool holds least, per card
   std::uint64_t pool_tokens_needed = 0;  ///< pool engines: tokens the workload needs there
   std::optional<SpeedEstimate> speed;    ///< nullopt when a card's bandwidth is unknown
+  std::optional<SpeedInput> speed_input; ///< what the speed model was given (with `speed`)
   std::optional<double> slowdown;     ///< expected decode all-on-one-card / this plan's
   std::string engine_flags;           ///< ready-to-run command; empty for the generic profile
   std::vector<std::string> notes;
 };
-
-/// Bandwidth the CPU computes offloaded layers at: system RAM, ~50 GB/s (dual-channel DDR5;
-/// the 41-52 GB/s the -ngl sweep of llama.cpp's tools/llama-bench/README.md implies, and
-/// 43 GB/s in llama.cpp issue #11752).
-inline constexpr double k_system_ram_gb_s = 50.0;
 
 /// Memory for NCCL and custom all-reduce buffers on each card of a tensor- or
 /// pipeline-parallel plan of vLLM, SGLang or the generic profile: 0.20-0.25 GiB of vLLM's

@@ -5,6 +5,15 @@
 
 #include "engines/profiles.hpp"
 #include "vramcalc/bytes.hpp"
+#include "vramcalc/calibrated.hpp"
+
+namespace vramcalc {
+
+// Defined here, beside the profile that uses it first: calibrated.hpp is included by the few
+// files whose figures it sets, so re-deriving it rebuilds only those.
+const std::uint64_t k_runtime_overhead_bytes = calibrated::k_runtime_overhead_mib * k_mib;
+
+}  // namespace vramcalc
 
 namespace vramcalc::engines {
 
@@ -20,8 +29,8 @@ constexpr std::uint64_t k_logit_bytes = 4;
 // transformers peaks measured on an H200 (tests/data/gpu_truth/), hence +-25%. An assumed
 // shape can be off by the KV-head count: a 7B model may be MHA (Llama-2-7B, 32 kv heads) where
 // the reference is GQA (8), four times the cache, hence -50%/+300%. The overhead constant is
-// 1310-1338 MiB on H200/CUDA 13 but ~300 MiB on older lazy-loading stacks
-// (shared/validation/NOTES.md section 6), hence -75%/+10%.
+// about 1.3 GiB on H200/CUDA 13 but ~300 MiB on older lazy-loading stacks (CUDA context with
+// lazy loading: pytorch/pytorch#107667), hence -75%/+10%.
 constexpr unsigned k_activation_band = 25;
 constexpr unsigned k_assumed_low = 50;
 constexpr unsigned k_assumed_high = 300;

@@ -1,6 +1,6 @@
 // llama.cpp profile. Follows llama.cpp at commit de3ff815 (ggml 0.25.1), the tree that
-// node-llama-cpp 3.22.1 bundles and that shared/validation/llamacpp_cpu_measured.json was
-// measured with (shared/validation/LLAMACPP.md): src/llama-context.cpp (n_ctx padding,
+// node-llama-cpp 3.22.1 bundles and that tests/data/validation/llamacpp_cpu_measured.json was
+// measured with (docs/accuracy.md): src/llama-context.cpp (n_ctx padding,
 // n_ctx_seq, n_batch/n_ubatch clamps, output buffer), src/llama-kv-cache.cpp and
 // llama-kv-cache-iswa.cpp (cells, SWA sizing), ggml-alloc's reserve of the worst-case graph
 // (compute buffer).
@@ -25,10 +25,10 @@ constexpr std::uint32_t k_default_n_batch = 2048;  // llama_context_default_para
 constexpr std::uint64_t k_f32 = 4;
 
 // Process overhead on a CUDA device outside llama.cpp's own buffers: CUDA context, cuBLAS
-// workspace and the ggml CUDA pool. Calibrated on the one end-to-end CUDA table in the
-// validation data (jina-embeddings-v4 llama.cpp, sm_89): peak VRAM minus file size minus the
-// logged compute and KV buffers leaves 0.5-0.6 GB for every quantized type
-// (shared/validation/NOTES.md section 6). 550 MB = 525 MiB.
+// workspace and the ggml CUDA pool. The one end-to-end CUDA table found (jinaai/
+// jina-embeddings-v4-gguf README, table 1: llama-server --embedding -ub 4096 on an sm_89
+// card): peak VRAM minus file size minus the logged compute (2470 MiB) and KV (144 MiB)
+// buffers leaves 0.5-0.6 GB for every quantized type. 550 MB = 525 MiB.
 constexpr std::uint64_t k_cuda_overhead_bytes = 525ULL * 1024 * 1024;
 
 std::string squash(const std::string& s) {
@@ -143,9 +143,12 @@ LlamaCppContext llama_cpp_context(const ModelSpec& model, const Workload& worklo
   ctx.n_batch = std::min<std::uint64_t>(settings.n_batch.value_or(k_default_n_batch),
                                         ctx.n_ctx_requested);
   ctx.n_ubatch = std::min<std::uint64_t>(settings.ubatch.value_or(k_default_ubatch), ctx.n_batch);
-  // The worst-case graph reserves logits for every token of a micro-batch (n_outputs =
-  // n_ubatch in llama_context::graph_reserve at the pinned commit).
-  ctx.n_outputs = ctx.n_ubatch;
+  // The worst-case graph reserves logits for min(n_ubatch, n_outputs_max) tokens
+  // (llama_context::sched_reserve: n_outputs_pp = min(n_tokens, n_outputs_max), n_outputs_max 0
+  // meaning n_batch): every token of a micro-batch with the library's defaults, as at the pinned
+  // commit; a server that reserves one output per slot sets n_outputs_max to its slots.
+  ctx.n_outputs = std::min<std::uint64_t>(ctx.n_ubatch, settings.n_outputs_max.value_or(
+                                                            static_cast<std::uint32_t>(ctx.n_ubatch)));
   // Flash attention "auto" resolves to enabled on backends that support it (CPU, CUDA, Metal,
   // Vulkan at the pinned commit; every record in the validation data resolved to enabled).
   ctx.flash_attn = settings.flash_attn.value_or(FlashAttention::automatic) != FlashAttention::off;
@@ -204,7 +207,7 @@ MemoryEstimate llama_cpp_estimate(const EngineInput& input, const LlamaCppContex
       checked_mul(checked_mul(model.vocab, ctx.n_seq, "output buffer"), k_f32, "output buffer"),
       Provenance::derived, "host logits buffer: n_vocab x sequences x 4 bytes");
   // With a separate output head, token_embd is only looked up, never multiplied: llama.cpp keeps
-  // it mapped in host RAM (CPU_Mapped) even at full offload (NOTES.md section 5: Llama-3-8B
+  // it mapped in host RAM (CPU_Mapped) even at full offload (llama.cpp load logs: Llama-3-8B
   // Q4_K_M 281.81 MiB host + 4403.49 MiB GPU). A tied matrix is the output head and goes to
   // the GPU.
   if (!model.tied_embeddings) {
@@ -213,8 +216,8 @@ MemoryEstimate llama_cpp_estimate(const EngineInput& input, const LlamaCppContex
   result.overhead = input.options.overhead_bytes
                         ? runtime_overhead(input.options)
                         : make_component(k_cuda_overhead_bytes, Provenance::calibrated,
-                                         "CUDA context, cuBLAS and ggml pool (jina-v4 llama.cpp "
-                                         "peaks, NOTES.md section 6)",
+                                         "CUDA context, cuBLAS and ggml pool (jina-embeddings-v4 "
+                                         "GGUF peaks, llama-server)",
                                          50, 50);
   finish_totals(result);
 
@@ -223,6 +226,7 @@ MemoryEstimate llama_cpp_estimate(const EngineInput& input, const LlamaCppContex
   add_setting(result, "n_seq_max", ctx.n_seq);
   add_setting(result, "n_batch", ctx.n_batch);
   add_setting(result, "n_ubatch", ctx.n_ubatch);
+  add_setting(result, "n_outputs_max", ctx.n_outputs);
   add_setting(result, "flash_attn", std::string(ctx.flash_attn ? "on" : "off"));
   add_setting(result, "kv_unified", std::string(ctx.unified ? "true" : "false"));
   add_setting(result, "swa_full", std::string(input.options.engine.swa_full ? "true" : "false"));
@@ -232,6 +236,13 @@ MemoryEstimate llama_cpp_estimate(const EngineInput& input, const LlamaCppContex
       "-c {} -np {} -b {} -ub {} -fa {} -ctk {} -ctv {}{}", ctx.n_ctx_requested, ctx.n_seq,
       ctx.n_batch, ctx.n_ubatch, ctx.flash_attn ? "on" : "off", workload.kv_key.name,
       workload.kv_value.name, ctx.unified ? " --kv-unified" : "");
+  if (input.options.engine.ubatch && *input.options.engine.ubatch > ctx.n_ubatch &&
+      ctx.n_ubatch == ctx.n_batch && ctx.n_batch < ctx.n_ctx_requested) {
+    result.engine.notes.push_back(fmt::format(
+        "n_ubatch {} is cut to n_batch {}, as llama.cpp does (n_ubatch = min(n_batch, "
+        "n_ubatch)); add --n-batch {} for micro-batches that large",
+        *input.options.engine.ubatch, ctx.n_batch, *input.options.engine.ubatch));
+  }
   if (!llama_cpp_honours_sliding_window(model.architecture)) {
     for (const auto& layer : model.layers) {
       if (layer.attention == AttentionKind::sliding_window) {

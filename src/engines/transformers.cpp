@@ -10,6 +10,7 @@
 
 #include "engines/llama_cpp.hpp"
 #include "vramcalc/bytes.hpp"
+#include "vramcalc/calibrated.hpp"
 
 namespace vramcalc::engines {
 
@@ -17,10 +18,10 @@ namespace {
 
 constexpr std::uint64_t k_bf16 = 2;
 constexpr std::uint64_t k_f32 = 4;
-// PyTorch's caching allocator keeps freed blocks: peak reserved exceeded peak allocated by a
-// median 25% of the memory allocated beyond the weights over the 60 measured runs
-// (0.07-0.41 outside tiny prompts), so 25%, labelled calibrated.
-constexpr unsigned k_allocator_slack_percent = 25;
+// PyTorch's caching allocator keeps freed blocks: peak reserved exceeds peak allocated by a
+// share of the memory allocated beyond the weights, derived from the calibration rows of
+// tests/data/gpu_truth/transformers_h200.json (vramcalc/calibrated.hpp).
+constexpr unsigned k_allocator_slack_percent = calibrated::k_allocator_slack_percent;
 
 bool gemma_family(const std::string& architecture) {
   std::string arch;
@@ -148,9 +149,9 @@ MemoryEstimate estimate_transformers(const EngineInput& input) {
   } else {
     result.overhead = make_component(
         k_runtime_overhead_bytes + slack, Provenance::calibrated,
-        fmt::format("CUDA context + libraries 1322 MiB + allocator slack {} MiB (25% of cache "
+        fmt::format("CUDA context + libraries {} MiB + allocator slack {} MiB ({}% of cache "
                     "and activations), measured on H200",
-                    slack / k_mib),
+                    k_runtime_overhead_bytes / k_mib, slack / k_mib, k_allocator_slack_percent),
         30, 30);
   }
   finish_totals(result);

@@ -43,10 +43,10 @@ std::string gib_text(std::uint64_t bytes) {
   return fmt::format("{}GiB", static_cast<std::uint64_t>(std::floor(to_gib(bytes))));
 }
 
-// -ngl counts the output layer too: every layer on the GPUs is layers + 1.
-std::uint32_t ngl_of(const Plan& plan, const ModelSpec& model) {
-  const auto layers = static_cast<std::uint32_t>(model.layers.size());
-  return plan.gpu_layers >= layers ? layers + 1 : plan.gpu_layers;
+// -ngl counts the output layer too: every layer and the output on the GPUs is layers + 1
+// (llama-model.cpp load_tensors offloads the output only when n_gpu_layers > n_layer).
+std::uint32_t ngl_of(const Plan& plan) {
+  return plan.gpu_layers + (plan.output_on_gpu && plan.gpu_layers > 0 ? 1U : 0U);
 }
 
 std::string llama_cpp_flags(const Plan& plan, const ModelSpec& model) {
@@ -54,15 +54,21 @@ std::string llama_cpp_flags(const Plan& plan, const ModelSpec& model) {
   const Workload& w = d.workload;
   const EngineSettings& s = d.options.engine;
   std::string flags = fmt::format("llama-server -m {} -ngl {} -c {} -np {}", model_argument(model),
-                                  ngl_of(plan, model), w.context * w.batch, w.batch);
+                                  ngl_of(plan), w.context * w.batch, w.batch);
   flags += s.flash_attn == FlashAttention::off ? " -fa off"
            : s.flash_attn == FlashAttention::on ? " -fa on"
                                                 : "";
   if (w.kv_key.name != "f16" || w.kv_value.name != "f16") {
     flags += fmt::format(" -ctk {} -ctv {}", w.kv_key.name, w.kv_value.name);
   }
+  if (s.n_batch) {
+    flags += fmt::format(" -b {}", *s.n_batch);
+  }
   if (s.ubatch) {
     flags += fmt::format(" -ub {}", *s.ubatch);
+  }
+  if (s.no_kv_offload) {
+    flags += " -nkvo";
   }
   if (s.swa_full) {
     flags += " --swa-full";
@@ -102,7 +108,7 @@ std::string ollama_flags(const Plan& plan, const ModelSpec& model) {
   flags += " ollama serve";
   const auto layers = static_cast<std::uint32_t>(model.layers.size());
   if (plan.gpu_layers < layers) {
-    flags += fmt::format(" (model parameter num_gpu {})", ngl_of(plan, model));
+    flags += fmt::format(" (model parameter num_gpu {})", ngl_of(plan));
   }
   return flags;
 }
@@ -174,6 +180,10 @@ std::string transformers_dtype(const WeightFormat& f) {
 }
 
 std::string transformers_flags(const Plan& plan, const ModelSpec& model) {
+  if (plan.strategy == PlanStrategy::cpu_only) {
+    return fmt::format("AutoModelForCausalLM.from_pretrained(\"{}\", device_map=\"cpu\", {})",
+                       model_argument(model), transformers_dtype(plan.deployment.format));
+  }
   std::string memory;
   std::size_t gpu = 0;
   for (const auto& device : plan.devices) {

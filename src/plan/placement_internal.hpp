@@ -54,6 +54,20 @@ struct Context {
 /// `gpu` null: one card of unknown capacity.
 [[nodiscard]] Plan grid_plan(const Context& ctx, const GpuSpec* gpu, std::uint32_t tp,
                              std::uint32_t pp);
+/// Where llama.cpp puts what besides the cards: layers before `first_gpu` on the CPU, the
+/// routed experts of layers [0, n_cpu_moe) there too, the output layer on the last card or the
+/// CPU, the KV cache on the cards or the CPU (-nkvo).
+struct Spread {
+  std::uint32_t first_gpu = 0;
+  std::uint32_t n_cpu_moe = 0;
+  bool output_on_gpu = true;
+  bool kv_on_cpu = false;
+};
+/// The spread of llama.cpp's -ngl N over a model of `n_layers` layers.
+[[nodiscard]] Spread spread_of(std::uint32_t n_layers, std::uint32_t n_gpu_layers);
+/// The cards and CPU of a spread (llama.cpp, transformers' layer split).
+[[nodiscard]] Plan spread_plan(const Context& ctx, const std::vector<GpuSpec>& cards,
+                               const MemoryEstimate& est, const Spread& spread);
 /// llama.cpp -sm layer / accelerate device_map: layers in proportion to each card's capacity,
 /// each card with its own compute buffer.
 [[nodiscard]] Plan layer_split_plan(const Context& ctx, const std::vector<GpuSpec>& cards);
@@ -61,6 +75,10 @@ struct Context {
 [[nodiscard]] Plan layer_offload_plan(const Context& ctx, const std::vector<GpuSpec>& cards);
 /// llama.cpp --n-cpu-moe: the fewest layers' experts on the CPU that let the cards hold the rest.
 [[nodiscard]] Plan expert_offload_plan(const Context& ctx, const std::vector<GpuSpec>& cards);
+/// llama.cpp with -ngl, --n-cpu-moe or -nkvo given: the split they name.
+[[nodiscard]] Plan chosen_split_plan(const Context& ctx, const std::vector<GpuSpec>& cards);
+/// --cpu-only: every layer in CPU RAM.
+[[nodiscard]] Plan cpu_plan(const Context& ctx);
 /// accelerate: layers fill the cards in order; the rest stream from RAM (then disk) every pass.
 [[nodiscard]] Plan streamed_offload_plan(const Context& ctx, const std::vector<GpuSpec>& cards);
 

@@ -1,5 +1,6 @@
-// A plan's speed: each device's share of the bytes a decode step reads. docs/formulas.md,
-// "Speed ceilings".
+// A plan's speed: each device's share of the bytes a decode step reads, the layers whose
+// kernels it runs and how they are launched, the GPU-CPU round trips of an offload.
+// docs/formulas.md, "Speed ceilings".
 #include <algorithm>
 #include <cstdio>
 #include <vector>
@@ -15,9 +16,8 @@ namespace vramcalc::plan_detail {
 
 namespace {
 
-// NVMe read rate for disk offload: ollama#8667's rule of thumb divides mmapped bytes by
-// 7 GB/s, and accelerate's GPT-NeoX-20B fp32 disk run (10.72 s/token for 80 GB) implies
-// 7.5 GB/s (shared/validation/THROUGHPUT.md §4).
+// NVMe read rate for disk offload: ollama/ollama#8667's rule of thumb divides mmapped bytes by
+// 7 GB/s (a PCIe 4.0 NVMe drive's sequential read).
 constexpr double k_disk_gb_s = 7.0;
 
 // Per-direction bandwidth of the card's host link: "PCIe 4.0 x16" -> 32 GB/s (2 GB/s per
@@ -135,12 +135,95 @@ std::uint64_t all_kv_bytes(const Plan& plan, const Context& ctx) {
   return plan.estimate.kv_cache.bytes;
 }
 
-SpeedInput speed_input(const Plan& plan, const Context& ctx, const GpuSpec& first,
+// The share of the cache a step reads on average over a generation that fills it from empty to
+// the full context: the cache at half the context over the cache at the full context
+// (sliding-window layers stop growing at their window).
+double average_kv_share(const Context& ctx) {
+  Workload full = ctx.deployment.workload;
+  Workload half = full;
+  half.context = std::max<std::uint64_t>(full.context / 2, 1);
+  std::uint64_t at_full = 0;
+  std::uint64_t at_half = 0;
+  for (const LayerSpec& layer : ctx.model.layers) {
+    at_full += layer_kv_bytes(layer, full);
+    at_half += layer_kv_bytes(layer, half);
+  }
+  return at_full == 0 ? 1.0 : static_cast<double>(at_half) / static_cast<double>(at_full);
+}
+
+SpeedEngine speed_engine(EngineKind engine) {
+  switch (engine) {
+    case EngineKind::llama_cpp:
+    case EngineKind::ollama: return SpeedEngine::llama_cpp;
+    case EngineKind::transformers: return SpeedEngine::pytorch_eager;
+    case EngineKind::vllm:
+    case EngineKind::sglang:
+    case EngineKind::generic: return SpeedEngine::fused;
+  }
+  return SpeedEngine::fused;
+}
+
+// How a card's kernels are launched: llama.cpp captures CUDA graphs on NVIDIA cards (PR #6766,
+// May 2024; ggml-cuda.cu) and launches each kernel on Metal, Vulkan and ROCm (HIP graphs are
+// off by default: GGML_HIP_GRAPHS); vLLM and SGLang capture graphs unless told not to;
+// PyTorch eager launches each kernel.
+KernelLaunch launch_of(const Deployment& d, const GpuSpec& card) {
+  const EngineSettings& s = d.options.engine;
+  switch (speed_engine(s.kind)) {
+    case SpeedEngine::llama_cpp:
+      return card.vendor == "NVIDIA" ? KernelLaunch::graph : KernelLaunch::host;
+    case SpeedEngine::fused: return s.enforce_eager ? KernelLaunch::host : KernelLaunch::graph;
+    case SpeedEngine::pytorch_eager: return KernelLaunch::host;
+  }
+  return KernelLaunch::graph;
+}
+
+// Whether the plan's weights go through a dequantising kernel on `card`.
+bool dequantized(const Context& ctx, const GpuSpec& card) {
+  const WeightFormat& format = ctx.deployment.format;
+  if (format.scheme == WeightScheme::as_stored) {
+    // A model file read as stored: its tensors' own types, below 16 bits on average (Q8_0 at
+    // 8.5 bits is a dequantising type too).
+    return ctx.model.total_params != 0 &&
+           static_cast<double>(ctx.facts.total_weight_bytes) * 8.0 /
+                   static_cast<double>(ctx.model.total_params) <
+               15.0;
+  }
+  return dequantized_on(format, card.native_formats);
+}
+
+// Layers of [first, first + count) whose MLP is a mixture of experts still on the GPU.
+std::uint32_t moe_layers(const Context& ctx, std::uint32_t first, std::uint32_t count,
+                         std::uint32_t n_cpu_moe) {
+  std::uint32_t moe = 0;
+  for (std::uint32_t i = std::max(first, n_cpu_moe); i < first + count && i < ctx.model.layers.size();
+       ++i) {
+    moe += ctx.model.layers[i].moe ? 1U : 0U;
+  }
+  return moe;
+}
+
+// Round trips of the hidden state between GPU and CPU per step: one for layers (or the output)
+// on the CPU, one per layer whose experts or attention run there.
+std::uint32_t host_crossings(const Plan& plan, const Context& ctx) {
+  std::uint32_t crossings = plan.cpu_layers > 0 || !plan.output_on_gpu ? 1 : 0;
+  const auto n_layers = static_cast<std::uint32_t>(ctx.model.layers.size());
+  for (std::uint32_t i = plan.cpu_layers; i < std::min(plan.n_cpu_moe, n_layers); ++i) {
+    crossings += ctx.model.layers[i].moe ? 1U : 0U;
+  }
+  if (ctx.deployment.options.engine.no_kv_offload) {
+    crossings += plan.gpu_layers;
+  }
+  return crossings;
+}
+
+SpeedInput speed_input(const Plan& plan, const Context& ctx, const GpuSpec* first,
                        bool quantized) {
   const ModelSpec& model = ctx.model;
   const Deployment& deployment = ctx.deployment;
   const FormatFacts& facts = ctx.facts;
   SpeedInput input;
+  input.engine = speed_engine(deployment.options.engine.kind);
   input.layers = static_cast<std::uint32_t>(model.layers.size());
   input.hidden = model.hidden;
   input.batch = deployment.workload.batch;
@@ -148,11 +231,17 @@ SpeedInput speed_input(const Plan& plan, const Context& ctx, const GpuSpec& firs
   input.pipeline_stages = plan.pipeline_parallel;
   input.topology = plan.tensor_parallel > 1 ? SpeedTopology::tensor_parallel
                                             : SpeedTopology::sequential;
-  input.interconnect_gb_s = first.interconnect_gb_s;
+  input.interconnect_gb_s = first != nullptr ? first->interconnect_gb_s : 0;
+  input.direct_link = first != nullptr && (first->interconnect.find("NVLink") != std::string::npos ||
+                                           first->interconnect.find("Infinity Fabric") !=
+                                               std::string::npos);
+  input.host_crossings = host_crossings(plan, ctx);
   const ReadShares shares = read_shares(model, facts);
+  const double kv_average = average_kv_share(ctx);
   const std::uint64_t active_params = model.active_params;
   const double share_of_params =
       facts.total_weight_bytes == 0 ? 0.0 : 1.0 / static_cast<double>(facts.total_weight_bytes);
+  const CpuSpec cpu = deployment.cpu.value_or(default_cpu());
   for (const DevicePlan& device : plan.devices) {
     if (device.weights_bytes == 0 && device.kv_cache_bytes == 0) {
       continue;
@@ -168,6 +257,7 @@ SpeedInput speed_input(const Plan& plan, const Context& ctx, const GpuSpec& firs
     const std::uint64_t experts = std::min(experts_on(device, plan, facts), held);
     d.weight_bytes = scaled(held - experts, shares.dense) + scaled(experts, shares.experts);
     d.kv_bytes = kv_read(device, plan, ctx);
+    d.kv_average_bytes = scaled(d.kv_bytes, kv_average);
     d.active_params = static_cast<std::uint64_t>(static_cast<double>(active_params) *
                                                  static_cast<double>(held) * share_of_params);
     switch (device.kind) {
@@ -176,26 +266,32 @@ SpeedInput speed_input(const Plan& plan, const Context& ctx, const GpuSpec& firs
         d.kind = SpeedDeviceKind::gpu;
         d.bandwidth_gb_s = card->bandwidth_gb_s;
         d.compute_tflops = card->fp16_tflops.value_or(0);
+        d.dequantized_bytes = dequantized(ctx, *card) ? d.weight_bytes : 0;
+        d.layers = device.layer_count;
+        d.moe_layers = moe_layers(ctx, device.first_layer, device.layer_count, plan.n_cpu_moe);
+        d.launch = launch_of(deployment, *card);
         break;
       }
       case DeviceKind::cpu:
-        if (plan.strategy == PlanStrategy::streamed_offload) {
+        if (plan.strategy == PlanStrategy::streamed_offload && first != nullptr) {
           d.kind = SpeedDeviceKind::streamed;
-          d.bandwidth_gb_s = pcie_gb_s(first);
-          d.compute_tflops = first.fp16_tflops.value_or(0);
+          d.bandwidth_gb_s = pcie_gb_s(*first);
+          d.compute_tflops = first->fp16_tflops.value_or(0);
         } else {
           d.kind = SpeedDeviceKind::cpu;
-          d.bandwidth_gb_s = k_system_ram_gb_s;
+          d.name = cpu.name;
+          d.bandwidth_gb_s = cpu.bandwidth_gb_s;
         }
+        d.layers = device.layer_count;
         break;
       case DeviceKind::disk:
         d.kind = SpeedDeviceKind::disk;
         d.bandwidth_gb_s = k_disk_gb_s;
-        d.compute_tflops = first.fp16_tflops.value_or(0);
+        d.compute_tflops = first != nullptr ? first->fp16_tflops.value_or(0) : 0;
         break;
     }
     // Host buffers (logits, mapped embeddings) are not read per token as weights are.
-    if (device.kind == DeviceKind::cpu && device.layer_count == 0 && device.expert_layers == 0) {
+    if (d.weight_bytes == 0 && d.kv_bytes == 0) {
       continue;
     }
     input.devices.push_back(d);
@@ -219,9 +315,11 @@ bool bandwidth_known(const Plan& plan, const Deployment& deployment) {
 
 void attach_speed(Plan& plan, const Context& ctx, const GpuSpec* gpu) {
   plan.speed.reset();
+  plan.speed_input.reset();
   plan.slowdown.reset();
+  const bool cpu_only = plan.strategy == PlanStrategy::cpu_only;
   // No card, or a card whose bandwidth is unknown: no speed rather than a made-up one.
-  if (gpu == nullptr || !bandwidth_known(plan, ctx.deployment)) {
+  if ((gpu == nullptr && !cpu_only) || !bandwidth_known(plan, ctx.deployment)) {
     return;
   }
   const MemoryEstimate& one = plan.estimate;
@@ -229,28 +327,35 @@ void attach_speed(Plan& plan, const Context& ctx, const GpuSpec* gpu) {
   const bool quantized =
       ctx.model.total_params != 0 &&
       static_cast<double>(weight_bytes) * 8.0 / static_cast<double>(ctx.model.total_params) < 7.5;
-  SpeedEstimate speed = estimate_speed(speed_input(plan, ctx, *gpu, quantized));
+  SpeedInput input = speed_input(plan, ctx, gpu, quantized);
+  SpeedEstimate speed = estimate_speed(input);
   // The cache is read as full as the workload allows: the last token of the window, the
-  // slowest; shorter conversations decode faster.
+  // slowest; the average over a generation reads it half full.
   speed.assumptions.push_back(fmt::format(
-      "decode at a depth of {} tokens per sequence (the full context): the slowest token; "
-      "weights read per step: routed experts at n_experts_used / n_experts, one embedding row",
+      "decode at a depth of {} tokens per sequence (the full context): the slowest token; the "
+      "average over a generation from an empty cache reads it half full. Weights read per "
+      "step: routed experts at n_experts_used / n_experts, one embedding row",
       ctx.deployment.workload.context));
-  // All on one card, as if it were big enough: the baseline slowdowns are measured against.
-  Plan all_on_gpu;
-  all_on_gpu.tensor_parallel = 1;
-  all_on_gpu.pipeline_parallel = 1;
-  DevicePlan device = gpu_device(*gpu, 0);
-  device.weights_bytes = weight_bytes - std::min(weight_bytes, one.host_weight_bytes);
-  device.kv_cache_bytes = all_kv_bytes(plan, ctx);
-  device.layer_count = static_cast<std::uint32_t>(ctx.model.layers.size());
-  all_on_gpu.devices.push_back(device);
-  const SpeedEstimate baseline = estimate_speed(speed_input(all_on_gpu, ctx, *gpu, quantized));
   if (!(speed.decode_tokens_per_s > 0 && speed.expected_decode_tokens_per_s > 0)) {
     return;  // nothing the model can say: no speed rather than 0
   }
-  plan.slowdown = baseline.expected_decode_tokens_per_s / speed.expected_decode_tokens_per_s;
+  if (gpu != nullptr) {
+    // All on one card, as if it were big enough: the baseline slowdowns are measured against.
+    Plan all_on_gpu;
+    all_on_gpu.tensor_parallel = 1;
+    all_on_gpu.pipeline_parallel = 1;
+    all_on_gpu.output_on_gpu = true;
+    all_on_gpu.gpu_layers = static_cast<std::uint32_t>(ctx.model.layers.size());
+    DevicePlan device = gpu_device(*gpu, 0);
+    device.weights_bytes = weight_bytes - std::min(weight_bytes, one.host_weight_bytes);
+    device.kv_cache_bytes = all_kv_bytes(plan, ctx);
+    device.layer_count = static_cast<std::uint32_t>(ctx.model.layers.size());
+    all_on_gpu.devices.push_back(device);
+    const SpeedEstimate baseline = estimate_speed(speed_input(all_on_gpu, ctx, gpu, quantized));
+    plan.slowdown = baseline.expected_decode_tokens_per_s / speed.expected_decode_tokens_per_s;
+  }
   plan.speed = std::move(speed);
+  plan.speed_input = std::move(input);
 }
 
 }  // namespace vramcalc::plan_detail

@@ -59,9 +59,52 @@ bool can_offload(EngineKind engine) {
   return !pool_engine(engine);
 }
 
+// The engine settings name a split themselves (-ngl, --n-cpu-moe, -nkvo).
+bool chosen_split(const Deployment& d) {
+  const EngineSettings& s = d.options.engine;
+  return s.n_gpu_layers.has_value() || s.n_cpu_moe.has_value() || s.no_kv_offload;
+}
+
+// A CPU-only deployment: no card, an engine that runs on the CPU, no GPU split.
+void validate_cpu_only(const Deployment& d) {
+  const EngineKind engine = engine_of(d);
+  if (!d.gpus.empty()) {
+    throw Error(ErrorKind::usage, "--cpu-only plans without a GPU, but a card is named",
+                "drop --gpu/--vram, or drop --cpu-only");
+  }
+  if (pool_engine(engine)) {
+    throw Error(ErrorKind::usage,
+                fmt::format("{} is planned on GPUs only: it has no CPU-only plan here",
+                            engine_name(engine)),
+                "use --engine llama.cpp, ollama or transformers with --cpu-only");
+  }
+  const EngineSettings& s = d.options.engine;
+  if (s.n_gpu_layers.value_or(0) > 0 || s.n_cpu_moe || s.no_kv_offload) {
+    throw Error(ErrorKind::usage,
+                "--n-gpu-layers, --n-cpu-moe and --no-kv-offload split a model with a GPU, but "
+                "--cpu-only has none",
+                "drop them, or name a card instead of --cpu-only");
+  }
+}
+
 // Checks that hold for every deployment, whatever the strategy.
 void validate(const ModelSpec& model, const Deployment& d) {
   const EngineKind engine = engine_of(d);
+  if (d.cpu_only) {
+    validate_cpu_only(d);
+  } else if (chosen_split(d) && d.gpus.empty()) {
+    throw Error(ErrorKind::usage,
+                "--n-gpu-layers, --n-cpu-moe and --no-kv-offload split a model between a card "
+                "and the CPU, but no card is named",
+                "add --gpu NAME (or --vram SIZE), or --cpu-only for no GPU at all");
+  }
+  if (chosen_split(d) && engine != EngineKind::llama_cpp && engine != EngineKind::ollama) {
+    throw Error(ErrorKind::usage,
+                fmt::format("--n-gpu-layers, --n-cpu-moe and --no-kv-offload are llama.cpp's "
+                            "splits, not {}'s",
+                            engine_name(engine)),
+                "add --engine llama.cpp");
+  }
   if (d.margin.bytes > 0 || d.margin.percent > 0) {
     if (pool_engine(engine)) {
       const bool vllm = engine == EngineKind::vllm;
@@ -321,6 +364,14 @@ Plan Planner::plan(const Deployment& deployment) const {
     it->second = format_facts(model, deployment.format);
   }
   const Context ctx{model, deployment, it->second};
+  if (deployment.cpu_only) {
+    return finished(cpu_plan(ctx), ctx, nullptr);
+  }
+  if (chosen_split(deployment)) {
+    // The split the engine settings name is the plan, whether it fits or not.
+    const std::vector<GpuSpec> cards = card_list(deployment);
+    return finished(chosen_split_plan(ctx, cards), ctx, &cards.front());
+  }
   Plan plan = on_cards(*this, ctx);
   if (!offload_allowed(deployment) || (plan.fits && !deployment.force_offload)) {
     return plan;
@@ -401,6 +452,7 @@ const char* strategy_name(PlanStrategy strategy) {
     case PlanStrategy::offload: return "offload";
     case PlanStrategy::expert_offload: return "expert_offload";
     case PlanStrategy::streamed_offload: return "streamed_offload";
+    case PlanStrategy::cpu_only: return "cpu_only";
   }
   return "unknown";
 }

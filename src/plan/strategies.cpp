@@ -135,6 +135,7 @@ Plan grid_plan(const Context& ctx, const GpuSpec* gpu, std::uint32_t tp, std::ui
   plan.pipeline_parallel = pp;
   plan.strategy = grid_strategy(tp, pp);
   plan.gpu_layers = n_layers;
+  plan.output_on_gpu = true;
   const std::vector<StageRange> stages =
       stage_ranges(split_layers(n_layers, std::vector<double>(pp, 1.0)));
   const bool multi = tp * pp > 1;
@@ -198,31 +199,34 @@ Plan grid_plan(const Context& ctx, const GpuSpec* gpu, std::uint32_t tp, std::ui
   return plan;
 }
 
-namespace {
-
-// llama.cpp's placement over cards and the CPU: layers [first_gpu, n) split over `cards` in
-// proportion to their memory (-sm layer; llama.cpp's default --tensor-split follows each
-// device's free memory, src/llama-model.cpp load_tensors), each card with its own compute
-// buffer; the first layers and the routed experts of layers [0, n_cpu_moe) in CPU RAM, which
-// then runs a compute buffer of about the GPU's size (Mixtral with 15 of 32 layers offloaded:
-// 108 MiB GPU + 109 MiB host compute buffers in a llama.cpp log of
+// llama.cpp's placement over cards and the CPU, as -ngl, --n-cpu-moe and -nkvo name it:
+// layers [first_gpu, n) split over `cards` in proportion to their memory (-sm layer; llama.cpp's
+// default --tensor-split follows each device's free memory, src/llama-model.cpp load_tensors),
+// each card with its own compute buffer; the first layers, the routed experts of layers
+// [0, n_cpu_moe), the output layer unless -ngl exceeds the layer count (load_tensors puts the
+// output on a GPU only when n_gpu_layers > n_layer) and, with -nkvo, the KV cache in CPU RAM,
+// which then runs a compute buffer of about the GPU's size (Mixtral with 15 of 32 layers
+// offloaded: 108 MiB GPU + 109 MiB host compute buffers in a llama.cpp log of
 // tests/data/validation/published.json).
 Plan spread_plan(const Context& ctx, const std::vector<GpuSpec>& cards, const MemoryEstimate& est,
-                 std::uint32_t first_gpu, std::uint32_t n_cpu_moe) {
+                 const Spread& spread) {
   const auto n_layers = static_cast<std::uint32_t>(ctx.model.layers.size());
+  const std::uint32_t first_gpu = std::min(spread.first_gpu, n_layers);
+  const std::uint32_t n_cpu_moe = std::min(spread.n_cpu_moe, n_layers);
   Plan plan;
   plan.estimate = est;
   plan.pipeline_parallel = static_cast<std::uint32_t>(cards.size());
   plan.gpu_layers = n_layers - first_gpu;
   plan.cpu_layers = first_gpu;
   plan.n_cpu_moe = n_cpu_moe;
+  plan.output_on_gpu = spread.output_on_gpu;
   std::vector<double> capacities;
   for (const auto& card : cards) {
     capacities.push_back(static_cast<double>(card.usable_bytes));
   }
   const std::vector<StageRange> stages =
       stage_ranges(split_layers(plan.gpu_layers, capacities));
-  std::uint64_t cpu_weights = 0;
+  std::uint64_t cpu_weights = spread.output_on_gpu ? 0 : est.head_weight_bytes;
   std::uint64_t cpu_kv = 0;
   for (std::uint32_t i = 0; i < first_gpu; ++i) {
     cpu_weights += est.layers[i].weight_bytes;
@@ -236,31 +240,33 @@ Plan spread_plan(const Context& ctx, const std::vector<GpuSpec>& cards, const Me
     for (std::uint32_t i = device.first_layer; i < device.first_layer + device.layer_count; ++i) {
       const std::uint64_t experts = i < n_cpu_moe ? ctx.facts.expert_layer_bytes[i] : 0;
       device.weights_bytes += est.layers[i].weight_bytes - experts;
-      device.kv_cache_bytes += est.layers[i].kv_bytes;
+      (spread.kv_on_cpu ? cpu_kv : device.kv_cache_bytes) += est.layers[i].kv_bytes;
       cpu_weights += experts;
       cpu_experts += experts > 0 ? 1 : 0;
     }
     if (s == 0) {
       device.weights_bytes += est.embedding_weight_bytes - est.host_weight_bytes;
     }
-    if (s + 1 == cards.size()) {
+    if (s + 1 == cards.size() && spread.output_on_gpu) {
       device.weights_bytes += est.head_weight_bytes;
     }
     device.activations_bytes = est.activations.bytes;
     device.overhead_bytes = est.overhead.bytes;
     plan.devices.push_back(device);
   }
-  const bool on_cpu = first_gpu > 0 || cpu_experts > 0;
+  const bool on_cpu = first_gpu > 0 || cpu_experts > 0 || !spread.output_on_gpu || spread.kv_on_cpu;
   add_host(plan, ctx, est, cpu_weights, cpu_kv, on_cpu ? est.activations.bytes : 0);
   plan.devices.back().first_layer = 0;
   plan.devices.back().layer_count = first_gpu;
   plan.devices.back().expert_layers = cpu_experts;
   plan.strategy = n_cpu_moe > 0 && first_gpu == 0 ? PlanStrategy::expert_offload
-                  : first_gpu > 0                 ? PlanStrategy::offload
+                  : on_cpu                        ? PlanStrategy::offload
                   : cards.size() > 1              ? PlanStrategy::layer_split
                                                   : PlanStrategy::single;
   return plan;
 }
+
+namespace {
 
 // Whether every card of a spread holds its share within its capacity less margin.
 bool cards_hold(const Plan& plan, const Context& ctx) {
@@ -278,23 +284,30 @@ bool cards_hold(const Plan& plan, const Context& ctx) {
 
 }  // namespace
 
+Spread spread_of(std::uint32_t n_layers, std::uint32_t n_gpu_layers) {
+  Spread spread;
+  spread.first_gpu = n_layers - std::min(n_gpu_layers, n_layers);
+  spread.output_on_gpu = n_gpu_layers > n_layers;
+  return spread;
+}
+
 Plan layer_split_plan(const Context& ctx, const std::vector<GpuSpec>& cards) {
-  return spread_plan(ctx, cards, estimate_on(ctx, &cards.front(), 1), 0, 0);
+  return spread_plan(ctx, cards, estimate_on(ctx, &cards.front(), 1), Spread{});
 }
 
 Plan layer_offload_plan(const Context& ctx, const std::vector<GpuSpec>& cards) {
-  // llama.cpp offloads the last -ngl layers, so the CPU computes the first ones: the fewest
-  // first layers on the CPU that let every card hold the rest.
+  // llama.cpp offloads the last -ngl layers (the output layer first of all: -ngl n + 1), so the
+  // CPU computes the first ones: the largest -ngl that lets every card hold its share.
   const MemoryEstimate est = estimate_on(ctx, &cards.front(), 1);
   const auto n_layers = static_cast<std::uint32_t>(ctx.model.layers.size());
-  for (std::uint32_t first = 0; first < n_layers; ++first) {
-    Plan plan = spread_plan(ctx, cards, est, first, 0);
+  for (std::uint32_t ngl = n_layers + 1; ngl > 0; --ngl) {
+    Plan plan = spread_plan(ctx, cards, est, spread_of(n_layers, ngl));
     if (cards_hold(plan, ctx)) {
       plan.strategy = PlanStrategy::offload;
       return plan;
     }
   }
-  Plan plan = spread_plan(ctx, cards, est, n_layers, 0);
+  Plan plan = spread_plan(ctx, cards, est, spread_of(n_layers, 0));
   plan.strategy = PlanStrategy::offload;
   return plan;
 }
@@ -304,15 +317,52 @@ Plan expert_offload_plan(const Context& ctx, const std::vector<GpuSpec>& cards) 
   // that let every card hold the rest.
   const MemoryEstimate est = estimate_on(ctx, &cards.front(), 1);
   const auto n_layers = static_cast<std::uint32_t>(ctx.model.layers.size());
+  Spread spread;
   for (std::uint32_t n = 0; n < n_layers; ++n) {
-    Plan plan = spread_plan(ctx, cards, est, 0, n);
+    spread.n_cpu_moe = n;
+    Plan plan = spread_plan(ctx, cards, est, spread);
     if (cards_hold(plan, ctx)) {
       plan.strategy = PlanStrategy::expert_offload;
       return plan;
     }
   }
-  Plan plan = spread_plan(ctx, cards, est, 0, n_layers);
+  spread.n_cpu_moe = n_layers;
+  Plan plan = spread_plan(ctx, cards, est, spread);
   plan.strategy = PlanStrategy::expert_offload;
+  return plan;
+}
+
+Plan chosen_split_plan(const Context& ctx, const std::vector<GpuSpec>& cards) {
+  // The split the engine settings name (-ngl, --n-cpu-moe, -nkvo), as llama.cpp places it.
+  const EngineSettings& s = ctx.deployment.options.engine;
+  const auto n_layers = static_cast<std::uint32_t>(ctx.model.layers.size());
+  Spread spread = spread_of(n_layers, s.n_gpu_layers.value_or(n_layers + 1));
+  spread.n_cpu_moe = s.n_cpu_moe.value_or(0);
+  spread.kv_on_cpu = s.no_kv_offload;
+  return spread_plan(ctx, cards, estimate_on(ctx, &cards.front(), 1), spread);
+}
+
+Plan cpu_plan(const Context& ctx) {
+  // Every layer on the CPU (llama.cpp -ngl 0 without a GPU backend, transformers on "cpu"):
+  // weights, KV cache, compute buffer and host buffers in RAM, no GPU runtime.
+  Plan plan;
+  EstimateOptions options = ctx.deployment.options;
+  options.gpu.reset();
+  options.gpu_count = 1;
+  options.overhead_bytes = 0;
+  plan.estimate = estimate(ctx.model, ctx.deployment.format, ctx.deployment.workload, options);
+  const MemoryEstimate& est = plan.estimate;
+  const auto n_layers = static_cast<std::uint32_t>(ctx.model.layers.size());
+  plan.strategy = PlanStrategy::cpu_only;
+  plan.cpu_layers = n_layers;
+  DevicePlan cpu = host_device(ctx.deployment);
+  cpu.weights_bytes = est.weights.bytes;
+  cpu.kv_cache_bytes = est.kv_cache.bytes;
+  cpu.activations_bytes = est.activations.bytes;
+  cpu.other_bytes = est.output_buffer.bytes;
+  cpu.first_layer = 0;
+  cpu.layer_count = n_layers;
+  plan.devices.push_back(cpu);
   return plan;
 }
 
@@ -387,6 +437,7 @@ Plan streamed_offload_plan(const Context& ctx, const std::vector<GpuSpec>& cards
     plan.notes.push_back("RAM is short too: the rest of the weights stream from disk");
   }
   plan.gpu_layers = next;
+  plan.output_on_gpu = true;
   plan.cpu_layers = n_layers - next;
   return plan;
 }

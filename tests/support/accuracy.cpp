@@ -5,10 +5,15 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
+#include <sstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "calibration.hpp"
 #include "gguf_inventory.hpp"
+#include "throughput_rows.hpp"
 #include "run_cli.hpp"
 #include "vramcalc/bytes.hpp"
 #include "vramcalc/catalog.hpp"
@@ -98,11 +103,20 @@ KvType kv_type(const std::string& name) {
 }
 
 AccuracyRecord record(std::string dataset, std::string row, std::string engine,
-                      std::string component, double predicted, double measured, bool gated,
-                      double tolerance, std::string note = {}) {
-  return {std::move(dataset), std::move(row),  std::move(engine), std::move(component),
-          predicted,          measured,        gated,             tolerance,
-          std::move(note)};
+                      std::string component, double predicted, double measured, bool held_out,
+                      bool gated, std::string reason = {}, std::string note = {}) {
+  AccuracyRecord r;
+  r.dataset = std::move(dataset);
+  r.row = std::move(row);
+  r.engine = std::move(engine);
+  r.component = std::move(component);
+  r.predicted = predicted;
+  r.measured = measured;
+  r.held_out = held_out;
+  r.gated = gated;
+  r.reason = std::move(reason);
+  r.note = std::move(note);
+  return r;
 }
 
 // ---- llama.cpp on the CPU, the pinned version (LLAMACPP.md) ------------------------------
@@ -136,23 +150,25 @@ void llamacpp_cpu(std::vector<AccuracyRecord>& out) {
     const MemoryEstimate e = estimate(model, as_stored_format(), w, options);
     const Json& exact = r["measured"]["exact_bytes"];
     const std::string id = r["id"].get<std::string>();
+    const bool held = r["split"] == "held_out";
     out.push_back(record(dataset, id, "llama.cpp", "kv", static_cast<double>(e.kv_cache.bytes),
-                         exact["kv"].get<double>(), true, 0));
+                         exact["kv"].get<double>(), held, true));
     out.push_back(record(dataset, id, "llama.cpp", "compute",
                          static_cast<double>(e.activations.bytes), exact["compute"].get<double>(),
-                         true, 0.2 * exact["compute"].get<double>(), "worst 20%, median 5%"));
+                         held, true));
     // With CPU repacking the breakdown counts the mapped file and the repacked copy; only
     // plain loads equal the tensor bytes.
     const bool plain = exact["model"].get<std::uint64_t>() ==
                        r["llama_model_size_bytes"].get<std::uint64_t>();
     out.push_back(record(dataset, id, "llama.cpp", "weights", static_cast<double>(e.weights.bytes),
-                         exact["model"].get<double>(), plain, 0,
-                         plain ? "" : "CPU repack: mapped file + repacked copy"));
+                         exact["model"].get<double>(), held, plain,
+                         plain ? "" : "CPU repacking: the breakdown counts the mapped file and "
+                                      "the repacked copy"));
     if (r["measured"]["output_buf_mib"].is_number()) {
       out.push_back(record(dataset, id, "llama.cpp", "output",
                            static_cast<double>(e.output_buffer.bytes),
-                           r["measured"]["output_buf_mib"].get<double>() * k_mib_d, true,
-                           0.005 * k_mib_d, "log prints MiB with 2 decimals"));
+                           r["measured"]["output_buf_mib"].get<double>() * k_mib_d, held, true,
+                           "", "the log prints MiB with 2 decimals"));
     }
   }
 }
@@ -169,6 +185,9 @@ EstimateOptions options_from(const Json& row, const RowModel& model,
   }
   if (s.contains("n_batch")) {
     options.engine.n_batch = s["n_batch"].get<std::uint32_t>();
+  }
+  if (s.contains("n_outputs_max")) {
+    options.engine.n_outputs_max = s["n_outputs_max"].get<std::uint32_t>();
   }
   if (s.contains("flash_attn")) {
     options.engine.flash_attn = s["flash_attn"] == "on" ? FlashAttention::on : FlashAttention::off;
@@ -218,42 +237,31 @@ void published(std::vector<AccuracyRecord>& out) {
     const MemoryEstimate e = estimate(model.model, format, w, options);
     const std::string engine = row["engine"].get<std::string>();
     const std::string id = row["id"].get<std::string>();
-    const std::string note = row.value("note", "");
+    const std::string note =
+        row.contains("note") && row["note"].is_string() ? row["note"].get<std::string>() : "";
+    const bool held = row["split"] == "held_out";
     const Json& gated = row.contains("gated") ? row["gated"] : Json::object();
-    const bool pool_engine = engine == "vllm" || engine == "sglang";
-    const bool llama = engine == "llama.cpp";
     for (const auto& [component, value] : row["measured"].items()) {
       const double measured = value.get<double>();
       const bool is_gated = gated.value(component, false);
       double predicted = 0;
-      double tolerance = 0.10 * measured;  // transformers, Ollama: 10%
       std::string name = component;
       if (component == "kv_bytes") {
         predicted = static_cast<double>(e.kv_cache.bytes);
         name = "kv";
-        if (llama) {
-          tolerance = 0.005 * k_mib_d;  // logs print MiB with two decimals
-        }
       } else if (component == "output_bytes") {
         predicted = static_cast<double>(e.output_buffer.bytes);
         name = "output";
-        tolerance = 0.005 * k_mib_d;
       } else if (component == "compute_bytes") {
         predicted = static_cast<double>(e.activations.bytes);
         name = "compute";
       } else if (component == "weights_bytes") {
         predicted = static_cast<double>(e.weights.bytes);
         name = "weights";
-        if (pool_engine) {
-          tolerance = 0.02 * measured;
-        }
       } else if (component == "pool_bytes") {
         predicted = e.kv_pool ? static_cast<double>(e.kv_pool->bytes) : 0;
-        tolerance = std::max(0.05 * measured, 0.5 * k_gib_d);
       } else if (component == "pool_tokens") {
         predicted = e.kv_pool ? static_cast<double>(e.kv_pool->tokens) : 0;
-        const double per_token = e.kv_pool ? static_cast<double>(e.kv_pool->bytes_per_token) : 1;
-        tolerance = std::max(0.05 * measured, 0.5 * k_gib_d / std::max(per_token, 1.0));
       } else if (component == "peak_bytes") {
         predicted =
             static_cast<double>(e.weights.bytes + e.kv_cache.bytes + e.activations.bytes);
@@ -262,8 +270,10 @@ void published(std::vector<AccuracyRecord>& out) {
         predicted = static_cast<double>(e.total_bytes);
         name = "total";
       }
-      out.push_back(record("published", id, engine, name, predicted, measured, is_gated,
-                           tolerance, note));
+      const std::string reason =
+          is_gated ? std::string() : row.value("reasons", Json::object()).value(component, "");
+      out.push_back(
+          record("published", id, engine, name, predicted, measured, held, is_gated, reason, note));
     }
   }
 }
@@ -289,83 +299,28 @@ void gpu_truth(std::vector<AccuracyRecord>& out) {
     options.engine.max_new_tokens = r["new_tokens"].get<std::uint64_t>();
     const MemoryEstimate e = estimate(models[name], *find_weight_format("bf16"), w, options);
     const std::string id = name + " " + std::to_string(w.context) + "x" + std::to_string(w.batch);
+    const bool held = r["split"] == "held_out";
     const double peak = r["peak_allocated"].get<double>();
     out.push_back(record("gpu-truth H200", id, "transformers", "peak",
                          static_cast<double>(e.weights.bytes + e.kv_cache.bytes +
                                              e.activations.bytes),
-                         peak, true, 0.10 * peak, "torch.cuda.max_memory_allocated"));
+                         peak, held, true, "", "torch.cuda.max_memory_allocated"));
     const double driver = r["driver_used"].get<double>();
     out.push_back(record("gpu-truth H200", id, "transformers", "total",
-                         static_cast<double>(e.total_bytes), driver, true, 0.10 * driver,
+                         static_cast<double>(e.total_bytes), driver, held, true, "",
                          "NVML used memory"));
   }
-}
-
-// ---- measured decode throughput (THROUGHPUT.md), one device ------------------------------
-
-// The single-device speed input of a throughput row: the catalog model stored as the row's
-// dtype (or as published), its decode reads at the row's mean depth, on the row's card or CPU.
-SpeedInput throughput_input(const Json& row, const GpuDatabase& database) {
-  const HfConfigReading reading =
-      read_catalog_entry(find_catalog_entry(row["model"]["catalog"].get<std::string>()));
-  const ModelSpec& model = reading.model;
-  const WeightFormat format =
-      row.contains("dtype")  ? *find_weight_format(row["dtype"].get<std::string>())
-      : reading.quantization ? *weight_format_for(*reading.quantization)
-                             : *find_weight_format(model.native_dtype.value_or("fp16"));
-  const WeightBreakdown reads = decode_weight_reads(model, format);
-  Workload depth;
-  depth.context = row["depth_tokens"].get<std::uint64_t>();
-  std::uint64_t kv = 0;
-  for (const auto& layer : model.layers) {
-    kv += layer_kv_bytes(layer, depth);
-  }
-  const Json& d = row["device"];
-  SpeedDevice device;
-  device.kind = d["kind"] == "cpu" ? SpeedDeviceKind::cpu : SpeedDeviceKind::gpu;
-  device.name = d["name"].get<std::string>();
-  if (d.contains("gpu")) {
-    const GpuSpec& gpu = *database.resolve(d["gpu"].get<std::string>()).gpu;
-    device.bandwidth_gb_s = gpu.bandwidth_gb_s;
-    device.compute_tflops = gpu.fp16_tflops.value_or(0);
-  } else {
-    device.bandwidth_gb_s = d["bandwidth_gb_s"].get<double>();
-  }
-  device.weight_bytes = reads.total_bytes;
-  device.kv_bytes = kv;
-  device.active_params = model.active_params;
-  // Below 8 bits per weight read: k-quants, Q4_0, GPTQ/AWQ int4, MXFP4 (Q8_0 is 8.5 bits).
-  device.quantized =
-      static_cast<double>(reads.total_bytes) * 8.0 < 8.0 * static_cast<double>(model.active_params);
-  SpeedInput input;
-  input.devices.push_back(device);
-  input.layers = static_cast<std::uint32_t>(model.layers.size());
-  input.hidden = model.hidden;
-  input.context = depth.context;
-  return input;
-}
-
-// "llama.cpp (Docker)", "gpt-fast (PyTorch, torch.compile)" -> "llama.cpp", "gpt-fast".
-std::string engine_family(const std::string& engine) {
-  return engine.substr(0, engine.find_first_of(" ("));
 }
 
 }  // namespace
 
 std::vector<AccuracyRecord> throughput_records() {
-  const Json doc = load_json(test_data_dir() + "/validation/throughput.json");
-  const GpuDatabase database = GpuDatabase::built_in();
   std::vector<AccuracyRecord> out;
-  for (const Json& row : doc["rows"]) {
-    const SpeedEstimate speed = estimate_speed(throughput_input(row, database));
-    const double measured = row["tokens_per_s"].get<double>();
-    std::string note = row["device"]["name"].get<std::string>() + ", " +
-                       row["model"]["catalog"].get<std::string>() + " " +
-                       row.value("dtype", std::string("as published"));
-    out.push_back(record("throughput", row["id"].get<std::string>(),
-                         engine_family(row["engine"].get<std::string>()), "decode",
-                         speed.expected_decode_tokens_per_s, measured, true, 0.30 * measured,
-                         std::move(note)));
+  const SpeedConstants& k = calibrated_speed_constants();
+  for (const ThroughputRow& row : throughput_rows()) {
+    out.push_back(record("throughput", row.id, row.engine, "decode",
+                         predicted_tokens_per_s(row, k), row.measured, row.held_out, row.gated,
+                         row.reason, row.description));
   }
   return out;
 }
@@ -374,17 +329,112 @@ double AccuracyRecord::relative_error() const {
   return measured == 0 ? 0 : (predicted - measured) / measured;
 }
 
-bool AccuracyRecord::within_tolerance() const {
-  return std::abs(predicted - measured) <= tolerance;
+const std::vector<AccuracyRecord>& accuracy_records() {
+  static const std::vector<AccuracyRecord> all = [] {
+    std::vector<AccuracyRecord> out;
+    llamacpp_cpu(out);
+    published(out);
+    gpu_truth(out);
+    for (auto& r : throughput_records()) {
+      out.push_back(std::move(r));
+    }
+    return out;
+  }();
+  return all;
 }
 
-std::vector<AccuracyRecord> accuracy_records() {
-  std::vector<AccuracyRecord> out;
-  llamacpp_cpu(out);
-  published(out);
-  gpu_truth(out);
-  for (auto& r : throughput_records()) {
-    out.push_back(std::move(r));
+// ---- gates --------------------------------------------------------------------------------
+
+namespace {
+
+bool pinned(const AccuracyRecord& r) {
+  return r.dataset.rfind("llama.cpp CPU", 0) == 0;
+}
+bool memory(const AccuracyRecord& r) {
+  return r.component != "decode";
+}
+
+double median_of(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n == 0 ? 0 : n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+std::string percent(double share) {
+  return fmt::format("{:.1f}%", 100.0 * share);
+}
+
+}  // namespace
+
+const std::vector<Gate>& gates() {
+  static const std::vector<Gate> all = [] {
+    std::vector<Gate> g;
+    const auto add = [&g](std::string name, std::string claim, double tolerance, double absolute,
+                          double share, double median, bool (*selects)(const AccuracyRecord&)) {
+      Gate gate;
+      gate.name = std::move(name);
+      gate.claim = std::move(claim);
+      gate.tolerance = tolerance;
+      gate.absolute = absolute;
+      gate.min_share = share;
+      gate.max_median = median;
+      gate.selects = selects;
+      g.push_back(std::move(gate));
+    };
+    add("decode tokens/s (throughput.json)", "≥ 80% within ±30%, median ≤ 15%", 0.30, -1, 0.80,
+        0.15, [](const AccuracyRecord& r) { return r.component == "decode"; });
+    add("every memory comparison", "≥ 85% within ±10%", 0.10, -1, 0.85, -1, memory);
+    add("totals and peaks: an engine's total, a framework's peak, a pool's bytes",
+        "median ≤ 3%", 0.03, -1, 0, 0.03, [](const AccuracyRecord& r) {
+          return r.component == "total" || r.component == "peak" || r.component == "pool_bytes";
+        });
+    add("vLLM/SGLang pool tokens", "median ≤ 3%", 0.03, -1, 0, 0.03,
+        [](const AccuracyRecord& r) { return r.component == "pool_tokens"; });
+    add("llama.cpp/Ollama compute buffer, published logs", "median ≤ 5%", 0.05, -1, 0, 0.05,
+        [](const AccuracyRecord& r) { return r.dataset == "published" && r.component == "compute"; });
+    add("llama.cpp KV cache, pinned version", "every row exact to the byte", 0, 0, 1.0, -1,
+        [](const AccuracyRecord& r) { return pinned(r) && r.component == "kv"; });
+    add("llama.cpp model buffer, pinned version", "every row exact to the byte", 0, 0, 1.0, -1,
+        [](const AccuracyRecord& r) { return pinned(r) && r.component == "weights"; });
+    add("llama.cpp compute buffer, pinned version", "every row within ±20%, median ≤ 5%", 0.20,
+        -1, 1.0, 0.05, [](const AccuracyRecord& r) { return pinned(r) && r.component == "compute"; });
+    add("llama.cpp output buffer", "every row within 0.005 MiB (the log's rounding)", 0,
+        0.005 * k_mib_d, 1.0, -1, [](const AccuracyRecord& r) { return r.component == "output"; });
+    add("llama.cpp/Ollama KV cache, published logs", "every row within ±1%", 0.01, -1, 1.0, -1,
+        [](const AccuracyRecord& r) { return r.dataset == "published" && r.component == "kv"; });
+    return g;
+  }();
+  return all;
+}
+
+std::vector<GateResult> evaluate_gates(const std::vector<AccuracyRecord>& records) {
+  std::vector<GateResult> out;
+  for (const Gate& gate : gates()) {
+    GateResult result;
+    result.gate = &gate;
+    std::vector<double> errors;
+    for (const AccuracyRecord& r : records) {
+      if (!r.held_out || !r.gated || !gate.selects(r)) {
+        continue;
+      }
+      const double error = std::abs(r.relative_error());
+      errors.push_back(error);
+      const bool within = gate.absolute >= 0 ? std::abs(r.predicted - r.measured) <= gate.absolute
+                                             : error <= gate.tolerance + 1e-12;
+      result.within += within ? 1U : 0U;
+      if (error >= result.worst_abs_error) {
+        result.worst_abs_error = error;
+        result.worst_row = r.row;
+      }
+    }
+    result.rows = errors.size();
+    result.median_abs_error = median_of(errors);
+    result.claimed = result.rows >= 5;
+    const double share =
+        result.rows == 0 ? 0 : static_cast<double>(result.within) / static_cast<double>(result.rows);
+    result.holds = result.rows > 0 && share + 1e-12 >= gate.min_share &&
+                   (gate.max_median < 0 || result.median_abs_error <= gate.max_median + 1e-12);
+    out.push_back(result);
   }
   return out;
 }
@@ -399,26 +449,156 @@ std::vector<AccuracySummary> summarize(const std::vector<AccuracyRecord>& record
   for (const auto& [key, rows] : groups) {
     AccuracySummary s;
     std::tie(s.dataset, s.engine, s.component) = key;
-    std::vector<double> errors;
+    std::vector<double> held;
+    std::vector<double> calibration;
     for (const AccuracyRecord* r : rows) {
       const double error = std::abs(r->relative_error());
-      errors.push_back(error);
-      if (error >= s.worst_abs_error) {
-        s.worst_abs_error = error;
-        s.worst_row = r->row;
-      }
-      if (r->gated) {
-        ++s.gated;
-        s.within += r->within_tolerance() ? 1U : 0U;
+      if (!r->gated) {
+        ++s.ungated;
+      } else if (r->held_out) {
+        held.push_back(error);
+        if (error >= s.held_out_worst) {
+          s.held_out_worst = error;
+          s.worst_row = r->row;
+        }
+      } else {
+        calibration.push_back(error);
       }
     }
-    std::sort(errors.begin(), errors.end());
-    const std::size_t n = errors.size();
-    s.rows = n;
-    s.median_abs_error = n % 2 == 1 ? errors[n / 2] : (errors[n / 2 - 1] + errors[n / 2]) / 2;
+    s.held_out = held.size();
+    s.held_out_median = median_of(held);
+    s.calibration = calibration.size();
+    s.calibration_median = median_of(calibration);
     out.push_back(s);
   }
   return out;
+}
+
+LeaveOneSourceOut leave_one_source_out() {
+  static const LeaveOneSourceOut result = [] {
+    const std::vector<double> errors = leave_one_source_out_errors();
+    const std::vector<ThroughputRow>& rows = throughput_rows();
+    LeaveOneSourceOut out;
+    std::vector<double> abs_errors;
+    std::set<std::string> sources;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (!rows[i].gated) {
+        continue;
+      }
+      sources.insert(rows[i].source);
+      abs_errors.push_back(std::abs(errors[i]));
+      out.within += std::abs(errors[i]) <= 0.30 ? 1U : 0U;
+    }
+    out.rows = abs_errors.size();
+    out.sources = sources.size();
+    out.median_abs_error = median_of(abs_errors);
+    return out;
+  }();
+  return result;
+}
+
+// ---- generated text -------------------------------------------------------------------------
+
+namespace {
+
+std::string gate_status(const GateResult& g) {
+  if (g.rows == 0) {
+    return "no held-out row";
+  }
+  if (!g.claimed) {
+    return fmt::format("reported, not claimed ({} rows)", g.rows);
+  }
+  return g.holds ? "holds" : "FAILS";
+}
+
+std::string gate_result_text(const GateResult& g) {
+  std::string text = fmt::format("{}/{} within, median {}", g.within, g.rows,
+                                 percent(g.median_abs_error));
+  return text;
+}
+
+}  // namespace
+
+std::string readme_accuracy_block() {
+  const std::vector<GateResult> results = evaluate_gates(accuracy_records());
+  std::string out = "| claim (held-out rows only) | target | rows | result | |\n|---|---|---:|---|---|\n";
+  for (const GateResult& g : results) {
+    out += fmt::format("| {} | {} | {} | {} | {} |\n", g.gate->name, g.gate->claim, g.rows,
+                       gate_result_text(g), gate_status(g));
+  }
+  const LeaveOneSourceOut loso = leave_one_source_out();
+  out += fmt::format(
+      "\nLeave one source out (each source's decode rows predicted by constants fitted without "
+      "it, over all {} gated rows of {} sources): {}/{} within ±30%, median {}.\n",
+      loso.rows, loso.sources, loso.within, loso.rows, percent(loso.median_abs_error));
+  return out;
+}
+
+std::string docs_gates_block() {
+  const std::vector<GateResult> results = evaluate_gates(accuracy_records());
+  std::string out =
+      "| claim | target | held-out rows | within | median | worst | worst row | status |\n"
+      "|---|---|---:|---:|---:|---:|---|---|\n";
+  for (const GateResult& g : results) {
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", g.gate->name,
+                       g.gate->claim, g.rows, g.within, percent(g.median_abs_error),
+                       percent(g.worst_abs_error), g.worst_row.empty() ? "-" : "`" + g.worst_row + "`",
+                       gate_status(g));
+  }
+  const LeaveOneSourceOut loso = leave_one_source_out();
+  out += fmt::format(
+      "\nLeave one source out, decode: {} gated rows of {} sources, each predicted by constants "
+      "fitted on the calibration rows of every other source: {}/{} within ±30%, median |error| "
+      "{}.\n",
+      loso.rows, loso.sources, loso.within, loso.rows, percent(loso.median_abs_error));
+  return out;
+}
+
+std::string docs_summary_block() {
+  std::string out =
+      "| dataset | engine | component | held-out rows | median | worst | worst row | "
+      "calibration rows | median | not gated |\n"
+      "|---|---|---|---:|---:|---:|---|---:|---:|---:|\n";
+  for (const AccuracySummary& s : summarize(accuracy_records())) {
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", s.dataset,
+                       s.engine, s.component, s.held_out,
+                       s.held_out > 0 ? percent(s.held_out_median) : "-",
+                       s.held_out > 0 ? percent(s.held_out_worst) : "-",
+                       s.worst_row.empty() ? "-" : "`" + s.worst_row + "`", s.calibration,
+                       s.calibration > 0 ? percent(s.calibration_median) : "-", s.ungated);
+  }
+  return out;
+}
+
+std::string docs_constants_block() {
+  std::string out = "| constant | value | unit | derived from |\n|---|---:|---|---|\n";
+  for (const DerivedConstant& c : derived_constants()) {
+    out += fmt::format("| `{}` | {:g} | {} | {} |\n", c.name, c.value, c.unit, c.basis);
+  }
+  return out;
+}
+
+std::string generated_block(const std::string& document, const std::string& name) {
+  const std::string begin = "<!-- " + name + ":begin -->\n";
+  const std::string end = "<!-- " + name + ":end -->";
+  const auto b = document.find(begin);
+  const auto e = document.find(end);
+  if (b == std::string::npos || e == std::string::npos || e < b) {
+    return {};
+  }
+  return document.substr(b + begin.size(), e - b - begin.size());
+}
+
+std::string with_generated_block(const std::string& document, const std::string& name,
+                                 const std::string& text) {
+  const std::string begin = "<!-- " + name + ":begin -->\n";
+  const std::string end = "<!-- " + name + ":end -->";
+  const auto b = document.find(begin);
+  const auto e = document.find(end);
+  if (b == std::string::npos || e == std::string::npos || e < b) {
+    return document;
+  }
+  return document.substr(0, b + begin.size()) + text + document.substr(e);
 }
 
 }  // namespace vramcalc::test

@@ -116,6 +116,42 @@ std::vector<std::string> QueryGenerator::next() {
   if (chance(rng, 0.5)) {
     args.insert(args.end(), {"--batch", pick(rng, batches)});
   }
+  const bool llama = engine == "llama.cpp" || engine == "ollama";
+  if (llama && chance(rng, 0.15)) {
+    static const std::vector<std::string> ubatches = {"256", "1024", "4096"};
+    args.insert(args.end(), {"--ubatch", pick(rng, ubatches)});
+  }
+  if (llama && chance(rng, 0.1)) {
+    static const std::vector<std::string> n_batches = {"512", "4096", "8192"};
+    args.insert(args.end(), {"--n-batch", pick(rng, n_batches)});
+  }
+  if (engine == "llama.cpp" && chance(rng, 0.05)) {
+    args.insert(args.end(), {"--n-outputs-max", chance(rng, 0.5) ? "1" : "4"});
+  }
+  // The host CPU, by name or bandwidth (it sets the speed of CPU work).
+  const auto add_cpu = [&] {
+    if (chance(rng, 0.5)) {
+      static const std::vector<std::string> cpus = {"epyc-9654", "13900k", "7950x",
+                                                    "threadripper-3970x", "m2-ultra"};
+      args.insert(args.end(), {"--cpu", pick(rng, cpus)});
+    } else {
+      args.insert(args.end(), {"--cpu-bandwidth", chance(rng, 0.5) ? "89.6" : "460.8"});
+    }
+  };
+  // No GPU at all: CPU-only plans (engines that run on a CPU; a verdict with --ram).
+  if (!pool && chance(rng, 0.06)) {
+    args.emplace_back("--cpu-only");
+    if (chance(rng, 0.6)) {
+      args.insert(args.end(), {"--ram", chance(rng, 0.5) ? "64GB" : "512GB"});
+    }
+    if (chance(rng, 0.5)) {
+      add_cpu();
+    }
+    if (chance(rng, 0.2)) {
+      args.emplace_back("--ladder");
+    }
+    return args;
+  }
   // Hardware: mostly one type of card, sometimes a custom size or mixed cards.
   const double kind = std::uniform_real_distribution<double>(0, 1)(rng);
   bool single_card = true;
@@ -170,6 +206,21 @@ std::vector<std::string> QueryGenerator::next() {
   }
   if (!pool && chance(rng, 0.04)) {
     args.emplace_back("--offload");
+  }
+  // llama.cpp's own splits: -ngl, --n-cpu-moe (a dense model ignores it), -nkvo.
+  if (llama && chance(rng, 0.12)) {
+    static const std::vector<std::string> ngl = {"0", "4", "16", "24", "40", "99"};
+    args.insert(args.end(), {"--n-gpu-layers", pick(rng, ngl)});
+  }
+  if (engine == "llama.cpp" && chance(rng, 0.06)) {
+    static const std::vector<std::string> moe = {"4", "16", "99"};
+    args.insert(args.end(), {"--n-cpu-moe", pick(rng, moe)});
+  }
+  if (engine == "llama.cpp" && chance(rng, 0.03)) {
+    args.emplace_back("--no-kv-offload");
+  }
+  if (!pool && chance(rng, 0.1)) {
+    add_cpu();
   }
   // The question.
   const double q = std::uniform_real_distribution<double>(0, 1)(rng);

@@ -113,7 +113,7 @@ TEST_CASE("activations: the larger phase per token and times tokens and plus las
 TEST_CASE("overhead is the measured constant unless overridden") {
   const ModelSpec model = model_from_params(7'000'000'000ULL, {});
   const Workload w;
-  CHECK(estimate(model, fmt_named("fp16"), w, {}).overhead.bytes == 1322ULL * 1024 * 1024);
+  CHECK(estimate(model, fmt_named("fp16"), w, {}).overhead.bytes == vramcalc::k_runtime_overhead_bytes);
   CHECK(estimate(model, fmt_named("fp16"), w, {}).overhead.provenance == Provenance::calibrated);
   EstimateOptions options;
   options.overhead_bytes = 500ULL * 1024 * 1024;

@@ -101,7 +101,7 @@ TEST_CASE("expert offload: the CPU's experts are read at n_experts_used / n_expe
   REQUIRE(cpu.kind == DeviceKind::cpu);
   const double cpu_read = 0.25 * static_cast<double>(cpu.weights_bytes);
   const double gpu_read = static_cast<double>(reads.total_bytes) - cpu_read;
-  const double seconds = cpu_read / (k_system_ram_gb_s * 1e9) +
+  const double seconds = cpu_read / (default_cpu().bandwidth_gb_s * 1e9) +
                          (gpu_read + static_cast<double>(gpu.kv_cache_bytes)) / 1008e9;
   REQUIRE(expert.speed);
   CHECK(expert.speed->decode_tokens_per_s == Approx(1.0 / seconds).epsilon(0.02));
