@@ -145,7 +145,7 @@ std::vector<GgufHeader> read_gguf_shards(const std::string& path) {
                              file.filename().string());
 }
 
-GgufHeader merge_gguf_shards(const std::vector<GgufHeader>& shards) {
+GgufHeader merge_gguf_shards(std::vector<GgufHeader> shards) {
   if (shards.empty()) {
     throw Error(ErrorKind::file, "a GGUF model needs at least one file");
   }
