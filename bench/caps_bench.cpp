@@ -81,7 +81,7 @@ void BM_WhichGpusAtEntryCap(benchmark::State& state) {
   run(state, [&] {
     Request request;
     request.model = model_from_params(405'000'000'000, {});
-    request.hardware = Hardware{*db.resolve("nvidia-h100-sxm").gpu, 1};
+    request.deployment.gpus = {GpuGroup{*db.resolve("nvidia-h100-sxm").gpu, 1}};
     request.solve_which_gpus = true;
     request.database = &db;
     benchmark::DoNotOptimize(build_report(std::move(request)).which_gpus.size());

@@ -49,6 +49,16 @@ void add_source(Args& args, const TrainingRequest& request) {
     case ModelSourceKind::safetensors:
       add(args, "--safetensors", source.location);
       return;
+    case ModelSourceKind::hub:
+      add(args, "--hf", source.location);
+      if (!source.hub_file.empty() || (request.model.hub && !request.model.hub->file.empty())) {
+        add(args, "--hf-file",
+            source.hub_file.empty() ? request.model.hub->file : source.hub_file);
+      }
+      return;
+    case ModelSourceKind::url:
+      add(args, "--url", source.location);
+      return;
   }
 }
 
