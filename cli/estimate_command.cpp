@@ -455,6 +455,20 @@ void setup_answers(CLI::App& app, EstimateCommandOptions& o) {
   app.add_flag("--which-gpus", r.solve_which_gpus,
                "Solve: every GPU in the database that runs it on 1, 2, 4 or 8 cards")
       ->group("Answers");
+  value_flag(app, "--sort", "ORDER", "Answers",
+             "How --which-gpus ranks: cards (fewest, the default) or cost (price_per_hour x "
+             "cards, from a --gpu-db that prices its cards)",
+             [&r](const std::string& v) {
+               if (v == "cards") {
+                 r.gpu_order = GpuOrder::cards;
+               } else if (v == "cost") {
+                 r.gpu_order = GpuOrder::cost;
+               } else {
+                 throw Error(ErrorKind::input, "invalid --sort '" + v + "'",
+                             "use --sort cards or --sort cost");
+               }
+               r.gpu_order_given = true;
+             });
   value_flag(app, "--plot", "AXIS", "Answers",
              "Chart memory against context or batch, with the card's capacity",
              [&r](const std::string& v) {
@@ -626,6 +640,10 @@ Query make_query(EstimateCommandOptions& o) {
   }
   request.checkpoint_format = loaded.stored_format;
   resolve_hardware(o, query);
+  if (request.gpu_order_given && !request.solve_which_gpus) {
+    throw Error(ErrorKind::usage, "--sort ranks the cards of --which-gpus",
+                "add --which-gpus, or drop --sort");
+  }
   if (request.solve_which_gpus && !query.database) {
     query.database = std::make_unique<GpuDatabase>(load_gpu_database(query.gpu_db_files));
   }

@@ -14,8 +14,10 @@ namespace vramcalc::cli {
                                       const Painter& paint);
 [[nodiscard]] std::string render_json(const Report& report, const ArgvContext& argv);
 
-[[nodiscard]] std::string render_gpus_text(const GpuDatabase& database, const Painter& paint);
-[[nodiscard]] std::string render_gpus_json(const GpuDatabase& database);
+[[nodiscard]] std::string render_gpus_text(const std::vector<const GpuSpec*>& gpus,
+                                           const Painter& paint);
+/// The cards as database entries ({"schema_version": 1, "gpus": [...]}): a --gpu-db file.
+[[nodiscard]] std::string render_gpus_json(const std::vector<const GpuSpec*>& gpus);
 
 /// Names used in text and JSON.
 [[nodiscard]] const char* provenance_name(Provenance provenance);

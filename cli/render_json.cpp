@@ -4,6 +4,7 @@
 
 #include "json_text.hpp"
 #include "render.hpp"
+#include "vramcalc/bytes.hpp"
 #include "vramcalc/engine.hpp"
 #include "vramcalc/version.hpp"
 
@@ -299,33 +300,57 @@ Json solve_json(const Report& report, const ArgvContext& argv) {
                       {"expected_decode_tokens_per_s",
                        g.plan.speed ? Json(rounded(g.plan.speed->expected_decode_tokens_per_s))
                                     : Json(nullptr)},
+                      {"cost_per_hour", g.cost_per_hour ? Json(*g.cost_per_hour) : Json(nullptr)},
+                      {"currency", g.cost_per_hour ? Json(g.gpu->currency) : Json(nullptr)},
                       {"argv", query_argv(argv, g.plan.deployment)}});
     }
     solve["gpus"] = gpus;
+    solve["gpus_order"] = rq.gpu_order == GpuOrder::cost ? "cost" : "cards";
   }
   return solve;
 }
 
-Json gpu_json(const GpuSpec& gpu) {
+Json optional_number(const std::optional<double>& value) {
+  return value ? Json(*value) : Json(nullptr);
+}
+
+Json text_or_null(const std::string& text) {
+  return text.empty() ? Json(nullptr) : Json(text);
+}
+
+// A card as a database entry (data/gpus.json's keys), then what its figures come to.
+Json gpu_entry_json(const GpuSpec& gpu) {
   Json j;
   j["id"] = gpu.id;
   j["name"] = gpu.name;
-  j["vendor"] = gpu.vendor;
+  j["vendor"] = text_or_null(gpu.vendor);
   j["aliases"] = gpu.aliases;
-  j["memory_bytes"] = gpu.memory_bytes;
-  j["usable_bytes"] = gpu.usable_bytes;
-  j["usable_source"] = usable_source_name(gpu.usable_source);
-  j["memory_type"] = gpu.memory_type;
+  j["architecture"] = text_or_null(gpu.architecture);
+  j["form"] = text_or_null(gpu.form);
+  j["launch_year"] = gpu.launch_year ? Json(*gpu.launch_year) : Json(nullptr);
+  j["memory_gb"] = static_cast<double>(gpu.memory_bytes) / static_cast<double>(k_gib);
+  j["usable_mib"] = gpu.usable_source == UsableMemorySource::driver
+                        ? Json(gpu.usable_bytes / k_mib)
+                        : Json(nullptr);
+  j["ecc_reserve"] = gpu.ecc_reserve;
+  j["usable_fraction"] = optional_number(gpu.usable_fraction);
+  j["memory_type"] = text_or_null(gpu.memory_type);
   j["bandwidth_gb_s"] = gpu.bandwidth_gb_s > 0 ? Json(gpu.bandwidth_gb_s) : Json(nullptr);
-  j["fp16_tflops"] = gpu.fp16_tflops ? Json(*gpu.fp16_tflops) : Json(nullptr);
-  j["fp8_tflops"] = gpu.fp8_tflops ? Json(*gpu.fp8_tflops) : Json(nullptr);
-  j["int8_tops"] = gpu.int8_tops ? Json(*gpu.int8_tops) : Json(nullptr);
-  j["interconnect"] = gpu.interconnect;
+  j["fp16_tflops"] = optional_number(gpu.fp16_tflops);
+  j["fp8_tflops"] = optional_number(gpu.fp8_tflops);
+  j["int8_tops"] = optional_number(gpu.int8_tops);
+  j["interconnect"] = text_or_null(gpu.interconnect);
   j["interconnect_gb_s"] =
       gpu.interconnect_gb_s > 0 ? Json(gpu.interconnect_gb_s) : Json(nullptr);
-  j["pcie"] = gpu.pcie;
+  j["pcie"] = text_or_null(gpu.pcie);
   j["native_formats"] = gpu.native_formats.empty() ? Json(nullptr) : Json(gpu.native_formats);
+  j["price_per_hour"] = optional_number(gpu.price_per_hour);
+  j["currency"] = text_or_null(gpu.currency);
+  j["default_for"] = gpu.default_for;
   j["sources"] = gpu.sources;
+  j["notes"] = gpu.notes;
+  j["usable_bytes"] = gpu.usable_bytes;
+  j["usable_source"] = usable_source_name(gpu.usable_source);
   j["origin"] = gpu.origin;
   return j;
 }
@@ -410,12 +435,13 @@ std::string render_json(const Report& report, const ArgvContext& argv) {
   return json_text(doc);
 }
 
-std::string render_gpus_json(const GpuDatabase& database) {
+std::string render_gpus_json(const std::vector<const GpuSpec*>& gpus_listed) {
+  // The database's own schema, so that the listing reads back as a --gpu-db file.
   Json doc;
-  doc["schema_version"] = k_json_schema_version;
+  doc["schema_version"] = k_gpu_db_schema_version;
   Json gpus = Json::array();
-  for (const auto& gpu : database.gpus()) {
-    gpus.push_back(gpu_json(gpu));
+  for (const GpuSpec* gpu : gpus_listed) {
+    gpus.push_back(gpu_entry_json(*gpu));
   }
   doc["gpus"] = gpus;
   return json_text(doc);

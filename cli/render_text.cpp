@@ -375,12 +375,16 @@ void render_solve(std::string& out, const Report& report, const ArgvContext& arg
     out += fmt::format("  GPUs that run it ({}):\n", report.which_gpus.size());
     for (const auto& g : report.which_gpus) {
       const DevicePlan* fullest = fullest_gpu(g.plan);
-      out += fmt::format("    {} x {:<44} {:>8.2f} GB of {:>7.2f} GB per card  {:<18} {}\n",
-                         g.count, g.gpu->name, to_gb(fullest != nullptr ? fullest->used_bytes : 0),
+      out += fmt::format("    {} x {:<44} {:>8.2f} GB of {:>7.2f} GB per card  {:<18} {}{}\n",
+                         g.count, escape_for_terminal(g.gpu->name),
+                         to_gb(fullest != nullptr ? fullest->used_bytes : 0),
                          to_gb(g.gpu->usable_bytes), strategy_name(g.plan.strategy),
                          g.plan.speed ? fmt::format("≈{:.0f} tok/s",
                                                     g.plan.speed->expected_decode_tokens_per_s)
-                                      : std::string("speed unknown"));
+                                      : std::string("speed unknown"),
+                         g.cost_per_hour ? fmt::format("  {:.2f} {}/h", *g.cost_per_hour,
+                                                       escape_for_terminal(g.gpu->currency))
+                                         : std::string());
     }
   }
 }
@@ -509,21 +513,29 @@ std::string render_text(const Report& report, const ArgvContext& argv, const Pai
   return out;
 }
 
-std::string render_gpus_text(const GpuDatabase& database, const Painter& paint) {
-  std::string out = paint.bold(fmt::format("{:<26}{:<44}{:>11}  {:<8}{:>8}  {:>7}", "id", "name",
-                                           "usable MiB", "source", "GB/s", "TFLOPS")) +
+std::string render_gpus_text(const std::vector<const GpuSpec*>& gpus, const Painter& paint) {
+  std::string out = paint.bold(fmt::format("{:<30}{:<40}{:<8}{:>11}  {:<8}{:>8}  {:>7}  {}", "id",
+                                           "name", "vendor", "usable MiB", "source", "GB/s",
+                                           "TFLOPS", "price/h")) +
                     "\n";
-  for (const auto& gpu : database.gpus()) {
-    out += fmt::format("{:<26}{:<44}{:>11}  {:<8}{:>8.0f}  {:>7}\n", escape_for_terminal(gpu.id),
-                       escape_for_terminal(gpu.name),
-                       gpu.usable_bytes / k_mib,
-                       gpu.usable_source == UsableMemorySource::driver ? "driver" : "derived",
-                       gpu.bandwidth_gb_s,
-                       gpu.fp16_tflops ? fmt::format("{:.0f}", *gpu.fp16_tflops) : "-");
+  bool priced = false;
+  for (const GpuSpec* gpu : gpus) {
+    priced = priced || gpu->price_per_hour.has_value();
+    out += fmt::format(
+        "{:<30}{:<40}{:<8}{:>11}  {:<8}{:>8}  {:>7}  {}\n", escape_for_terminal(gpu->id),
+        escape_for_terminal(gpu->name).substr(0, 39), escape_for_terminal(gpu->vendor),
+        gpu->usable_bytes / k_mib,
+        gpu->usable_source == UsableMemorySource::driver ? "driver" : "derived",
+        gpu->bandwidth_gb_s > 0 ? fmt::format("{:.0f}", gpu->bandwidth_gb_s) : "-",
+        gpu->fp16_tflops ? fmt::format("{:.0f}", *gpu->fp16_tflops) : "-",
+        gpu->price_per_hour
+            ? fmt::format("{:.2f} {}", *gpu->price_per_hour, escape_for_terminal(gpu->currency))
+            : "-");
   }
   out += fmt::format("{} cards. usable: driver total (nvidia-smi) or derived from marketed memory;"
-                     " GB/s: memory bandwidth; TFLOPS: dense fp16/bf16.\n",
-                     database.gpus().size());
+                     " GB/s: memory bandwidth; TFLOPS: dense fp16/bf16; -: unknown{}.\n",
+                     gpus.size(),
+                     priced ? "" : "; prices come from your --gpu-db (price_per_hour, currency)");
   return out;
 }
 

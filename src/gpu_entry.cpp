@@ -37,11 +37,16 @@ constexpr std::size_t k_max_list_items = 64;
 
 // Every key an entry may have (data/gpus.json); anything else is most likely a typo that would
 // otherwise be ignored ("usable_mb").
-constexpr std::array<std::string_view, 20> k_known_keys = {
+constexpr std::array<std::string_view, 25> k_known_keys = {
     "id",           "name",        "vendor",        "aliases",          "memory_gb",
     "usable_mib",   "usable_fraction", "ecc_reserve", "memory_type",    "bandwidth_gb_s",
     "fp16_tflops",  "fp8_tflops",  "int8_tops",     "interconnect",     "interconnect_gb_s",
-    "pcie",         "default_for", "sources",       "notes",            "native_formats"};
+    "pcie",         "default_for", "sources",       "notes",            "native_formats",
+    "architecture", "form",        "launch_year",   "price_per_hour",   "currency"};
+// Written by `vramcalc gpus --format json` beside the entry's own keys and ignored when the
+// listing is read back as a database: what the figures above come to.
+constexpr std::array<std::string_view, 3> k_listing_keys = {"usable_bytes", "usable_source",
+                                                            "origin"};
 
 std::string quoted_key(const char* key) {
   return std::string("'") + key + "'";
@@ -49,7 +54,8 @@ std::string quoted_key(const char* key) {
 
 void check_keys(const json& entry, const std::string& origin, const std::string& id) {
   for (const auto& [key, value] : entry.items()) {
-    if (std::find(k_known_keys.begin(), k_known_keys.end(), key) != k_known_keys.end()) {
+    if (std::find(k_known_keys.begin(), k_known_keys.end(), key) != k_known_keys.end() ||
+        std::find(k_listing_keys.begin(), k_listing_keys.end(), key) != k_listing_keys.end()) {
       continue;
     }
     const std::vector<std::string> known(k_known_keys.begin(), k_known_keys.end());
@@ -165,7 +171,40 @@ void apply_names(GpuSpec& gpu, const json& entry, const std::string& origin) {
   if (entry.contains("native_formats") && !entry["native_formats"].is_null()) {
     gpu.native_formats = strings_field(entry, "native_formats", origin, id);
   }
-  (void)strings_field(entry, "notes", origin, id, k_max_text_bytes);  // checked, not kept
+  if (entry.contains("notes")) {
+    gpu.notes = strings_field(entry, "notes", origin, id, k_max_text_bytes);
+  }
+  if (auto arch = string_field(entry, "architecture", origin, id); !arch.empty()) {
+    gpu.architecture = std::move(arch);
+  }
+  if (auto form = string_field(entry, "form", origin, id); !form.empty()) {
+    if (std::find(std::begin(k_gpu_forms), std::end(k_gpu_forms), form) == std::end(k_gpu_forms)) {
+      entry_error(origin, id,
+                  "'form' is '" + form +
+                      "'; use consumer, laptop, workstation, datacenter or unified");
+    }
+    gpu.form = std::move(form);
+  }
+  if (const auto year = number_field(entry, "launch_year", origin, id)) {
+    if (*year < 1990 || *year > 2100 || *year != std::floor(*year)) {
+      entry_error(origin, id, "'launch_year' must be a whole year between 1990 and 2100");
+    }
+    gpu.launch_year = static_cast<int>(*year);
+  }
+}
+
+// price_per_hour and currency: user-supplied prices, for --sort cost.
+void apply_price(GpuSpec& gpu, const json& entry, const std::string& origin) {
+  const std::string& id = gpu.id;
+  if (entry.contains("price_per_hour")) {
+    gpu.price_per_hour = rate_field(entry, "price_per_hour", origin, id);
+  }
+  if (auto currency = string_field(entry, "currency", origin, id); !currency.empty()) {
+    gpu.currency = std::move(currency);
+  }
+  if (gpu.price_per_hour && gpu.currency.empty()) {
+    gpu.currency = "USD";
+  }
 }
 
 // memory_gb, usable_mib, usable_fraction and ecc_reserve into memory and usable bytes.
@@ -184,6 +223,15 @@ void apply_memory(GpuSpec& gpu, const json& entry, const std::string& origin) {
     }
     gpu.memory_bytes = gib_to_bytes(*memory_gb);
   }
+  if (ecc != entry.end() && ecc->is_boolean()) {
+    gpu.ecc_reserve = ecc->get<bool>();
+  }
+  if (fraction) {
+    if (*fraction <= 0 || *fraction > 1) {
+      entry_error(origin, id, "'usable_fraction' must be in (0, 1]");
+    }
+    gpu.usable_fraction = fraction;
+  }
   if (usable_mib) {
     if (*usable_mib <= 0 || *usable_mib > k_max_memory_gb * 1024) {
       entry_error(origin, id, "'usable_mib' must be between 0 and 4194304");
@@ -198,14 +246,11 @@ void apply_memory(GpuSpec& gpu, const json& entry, const std::string& origin) {
   // No driver total: marketed memory, less ECC's share on GDDR, times the unified-memory
   // share the OS gives the GPU.
   std::uint64_t usable = gpu.memory_bytes;
-  if (ecc != entry.end() && ecc->is_boolean() && ecc->get<bool>()) {
+  if (gpu.ecc_reserve) {
     usable = usable / k_ecc_keep_denominator * k_ecc_keep_numerator;
   }
-  if (fraction) {
-    if (*fraction <= 0 || *fraction > 1) {
-      entry_error(origin, id, "'usable_fraction' must be in (0, 1]");
-    }
-    usable = static_cast<std::uint64_t>(static_cast<long double>(usable) * *fraction);
+  if (gpu.usable_fraction) {
+    usable = static_cast<std::uint64_t>(static_cast<long double>(usable) * *gpu.usable_fraction);
   }
   gpu.usable_bytes = usable;
   gpu.usable_source = UsableMemorySource::derived;
@@ -261,6 +306,7 @@ void apply_entry(GpuSpec& gpu, const json& entry, const std::string& origin, boo
   check_keys(entry, origin, gpu.id);
   apply_names(gpu, entry, origin);
   apply_memory(gpu, entry, origin);
+  apply_price(gpu, entry, origin);
   if (auto bw = rate_field(entry, "bandwidth_gb_s", origin, gpu.id)) {
     gpu.bandwidth_gb_s = *bw;
   }

@@ -115,7 +115,7 @@ void solve(Report& report, const Planner& planner) {
     report.plot = plot_points(planner, base, *request.plot == "batch");
   }
   if (request.solve_which_gpus && request.database != nullptr) {
-    report.which_gpus = solve_which_gpus(planner, base, *request.database);
+    report.which_gpus = solve_which_gpus(planner, base, *request.database, request.gpu_order);
   }
 }
 

@@ -16,7 +16,7 @@ namespace vramcalc {
 /// overhead), and the smallest cards sold for compute carry gigabytes. A figure below it is a
 /// unit mistake or a hostile file, and would make "fits" meaningless.
 inline constexpr std::uint64_t k_min_usable_bytes = 64ULL << 20;
-/// Largest GPU database file: 4 MiB. The built-in one (43 cards with sources) is ~40 KB; the
+/// Largest GPU database file: 4 MiB. The built-in one (208 cards with sources and notes) is ~410 KB; the
 /// cap keeps a file at the limit within 1 s and 256 MB (bench/caps_bench.cpp), where the JSON
 /// document of a 16 MiB file could take 400 MB.
 inline constexpr std::uint64_t k_gpu_db_max_bytes = 4ULL << 20;
@@ -26,6 +26,10 @@ inline constexpr std::uint64_t k_gpu_db_max_bytes = 4ULL << 20;
 inline constexpr std::size_t k_gpu_db_max_entries = 16384;
 /// GPU database schema versions this vramcalc reads (data/gpus.json: "schema_version": 1).
 inline constexpr int k_gpu_db_schema_version = 1;
+
+/// The values of an entry's "form": where the card is used.
+inline constexpr std::string_view k_gpu_forms[] = {"consumer", "laptop", "workstation",
+                                                   "datacenter", "unified"};
 
 /// How usable memory was obtained.
 enum class UsableMemorySource {
@@ -50,12 +54,24 @@ struct GpuSpec {
   std::string interconnect;          ///< e.g. "NVLink 4", "PCIe 4.0 x16"
   double interconnect_gb_s = 0;      ///< GPU-to-GPU bandwidth per direction, GB/s; 0 unknown
   std::string pcie;                  ///< host link, e.g. "PCIe 4.0 x16"
+  std::string architecture;          ///< "Ada Lovelace", "CDNA 3", "Apple M2", ... (may be empty)
+  std::string form;                  ///< one of k_gpu_forms, or empty when not given
+  std::optional<int> launch_year;
+  /// As the entry gave them, so that `vramcalc gpus --format json` writes the entry back:
+  /// the driver's total (usable_source driver), ECC's reserve and the unified-memory share.
+  bool ecc_reserve = false;
+  std::optional<double> usable_fraction;
+  /// What one card costs per hour, user-supplied (--gpu-db); `currency` names its unit
+  /// ("USD" when the entry gives a price without one).
+  std::optional<double> price_per_hour;
+  std::string currency;
   /// Weight formats its tensor units multiply natively: "fp16", "bf16", "int8", "fp8", "fp4".
   /// Others are dequantised in the kernel (fp8 on Ampere, MXFP4 before Blackwell). Empty:
   /// unknown (JSON null), taken as fp16, bf16 and int8.
   std::vector<std::string> native_formats;
   std::vector<std::string> default_for;  ///< names for which this is the declared default variant
   std::vector<std::string> sources;  ///< where the figures come from (URLs, documents)
+  std::vector<std::string> notes;    ///< what is unknown, derived or special about the figures
   std::string origin;                ///< "built-in" or the path of the file that defined it
 };
 

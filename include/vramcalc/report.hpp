@@ -43,6 +43,8 @@ struct Request {
   bool solve_max_batch = false;
   bool solve_min_gpus = false;
   bool solve_which_gpus = false;
+  GpuOrder gpu_order = GpuOrder::cards;   ///< --sort: how --which-gpus ranks its cards
+  bool gpu_order_given = false;           ///< --sort was given (it needs --which-gpus)
   const GpuDatabase* database = nullptr;
   std::optional<std::string> plot;         ///< "context" or "batch"
   std::vector<std::string> input_notes;    ///< what the model reader assumed or skipped

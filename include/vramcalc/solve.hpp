@@ -45,13 +45,22 @@ struct GpuOption {
   const GpuSpec* gpu = nullptr;
   std::uint32_t count = 0;  ///< the fewest of 1, 2, 4, 8 that fit
   Plan plan;
+  /// count x the card's price_per_hour, in its currency, when the database prices it.
+  std::optional<double> cost_per_hour;
 };
 
-/// Every card in `database` that runs `base` on 1, 2, 4 or 8 cards, sorted by fewest cards,
-/// then least memory, then id.
+/// How --which-gpus orders its answers.
+enum class GpuOrder {
+  cards,  ///< fewest cards, then least memory, then id
+  cost,   ///< least cost per hour (priced cards first), then as `cards`
+};
+
+/// Every card in `database` that runs `base` on 1, 2, 4 or 8 cards, in `order`. Ordering by
+/// cost with prices in more than one currency throws vramcalc::Error (kind usage).
 [[nodiscard]] std::vector<GpuOption> solve_which_gpus(const Planner& planner,
                                                       const Deployment& base,
-                                                      const GpuDatabase& database);
+                                                      const GpuDatabase& database,
+                                                      GpuOrder order = GpuOrder::cards);
 
 /// One point of a chart.
 struct PlotPoint {

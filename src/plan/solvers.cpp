@@ -161,7 +161,7 @@ std::optional<SolveAnswer> solve_min_gpus(const Planner& planner, const Deployme
 }
 
 std::vector<GpuOption> solve_which_gpus(const Planner& planner, const Deployment& base,
-                                        const GpuDatabase& database) {
+                                        const GpuDatabase& database, GpuOrder order) {
   std::vector<GpuOption> options;
   for (const GpuSpec& gpu : database.gpus()) {
     for (const std::uint32_t count : {1U, 2U, 4U, 8U}) {
@@ -174,12 +174,38 @@ std::vector<GpuOption> solve_which_gpus(const Planner& planner, const Deployment
         continue;  // this engine or mode cannot split the model over `count` cards
       }
       if (plan && plan->fits) {
-        options.push_back({&gpu, count, std::move(*plan)});
+        std::optional<double> cost;
+        if (gpu.price_per_hour) {
+          cost = *gpu.price_per_hour * count;
+        }
+        options.push_back({&gpu, count, std::move(*plan), cost});
         break;
       }
     }
   }
-  std::sort(options.begin(), options.end(), [](const GpuOption& a, const GpuOption& b) {
+  if (order == GpuOrder::cost) {
+    const GpuOption* priced = nullptr;
+    for (const GpuOption& option : options) {
+      if (!option.cost_per_hour) {
+        continue;
+      }
+      if (priced != nullptr && priced->gpu->currency != option.gpu->currency) {
+        throw Error(ErrorKind::usage,
+                    "--sort cost: prices in " + priced->gpu->currency + " (" + priced->gpu->id +
+                        ") and " + option.gpu->currency + " (" + option.gpu->id +
+                        ") cannot be ranked together",
+                    "give every price_per_hour in one currency");
+      }
+      priced = &option;
+    }
+  }
+  std::sort(options.begin(), options.end(), [order](const GpuOption& a, const GpuOption& b) {
+    if (order == GpuOrder::cost && a.cost_per_hour.has_value() != b.cost_per_hour.has_value()) {
+      return a.cost_per_hour.has_value();
+    }
+    if (order == GpuOrder::cost && a.cost_per_hour && *a.cost_per_hour != *b.cost_per_hour) {
+      return *a.cost_per_hour < *b.cost_per_hour;
+    }
     if (a.count != b.count) {
       return a.count < b.count;
     }
