@@ -405,6 +405,10 @@ void setup_hardware(CLI::App& app, EstimateCommandOptions& o) {
              })
       ->expected(0, 1)
       ->default_str("auto");
+  value_flag(app, "--unified-limit", "SIZE", "Hardware",
+             "Unified memory (Apple, AMD APUs, GB10): the most of it the GPU may use, when raised "
+             "from the default (macOS: sudo sysctl iogpu.wired_limit_mb=MiB)",
+             [&o](const std::string& v) { o.unified_limit = parse_size(v, "--unified-limit"); });
   value_flag(app, "--ram", "SIZE", "Hardware",
              "Host RAM available for offload: 64GB (offload may then be the plan when the cards "
              "are short)",
@@ -585,6 +589,35 @@ std::optional<std::string> bare_params_note(const ModelSourceOptions& source) {
                      text);
 }
 
+// --unified-limit: a unified-memory card's GPU share raised (or lowered) from its default; the
+// rest of its memory stays the CPU's and the OS's.
+void apply_unified_limit(const EstimateCommandOptions& o, Deployment& d) {
+  if (!o.unified_limit) {
+    return;
+  }
+  bool any = false;
+  for (GpuGroup& group : d.gpus) {
+    GpuSpec& gpu = group.gpu;
+    if (gpu.form != "unified") {
+      continue;
+    }
+    any = true;
+    if (*o.unified_limit > gpu.memory_bytes) {
+      throw Error(ErrorKind::input,
+                  "--unified-limit is more than the " + std::to_string(gpu.memory_bytes >> 30) +
+                      " GiB of memory " + gpu.name + " has",
+                  "give at most its memory, less what the OS needs (8 GiB or more)");
+    }
+    check_usable_memory(*o.unified_limit, "--unified-limit");
+    gpu.usable_bytes = *o.unified_limit;
+    gpu.usable_source = UsableMemorySource::user;
+  }
+  if (!any) {
+    throw Error(ErrorKind::usage, "--unified-limit applies to unified-memory cards only",
+                "name an Apple M-series, AMD APU or GB10 card with --gpu, or drop --unified-limit");
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> with_engine_spellings(std::vector<std::string> args) {
@@ -612,6 +645,7 @@ void setup_estimate(CLI::App& app, EstimateCommandOptions& o) {
   setup_engine(app, o);
   setup_hardware(app, o);
   setup_answers(app, o);
+  add_attachment_options(app, o.attachments);
   add_output_options(app, o.output);
 }
 
@@ -640,6 +674,10 @@ Query make_query(EstimateCommandOptions& o) {
   }
   request.checkpoint_format = loaded.stored_format;
   resolve_hardware(o, query);
+  apply_unified_limit(o, request.deployment);
+  request.deployment.attachments =
+      make_attachments(o.attachments, request.model, request.deployment.options.engine.kind,
+                       request.input_notes);
   if (request.gpu_order_given && !request.solve_which_gpus) {
     throw Error(ErrorKind::usage, "--sort ranks the cards of --which-gpus",
                 "add --which-gpus, or drop --sort");

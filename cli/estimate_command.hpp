@@ -8,6 +8,7 @@
 
 #include "model_source.hpp"
 #include "output_options.hpp"
+#include "attachment_options.hpp"
 #include "vramcalc/gpu.hpp"
 #include "vramcalc/report.hpp"
 
@@ -30,6 +31,9 @@ struct EstimateCommandOptions {
   /// --ctx-size (llama.cpp's -c): the context of all --parallel sequences together.
   std::optional<std::uint64_t> ctx_size;
   bool cpu_bandwidth_given = false;       ///< --cpu-bandwidth (not --cpu) named the CPU
+  /// --unified-limit: the most of a unified-memory card's RAM the GPU may use.
+  std::optional<std::uint64_t> unified_limit;
+  AttachmentOptions attachments;          ///< --mmproj, --draft, --lora, ...
   OutputOptions output;
 };
 

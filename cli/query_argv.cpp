@@ -166,7 +166,7 @@ void add_hardware(Args& args, const ArgvContext& context, const Deployment& d) {
     return;
   }
   const GpuSpec& first = d.gpus.front().gpu;
-  if (first.usable_source == UsableMemorySource::user) {
+  if (first.usable_source == UsableMemorySource::user && first.id == custom_gpu(1).id) {
     add(args, "--vram", bytes_text(first.usable_bytes));
   } else {
     for (const GpuGroup& group : d.gpus) {
@@ -191,6 +191,12 @@ void add_hardware(Args& args, const ArgvContext& context, const Deployment& d) {
   if (d.pipeline_parallel > 0) {
     add(args, "--pp", std::to_string(d.pipeline_parallel));
   }
+  for (const GpuGroup& group : d.gpus) {
+    if (group.gpu.form == "unified" && group.gpu.usable_source == UsableMemorySource::user) {
+      add(args, "--unified-limit", bytes_text(group.gpu.usable_bytes));
+      break;
+    }
+  }
   if (d.ram_bytes) {
     add(args, "--ram", bytes_text(*d.ram_bytes));
   }
@@ -203,6 +209,30 @@ void add_hardware(Args& args, const ArgvContext& context, const Deployment& d) {
     add(args, "--margin", fmt::format("{}%", d.margin.percent));
   } else if (d.margin.bytes > 0) {
     add(args, "--margin", bytes_text(d.margin.bytes));
+  }
+}
+
+// What is served beside the model, as the flags that named it.
+void add_attachments(Args& args, const ModelSpec& model, const Attachments& a) {
+  if (model.vision && !a.projector) {
+    args.emplace_back("--text-only");
+  }
+  if (a.projector) {
+    if (a.projector->source != "vision_config") {
+      add(args, "--mmproj", a.projector->source);
+    }
+    add(args, "--image-tokens", std::to_string(a.projector->image_tokens));
+  }
+  if (a.draft) {
+    add(args, "--draft", a.draft->source);
+    add(args, "--draft-dtype", a.draft->format.name);
+  }
+  if (a.lora) {
+    add(args, "--lora", a.lora->source.empty() ? std::to_string(a.lora->rank) : a.lora->source);
+    if (!a.lora->source.empty()) {
+      add(args, "--max-lora-rank", std::to_string(a.lora->rank));
+    }
+    add(args, "--max-loras", std::to_string(a.lora->max_loras));
   }
 }
 
@@ -229,6 +259,7 @@ std::vector<std::string> query_argv(const ArgvContext& context, const Deployment
   add_precision(args, context.request, deployment);
   add_engine(args, deployment.options.engine);
   add_hardware(args, context, deployment);
+  add_attachments(args, context.request.model, deployment.attachments);
   return args;
 }
 

@@ -24,5 +24,6 @@ namespace vramcalc::cli {
 [[nodiscard]] const char* usable_source_name(UsableMemorySource source);
 [[nodiscard]] const char* model_source_name(ModelSource source);
 [[nodiscard]] const char* attention_kind_name(AttentionKind kind);
+[[nodiscard]] const char* attachment_kind_name(AttachmentKind kind);
 
 }  // namespace vramcalc::cli

@@ -208,6 +208,19 @@ Json memory_json(const Report& report) {
                           {"activations", component_json(e.activations)},
                           {"overhead", component_json(e.overhead)},
                           {"output_buffer", component_json(e.output_buffer)}};
+  Json attachments = Json::array();
+  for (const PlacedAttachment& a : p.attachments) {
+    const AttachmentMemory& m = a.memory;
+    attachments.push_back({{"kind", attachment_kind_name(m.kind)},
+                           {"name", m.name},
+                           {"weights", component_json(m.weights)},
+                           {"kv_cache", component_json(m.kv_cache)},
+                           {"compute", component_json(m.compute)},
+                           {"total_bytes", m.total_bytes()},
+                           {"pool_kv_bytes_per_token", m.kv_bytes_per_token},
+                           {"devices", a.devices}});
+  }
+  memory["attachments"] = attachments;
   return memory;
 }
 

@@ -124,13 +124,44 @@ void render_breakdown(std::string& out, const Report& report, const Painter& pai
     out += fmt::format("  {:<18}{:>10.3f} {:>10.3f}  {:<11}{}\n", label, to_gb(bytes),
                        to_gib(bytes), provenance_name(c.provenance), paint.dim(c.basis));
   };
-  row("weights", p.weights_bytes, e.weights);
-  row(p.kv_pool ? "KV pool" : "KV cache", p.kv_cache_bytes, e.kv_cache);
+  // The model's own rows, then each attachment (its bytes are in the devices' sums).
+  std::uint64_t attached_weights = 0;
+  std::uint64_t attached_kv = 0;
+  std::uint64_t attached_compute = 0;
+  for (const PlacedAttachment& a : p.attachments) {
+    const auto share = [&a](std::uint64_t bytes) {
+      return div_ceil(bytes, a.devices.size()) * a.devices.size();
+    };
+    attached_weights += share(a.memory.weights.bytes);
+    attached_kv += share(a.memory.kv_cache.bytes);
+    attached_compute += share(a.memory.compute.bytes);
+  }
+  const auto less = [](std::uint64_t total, std::uint64_t part) {
+    return total > part ? total - part : 0;
+  };
+  row("weights", less(p.weights_bytes, attached_weights), e.weights);
+  row(p.kv_pool ? "KV pool" : "KV cache", less(p.kv_cache_bytes, attached_kv), e.kv_cache);
   row(e.engine.kind == EngineKind::llama_cpp || e.engine.kind == EngineKind::ollama
           ? "compute buffer"
           : "activations",
-      p.activations_bytes, e.activations);
+      less(p.activations_bytes, attached_compute), e.activations);
   row("runtime overhead", p.overhead_bytes, e.overhead);
+  for (const PlacedAttachment& a : p.attachments) {
+    const AttachmentMemory& m = a.memory;
+    const std::string label = fmt::format("{}", attachment_kind_name(m.kind));
+    std::string basis = escape_for_terminal(m.name) + ": weights " + gb(m.weights.bytes) +
+                        (m.kv_cache.bytes > 0 ? ", KV " + gb(m.kv_cache.bytes) : std::string()) +
+                        (m.kv_bytes_per_token > 0
+                             ? fmt::format(", {} KV bytes per pooled token", m.kv_bytes_per_token)
+                             : std::string()) +
+                        (m.compute.bytes > 0 ? ", compute " + gb(m.compute.bytes) : std::string()) +
+                        fmt::format(" on {}", a.devices.size() == 1
+                                                  ? escape_for_terminal(a.devices.front())
+                                                  : fmt::format("{} cards", a.devices.size()));
+    out += fmt::format("  {:<18}{:>10.3f} {:>10.3f}  {:<11}{}\n", label, to_gb(m.total_bytes()),
+                       to_gib(m.total_bytes()), provenance_name(m.weights.provenance),
+                       paint.dim(basis));
+  }
   if (p.other_bytes > 0) {
     out += fmt::format("  {:<18}{:>10.3f} {:>10.3f}  {}\n", "host buffers", to_gb(p.other_bytes),
                        to_gib(p.other_bytes),
@@ -470,6 +501,18 @@ const char* model_source_name(ModelSource source) {
     case ModelSource::safetensors: return "safetensors";
   }
   return "unknown";
+}
+
+const char* attachment_kind_name(AttachmentKind kind) {
+  switch (kind) {
+    case AttachmentKind::projector:
+      return "projector";
+    case AttachmentKind::draft:
+      return "draft";
+    case AttachmentKind::lora:
+      return "lora";
+  }
+  return "projector";
 }
 
 const char* attention_kind_name(AttentionKind kind) {

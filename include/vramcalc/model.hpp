@@ -94,6 +94,19 @@ struct ShapeAssumption {
   std::vector<std::string> overridden;  ///< shape fields the user set (--layers, --hidden, ...)
 };
 
+/// A vision encoder and its projector as a multimodal config.json describes them
+/// (vision_config): what `vision_tower_params` counts and the projector's compute needs.
+struct VisionTower {
+  std::uint32_t hidden = 0;      ///< encoder width (hidden_size)
+  std::uint32_t ffn = 0;         ///< encoder MLP width (intermediate_size)
+  std::uint32_t heads = 0;       ///< attention heads (num_attention_heads, num_heads)
+  std::uint32_t layers = 0;      ///< encoder blocks (num_hidden_layers, depth)
+  std::uint32_t patch_size = 0;  ///< pixels per patch side
+  std::uint32_t image_size = 0;  ///< pixels per image side the encoder is built for (0: dynamic)
+  std::uint32_t merge = 1;       ///< patches merged into one text token per side (spatial_merge_size)
+  std::uint32_t out_hidden = 0;  ///< width the projector maps to (the text model's hidden size)
+};
+
 /// A whole model. Invariants (checked by `validate_model`): at least one layer; every layer
 /// with attention has n_head, n_kv_head, head dims > 0 and n_head divisible by n_kv_head;
 /// hidden and vocab > 0.
@@ -131,6 +144,9 @@ struct ModelSpec {
   std::string stored_format;        ///< the file's precision label, e.g. "Q4_K_M", "bf16"
   std::optional<std::string> native_dtype;  ///< precision the input says the weights are in
   ShapeAssumption shape;
+  /// The vision encoder a multimodal config.json describes beside the text model (its
+  /// parameters are not in total_params: the planner places it as a projector component).
+  std::optional<VisionTower> vision;
 };
 
 /// Number of attention heads every layer shares (the largest, when they differ); what a

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "vramcalc/attachments.hpp"
 #include "vramcalc/cpu.hpp"
 #include "vramcalc/dtype.hpp"
 #include "vramcalc/estimate.hpp"
@@ -75,6 +76,11 @@ struct Deployment {
   /// Every layer on the CPU, no GPU (--cpu-only): llama.cpp, Ollama, transformers and the
   /// generic profile. `gpus` must be empty; `ram_bytes` is the capacity, when given.
   bool cpu_only = false;
+  /// What is served beside the language model: a vision projector, a draft model, LoRA
+  /// adapters (--mmproj, --draft, --lora). Each is sized for the workload and placed: on the
+  /// first card (llama.cpp's main GPU), split over the first stage's ranks under tensor
+  /// parallelism, on the CPU for --cpu-only.
+  Attachments attachments;
 };
 
 /// Cards in the deployment: the groups' counts times the nodes.
@@ -102,6 +108,12 @@ enum class PlanStrategy {
   expert_offload,     ///< llama.cpp: routed experts of some layers on the CPU (--n-cpu-moe)
   streamed_offload,   ///< accelerate: layers in RAM (or on disk) copied to the GPU every pass
   cpu_only,           ///< every layer on the CPU (--cpu-only)
+};
+
+/// An attachment where the planner put it.
+struct PlacedAttachment {
+  AttachmentMemory memory;
+  std::vector<std::string> devices;  ///< ids of the devices sharing it equally
 };
 
 /// What one device holds.
@@ -163,6 +175,9 @@ struct Plan {
   std::optional<SpeedInput> speed_input; ///< what the speed model was given (with `speed`)
   std::optional<double> slowdown;     ///< expected decode all-on-one-card / this plan's
   std::string engine_flags;           ///< ready-to-run command; empty for the generic profile
+  /// The attachments as placed: each one's memory and the devices holding it (its bytes are
+  /// in those devices' weights, KV and activations, and so in the sums above).
+  std::vector<PlacedAttachment> attachments;
   std::vector<std::string> notes;
 };
 

@@ -133,6 +133,33 @@ std::optional<std::string> native_dtype_name(std::string_view torch_dtype) {
 
 namespace {
 
+// The vision encoder of a multimodal config (vision_config): its shape, when the keys that
+// size it are there (hidden size, MLP width, depth, heads); nullopt otherwise.
+std::optional<VisionTower> read_vision_tower(const json& object, const std::string& origin) {
+  hf::ConfigKeys keys(object, origin + " vision_config", nullptr);
+  constexpr std::uint64_t k_max_dim = 1U << 16;
+  const auto hidden = keys.optional_positive({"hidden_size", "embed_dim", "width"}, k_max_dim);
+  const auto ffn = keys.optional_positive({"intermediate_size", "mlp_dim"}, 4 * k_max_dim);
+  const auto layers = keys.optional_positive({"num_hidden_layers", "depth", "layers"}, 1024);
+  const auto heads = keys.optional_positive({"num_attention_heads", "num_heads", "heads"}, 1024);
+  if (!hidden || !ffn || !layers || !heads) {
+    return std::nullopt;
+  }
+  VisionTower tower;
+  tower.hidden = static_cast<std::uint32_t>(*hidden);
+  tower.ffn = static_cast<std::uint32_t>(*ffn);
+  tower.layers = static_cast<std::uint32_t>(*layers);
+  tower.heads = static_cast<std::uint32_t>(*heads);
+  tower.patch_size = static_cast<std::uint32_t>(keys.optional_positive({"patch_size"}, 1024).value_or(14));
+  tower.image_size = static_cast<std::uint32_t>(keys.optional_positive({"image_size"}, 1U << 15).value_or(0));
+  tower.merge = static_cast<std::uint32_t>(
+      keys.optional_positive({"spatial_merge_size", "merge_size"}, 16).value_or(1));
+  tower.out_hidden = static_cast<std::uint32_t>(
+      keys.optional_positive({"out_hidden_size", "projection_dim", "output_dim"}, k_max_dim)
+          .value_or(0));
+  return tower;
+}
+
 HfConfigReading read_config_object(const json& top, const std::string& origin) {
   using namespace hf;
   if (!top.is_object()) {
@@ -157,10 +184,20 @@ HfConfigReading read_config_object(const json& top, const std::string& origin) {
         ": read as a Llama-style decoder (gated MLP, RMSNorm, biases per attention_bias); the "
         "count is exact only if the model is built that way");
   }
+  const VisionTower* vision_read = nullptr;
+  std::optional<VisionTower> vision;
+  if (const auto it = top.find("vision_config"); it != top.end() && it->is_object()) {
+    vision = read_vision_tower(*it, origin);
+    vision_read = vision ? &*vision : nullptr;
+  }
   if (wrapped) {
-    reading.notes.push_back("multimodal config: counted the text model (" + wrapper_key + ", " +
-                            std::string(traits->model_type) +
-                            "); vision/audio towers and projectors are not counted");
+    reading.notes.push_back(
+        "multimodal config: counted the text model (" + wrapper_key + ", " +
+        std::string(traits->model_type) + ")" +
+        (vision_read != nullptr
+             ? "; the vision encoder and projector (vision_config) are placed beside it as a "
+               "projector component"
+             : "; vision/audio towers and projectors are not counted"));
   }
 
   ConfigKeys keys(*text, origin, wrapped ? &top : nullptr);
@@ -178,6 +215,10 @@ HfConfigReading read_config_object(const json& top, const std::string& origin) {
   reading.excluded_mtp_layers = plan_experts(keys, plan, ffn, reading.notes);
 
   ModelSpec& model = reading.model;
+  model.vision = vision;
+  if (model.vision && model.vision->out_hidden == 0) {
+    model.vision->out_hidden = static_cast<std::uint32_t>(plan.hidden);
+  }
   model.name = display_name(top, origin);
   model.architecture = plan.family;
   model.source = ModelSource::hf_config;

@@ -28,7 +28,56 @@ DevicePlan host_device(const Deployment& deployment) {
   cpu.id = "cpu";
   cpu.name = "CPU RAM";
   cpu.capacity_bytes = deployment.ram_bytes.value_or(0);
+  // Unified memory: the CPU's RAM is what the GPU's share leaves of the same memory.
+  if (const GpuSpec* unified = unified_card(deployment); unified != nullptr) {
+    const std::uint64_t rest = unified->memory_bytes - std::min(unified->memory_bytes,
+                                                                unified->usable_bytes);
+    // Known only when an offload may use it (--ram, --offload): otherwise the verdict is the
+    // GPU's, and the CPU's share is for the OS and other programs.
+    cpu.capacity_bytes = deployment.ram_bytes ? std::min(*deployment.ram_bytes, rest)
+                         : deployment.force_offload ? rest
+                                                    : 0;
+    cpu.name = "CPU share of unified memory";
+  }
   return cpu;
+}
+
+const GpuSpec* unified_card(const Deployment& deployment) {
+  for (const GpuGroup& group : deployment.gpus) {
+    if (group.gpu.form == "unified") {
+      return &group.gpu;
+    }
+  }
+  return nullptr;
+}
+
+std::string unified_memory_note(const GpuSpec& gpu) {
+  const bool user = gpu.usable_source == UsableMemorySource::user;
+  const std::string how =
+      gpu.vendor == "Apple" && user
+          ? std::string("macOS's limit is set with `sudo sysctl iogpu.wired_limit_mb=N` (it "
+                        "resets at reboot)")
+      : gpu.vendor == "Apple"
+          ? fmt::format("macOS lets the GPU wire {:.0f}% of it by default (Metal's "
+                        "recommendedMaxWorkingSetSize); raise it with `sudo sysctl "
+                        "iogpu.wired_limit_mb=N` and say so with --unified-limit",
+                        100.0 * static_cast<double>(gpu.usable_bytes) /
+                            static_cast<double>(gpu.memory_bytes))
+          : gpu.vendor == "AMD"
+                ? std::string("the GPU may use the GTT share the driver sets (amdgpu.gttsize, "
+                              "ttm.pages_limit); say a raised one with --unified-limit")
+                : std::string("the GPU and the CPU allocate from the same memory; say the "
+                              "GPU's share with --unified-limit");
+  return fmt::format(
+      "unified memory: {} has {:.1f} GiB shared by the CPU and the GPU, of which the GPU may use "
+      "{:.1f} GiB ({}); the other {:.1f} GiB are the OS's, other programs' and any CPU offload's, "
+      "never counted twice. {}. A discrete card of {:.0f} GiB would offer all of it",
+      gpu.name, static_cast<double>(gpu.memory_bytes) / (1ULL << 30),
+      static_cast<double>(gpu.usable_bytes) / (1ULL << 30),
+      gpu.usable_source == UsableMemorySource::user ? "--unified-limit" : "the default",
+      static_cast<double>(gpu.memory_bytes - std::min(gpu.memory_bytes, gpu.usable_bytes)) /
+          (1ULL << 30),
+      how, static_cast<double>(gpu.memory_bytes) / (1ULL << 30));
 }
 
 DevicePlan gpu_device(const GpuSpec& gpu, std::size_t index) {

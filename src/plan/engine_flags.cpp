@@ -206,9 +206,55 @@ std::string transformers_flags(const Plan& plan, const ModelSpec& model) {
   return flags;
 }
 
-}  // namespace
+// The engine's own flags for what is served beside the model.
+std::string attachment_flags(const Attachments& a, EngineKind engine) {
+  std::string flags;
+  switch (engine) {
+    case EngineKind::llama_cpp:
+      // llama-server: --mmproj, -md (--model-draft), --lora (tools/server/README.md).
+      if (a.projector) {
+        flags += " --mmproj " + (a.projector->source == "vision_config" ? std::string("MMPROJ.gguf")
+                                                                        : a.projector->source);
+      }
+      if (a.draft) {
+        flags += " -md " + model_argument(*a.draft->model);
+      }
+      if (a.lora) {
+        flags += " --lora " + (a.lora->source.empty() ? std::string("ADAPTER.gguf") : a.lora->source);
+      }
+      break;
+    case EngineKind::vllm:
+      // vLLM: --speculative-config (docs/features/spec_decode.md), --enable-lora --max-loras
+      // --max-lora-rank (docs/features/lora.md).
+      if (a.draft) {
+        flags += fmt::format(" --speculative-config '{{\"model\": \"{}\", "
+                             "\"num_speculative_tokens\": 5}}'",
+                             model_argument(*a.draft->model));
+      }
+      if (a.lora) {
+        flags += fmt::format(" --enable-lora --max-loras {} --max-lora-rank {}", a.lora->max_loras,
+                             a.lora->rank);
+      }
+      break;
+    case EngineKind::sglang:
+      // SGLang: --speculative-draft-model-path, --enable-lora --max-loras-per-batch
+      // --max-lora-rank (docs/advanced_features/server_arguments.md).
+      if (a.draft) {
+        flags += " --speculative-algorithm STANDALONE --speculative-draft-model-path " +
+                 model_argument(*a.draft->model);
+      }
+      if (a.lora) {
+        flags += fmt::format(" --enable-lora --max-loras-per-batch {} --max-lora-rank {}",
+                             a.lora->max_loras, a.lora->rank);
+      }
+      break;
+    default:
+      break;
+  }
+  return flags;
+}
 
-std::string engine_flags(const Plan& plan, const ModelSpec& model) {
+std::string engine_command(const Plan& plan, const ModelSpec& model) {
   switch (plan.deployment.options.engine.kind) {
     case EngineKind::llama_cpp:
       return llama_cpp_flags(plan, model);
@@ -225,6 +271,16 @@ std::string engine_flags(const Plan& plan, const ModelSpec& model) {
   }
   // The generic profile models no engine, so no engine's command would give its figures.
   return {};
+}
+
+}  // namespace
+
+std::string engine_flags(const Plan& plan, const ModelSpec& model) {
+  std::string command = engine_command(plan, model);
+  if (!command.empty()) {
+    command += attachment_flags(plan.deployment.attachments, plan.deployment.options.engine.kind);
+  }
+  return command;
 }
 
 }  // namespace vramcalc::plan_detail

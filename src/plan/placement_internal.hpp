@@ -31,7 +31,12 @@ struct Context {
   const ModelSpec& model;
   const Deployment& deployment;
   const FormatFacts& facts;
+  const std::vector<AttachmentMemory>& attachments;  ///< sized for the deployment's workload
 };
+
+/// Adds the attachments to devices [first, first + count) of `plan`, shared equally, and
+/// records where they went. Pool engines' draft KV is in the pool already (grid_plan).
+void place_attachments(Plan& plan, const Context& ctx, std::size_t first, std::size_t count);
 
 [[nodiscard]] FormatFacts format_facts(const ModelSpec& model, const WeightFormat& format);
 
@@ -42,6 +47,10 @@ struct Context {
 [[nodiscard]] std::uint64_t kv_share(const LayerSpec& layer, std::uint64_t layer_bytes,
                                      std::uint32_t tp);
 [[nodiscard]] DevicePlan host_device(const Deployment& deployment);
+/// The first card of the deployment whose memory the CPU shares (form "unified"), or null.
+[[nodiscard]] const GpuSpec* unified_card(const Deployment& deployment);
+/// What the plan says about a unified-memory card: the GPU's share, the rest, how to raise it.
+[[nodiscard]] std::string unified_memory_note(const GpuSpec& gpu);
 [[nodiscard]] DevicePlan gpu_device(const GpuSpec& gpu, std::size_t index);
 /// A card of unknown capacity, for an estimate without hardware.
 [[nodiscard]] DevicePlan unknown_device();

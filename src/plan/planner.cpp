@@ -198,6 +198,9 @@ Planner::Layout explicit_layout(const ModelSpec& model, const Deployment& d, std
 
 Plan finished(Plan plan, const Context& ctx, const GpuSpec* reference) {
   plan.deployment = ctx.deployment;
+  if (const GpuSpec* unified = unified_card(ctx.deployment); unified != nullptr) {
+    plan.notes.push_back(unified_memory_note(*unified));
+  }
   settle(plan);
   attach_speed(plan, ctx, reference);
   plan.engine_flags = engine_flags(plan, ctx.model);
@@ -363,7 +366,9 @@ Plan Planner::plan(const Deployment& deployment) const {
   if (inserted) {
     it->second = format_facts(model, deployment.format);
   }
-  const Context ctx{model, deployment, it->second};
+  const std::vector<AttachmentMemory> attachments = attachment_memory(
+      deployment.attachments, model, deployment.workload, deployment.options.engine);
+  const Context ctx{model, deployment, it->second, attachments};
   if (deployment.cpu_only) {
     return finished(cpu_plan(ctx), ctx, nullptr);
   }

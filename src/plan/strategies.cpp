@@ -60,7 +60,7 @@ struct StagePool {
 };
 
 StagePool stage_pool(const Context& ctx, const KvPool& rank, std::uint64_t stage_weights,
-                     StageRange range, std::uint32_t tp) {
+                     StageRange range, std::uint32_t tp, std::uint64_t extra_token_bytes = 0) {
   const Workload& w = ctx.deployment.workload;
   StagePool out;
   KvPool& pool = out.pool;
@@ -76,6 +76,10 @@ StagePool stage_pool(const Context& ctx, const KvPool& rank, std::uint64_t stage
         pool.bytes_per_sequence,
         checked_mul(engines::pool_layer_sequence_tokens(layer, w), per_token, "KV"), "KV");
   }
+  // A draft model's layers share the pool: every token holds them too.
+  pool.bytes_per_token += extra_token_bytes;
+  pool.bytes_per_sequence =
+      checked_add(pool.bytes_per_sequence, checked_mul(extra_token_bytes, w.context, "KV"), "KV");
   const std::uint32_t block = std::max<std::uint32_t>(pool.block_size, 1);
   if (pool.bytes_per_token == 0) {
     // No attention in this stage: nothing to hold.
@@ -141,6 +145,14 @@ Plan grid_plan(const Context& ctx, const GpuSpec* gpu, std::uint32_t tp, std::ui
   const bool multi = tp * pp > 1;
   const std::uint64_t residual = !pool && tp > 1 ? replicated_activation_bytes(ctx) : 0;
   const std::uint64_t communication = multi ? k_communication_buffer_bytes : 0;
+  // Attachments sit on the first stage, shared by its ranks (weights and compute); a draft's
+  // pooled KV adds to every token of that stage's pool.
+  std::uint64_t attached_static = 0;
+  std::uint64_t attached_token = 0;
+  for (const AttachmentMemory& a : ctx.attachments) {
+    attached_static += a.weights.bytes + a.compute.bytes;
+    attached_token += a.kv_bytes_per_token;
+  }
   std::optional<StagePool> binding;
   for (std::uint32_t s = 0; s < pp; ++s) {
     const StageRange range = stages[s];
@@ -168,7 +180,9 @@ Plan grid_plan(const Context& ctx, const GpuSpec* gpu, std::uint32_t tp, std::ui
     const std::uint64_t rank_weights = div_ceil(stage_weights - stage_replicated, tp) + stage_replicated;
     std::optional<StagePool> stage;
     if (pool && est.kv_pool) {
-      stage = stage_pool(ctx, *est.kv_pool, rank_weights, range, tp);
+      stage = s == 0 ? stage_pool(ctx, *est.kv_pool, rank_weights + div_ceil(attached_static, tp),
+                                  range, tp, div_ceil(attached_token, tp))
+                     : stage_pool(ctx, *est.kv_pool, rank_weights, range, tp);
       if (!binding || stage->spare_bytes < binding->spare_bytes) {
         binding = stage;
       }
@@ -195,8 +209,27 @@ Plan grid_plan(const Context& ctx, const GpuSpec* gpu, std::uint32_t tp, std::ui
     plan.kv_pool = binding->pool;
     plan.pool_tokens_needed = binding->needed;
   }
+  place_attachments(plan, ctx, 0, tp);
   add_host(plan, ctx, est);
   return plan;
+}
+
+void place_attachments(Plan& plan, const Context& ctx, std::size_t first, std::size_t count) {
+  count = std::min(count, plan.devices.size() - std::min(first, plan.devices.size()));
+  if (count == 0) {
+    return;
+  }
+  for (const AttachmentMemory& a : ctx.attachments) {
+    PlacedAttachment placed{a, {}};
+    for (std::size_t i = first; i < first + count; ++i) {
+      DevicePlan& device = plan.devices[i];
+      device.weights_bytes += div_ceil(a.weights.bytes, count);
+      device.kv_cache_bytes += div_ceil(a.kv_cache.bytes, count);
+      device.activations_bytes += div_ceil(a.compute.bytes, count);
+      placed.devices.push_back(device.id);
+    }
+    plan.attachments.push_back(std::move(placed));
+  }
 }
 
 // llama.cpp's placement over cards and the CPU, as -ngl, --n-cpu-moe and -nkvo name it:
@@ -255,6 +288,7 @@ Plan spread_plan(const Context& ctx, const std::vector<GpuSpec>& cards, const Me
     plan.devices.push_back(device);
   }
   const bool on_cpu = first_gpu > 0 || cpu_experts > 0 || !spread.output_on_gpu || spread.kv_on_cpu;
+  place_attachments(plan, ctx, 0, 1);  // llama.cpp's main GPU (--main-gpu 0)
   add_host(plan, ctx, est, cpu_weights, cpu_kv, on_cpu ? est.activations.bytes : 0);
   plan.devices.back().first_layer = 0;
   plan.devices.back().layer_count = first_gpu;
@@ -363,6 +397,7 @@ Plan cpu_plan(const Context& ctx) {
   cpu.first_layer = 0;
   cpu.layer_count = n_layers;
   plan.devices.push_back(cpu);
+  place_attachments(plan, ctx, 0, 1);
   return plan;
 }
 
@@ -396,6 +431,13 @@ Plan streamed_offload_plan(const Context& ctx, const std::vector<GpuSpec>& cards
       // The first card runs every layer that is not on a later card: their KV lives there.
       device.weights_bytes = est.embedding_weight_bytes + est.head_weight_bytes + largest_layer;
       device.kv_cache_bytes = all_kv;
+      // Attachments live on the first card, before any layer is placed.
+      for (const AttachmentMemory& a : ctx.attachments) {
+        device.weights_bytes += a.weights.bytes;
+        device.kv_cache_bytes += a.kv_cache.bytes;
+        device.activations_bytes += a.compute.bytes;
+        plan.attachments.push_back({a, {device.id}});
+      }
     }
     const std::uint64_t room = room_on(ctx, cards[c]);
     const auto used = [&device] {
