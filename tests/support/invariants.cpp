@@ -222,6 +222,17 @@ std::vector<std::string> QueryGenerator::next() {
   if (!pool && chance(rng, 0.1)) {
     add_cpu();
   }
+  // What is served beside the model: a draft, LoRA adapters.
+  if (chance(rng, 0.05)) {
+    args.insert(args.end(), {"--draft", chance(rng, 0.5) ? "llama-3.2-1b" : "qwen2.5-0.5b"});
+  }
+  if (chance(rng, 0.05)) {
+    if (chance(rng, 0.5)) {
+      args.insert(args.end(), {"--max-loras", "2", "--max-lora-rank", "16"});
+    } else {
+      args.insert(args.end(), {"--lora", "8"});
+    }
+  }
   // The question.
   const double q = std::uniform_real_distribution<double>(0, 1)(rng);
   if (q < 0.1) {
