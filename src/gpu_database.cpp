@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gpu_entry.hpp"
+#include "gpu_table.hpp"
 #include "io/json_nesting.hpp"
 #include "vramcalc/bytes.hpp"
 #include "vramcalc/error.hpp"
@@ -17,9 +18,6 @@
 
 namespace vramcalc {
 
-namespace embedded {
-extern const std::string_view gpus_json;
-}
 
 namespace {
 
@@ -144,8 +142,9 @@ std::string normalize_gpu_name(std::string_view name) {
 }
 
 GpuDatabase GpuDatabase::built_in() {
+  // Constant data generated from data/gpus.json at build time: no JSON to parse at start-up.
   GpuDatabase database;
-  database.merge_json(embedded::gpus_json, "built-in");
+  database.m_gpus = gpu_table::built_in_cards();
   return database;
 }
 

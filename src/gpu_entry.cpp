@@ -138,9 +138,6 @@ std::vector<std::string> strings_field(const json& entry, const char* key,
   return values;
 }
 
-std::uint64_t gib_to_bytes(double gib) {
-  return static_cast<std::uint64_t>(std::llround(gib * static_cast<double>(k_mib))) * k_kib;
-}
 
 void apply_names(GpuSpec& gpu, const json& entry, const std::string& origin) {
   const std::string& id = gpu.id;
@@ -245,14 +242,7 @@ void apply_memory(GpuSpec& gpu, const json& entry, const std::string& origin) {
   }
   // No driver total: marketed memory, less ECC's share on GDDR, times the unified-memory
   // share the OS gives the GPU.
-  std::uint64_t usable = gpu.memory_bytes;
-  if (gpu.ecc_reserve) {
-    usable = usable / k_ecc_keep_denominator * k_ecc_keep_numerator;
-  }
-  if (gpu.usable_fraction) {
-    usable = static_cast<std::uint64_t>(static_cast<long double>(usable) * *gpu.usable_fraction);
-  }
-  gpu.usable_bytes = usable;
+  gpu.usable_bytes = derived_usable_bytes(gpu.memory_bytes, gpu.ecc_reserve, gpu.usable_fraction);
   gpu.usable_source = UsableMemorySource::derived;
 }
 
@@ -281,6 +271,22 @@ void check_card(const GpuSpec& gpu, const json& entry, const std::string& origin
 }
 
 }  // namespace
+
+std::uint64_t gib_to_bytes(double gib) {
+  return static_cast<std::uint64_t>(std::llround(gib * static_cast<double>(k_mib))) * k_kib;
+}
+
+std::uint64_t derived_usable_bytes(std::uint64_t memory_bytes, bool ecc_reserve,
+                                   std::optional<double> usable_fraction) {
+  std::uint64_t usable = memory_bytes;
+  if (ecc_reserve) {
+    usable = usable / k_ecc_keep_denominator * k_ecc_keep_numerator;
+  }
+  if (usable_fraction) {
+    usable = static_cast<std::uint64_t>(static_cast<long double>(usable) * *usable_fraction);
+  }
+  return usable;
+}
 
 void entry_error(const std::string& origin, const std::string& id, const std::string& what) {
   throw Error(ErrorKind::data, "GPU database " + origin + ": entry '" + id + "': " + what,

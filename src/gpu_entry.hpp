@@ -2,6 +2,8 @@
 // One entry of a GPU database file, validated field by field and applied to a card (internal
 // header of gpu_database.cpp).
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -9,6 +11,14 @@
 #include "vramcalc/gpu.hpp"
 
 namespace vramcalc::gpu_db {
+
+/// memory_gb (GiB, as marketed: GPU memory is binary) in bytes, rounded to whole KiB.
+[[nodiscard]] std::uint64_t gib_to_bytes(double gib);
+
+/// Usable memory without a driver total: the memory, less ECC's 1/16 on GDDR cards that ship
+/// with it on, times the unified-memory share the OS gives the GPU.
+[[nodiscard]] std::uint64_t derived_usable_bytes(std::uint64_t memory_bytes, bool ecc_reserve,
+                                                 std::optional<double> usable_fraction);
 
 /// Throws vramcalc::Error (kind data): "GPU database <origin>: entry '<id>': <what>".
 [[noreturn]] void entry_error(const std::string& origin, const std::string& id,

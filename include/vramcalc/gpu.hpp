@@ -73,6 +73,8 @@ struct GpuSpec {
   std::vector<std::string> sources;  ///< where the figures come from (URLs, documents)
   std::vector<std::string> notes;    ///< what is unknown, derived or special about the figures
   std::string origin;                ///< "built-in" or the path of the file that defined it
+
+  [[nodiscard]] bool operator==(const GpuSpec&) const = default;
 };
 
 /// The result of looking a name up.

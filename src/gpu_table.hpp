@@ -1,0 +1,46 @@
+#pragma once
+// The built-in GPU database as constant data, generated at build time from data/gpus.json
+// (tools/gpu_table_gen.cpp), so that start-up parses no JSON (internal header).
+
+#include <cstddef>
+#include <vector>
+
+#include "vramcalc/gpu.hpp"
+
+namespace vramcalc::gpu_table {
+
+/// One entry as data/gpus.json writes it. Numbers: -1 (launch_year 0) when absent or null;
+/// lists: null-terminated (native_formats: nullptr when null, i.e. unknown).
+struct CardRow {
+  const char* id;
+  const char* name;
+  const char* vendor;
+  const char* const* aliases;
+  const char* architecture;
+  const char* form;
+  double launch_year;
+  double memory_gb;
+  double usable_mib;
+  int ecc_reserve;  ///< -1 absent, 0 false, 1 true
+  double usable_fraction;
+  const char* memory_type;
+  double bandwidth_gb_s;
+  double fp16_tflops;
+  double fp8_tflops;
+  double int8_tops;
+  const char* interconnect;
+  double interconnect_gb_s;
+  const char* pcie;
+  const char* const* native_formats;
+  const char* const* default_for;
+  const char* const* sources;
+  const char* const* notes;
+};
+
+extern const CardRow k_rows[];
+extern const std::size_t k_row_count;
+
+/// The cards of the table, sorted by id, as merge_json would make them from data/gpus.json.
+[[nodiscard]] std::vector<GpuSpec> built_in_cards();
+
+}  // namespace vramcalc::gpu_table
