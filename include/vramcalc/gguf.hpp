@@ -4,8 +4,15 @@
 /// 100 GB file costs what a 1 MB one does. Every malformed input is a vramcalc::Error of kind
 /// `file` naming the byte offset, key or tensor at fault.
 ///
-/// Layout and rules: shared/reference/formats.md §1 (GGUF), §2 (ggml types), §6.5 (rules for
-/// header-only readers), read from ggml-org/ggml docs/gguf.md and llama.cpp ggml/src/gguf.cpp.
+/// Layout: the GGUF spec (ggml-org/ggml docs/gguf.md),
+/// https://github.com/ggml-org/ggml/blob/01f0d4da3e444ca2bfe705e72adab08a4394bb1d/docs/gguf.md
+/// Checks: llama.cpp's reader (ggml/src/gguf.cpp),
+/// https://github.com/ggml-org/llama.cpp/blob/067d44f6c48459f7a82dbafc6fbd0bae97755a4e/ggml/src/gguf.cpp
+/// ggml types: type_traits in ggml/src/ggml.c and the block structs of ggml-common.h,
+/// https://github.com/ggml-org/llama.cpp/blob/00bdaa105cb03380daf899b4fc9f026555745269/ggml/src/ggml.c
+/// https://github.com/ggml-org/llama.cpp/blob/01243c587feceaa5d6a6c2305535ef2f549c48b8/ggml/src/ggml-common.h
+/// Rules for a header-only reader: those two plus the published GGUF parser bugs named where
+/// each check is made (src/gguf/gguf_reader.cpp, tests/unit/gguf_malformed_test.cpp).
 
 #include <cstdint>
 #include <optional>

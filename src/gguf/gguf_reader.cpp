@@ -1,7 +1,8 @@
 // GGUF header reader: magic, version, metadata, tensor table, alignment, data section bounds.
 // Layout: ggml-org/ggml docs/gguf.md; checks: llama.cpp ggml/src/gguf.cpp
-// (gguf_init_from_reader) and src/llama-model-loader (file bounds), plus the rules of
-// shared/reference/formats.md §6.5 derived from published parser vulnerabilities (§6.1-6.2).
+// (gguf_init_from_reader) and src/llama-model-loader (file bounds), plus rules derived from
+// published parser vulnerabilities (llama.cpp CVEs, GHSAs and PRs, and bugs of other GGUF
+// parsers), each named where its check is made and in tests/unit/gguf_malformed_test.cpp.
 // Every length and count is checked against the bytes that remain before anything is
 // allocated from it.
 
