@@ -91,7 +91,8 @@ struct GgufHeader {
 
 // Limits on hostile headers. llama.cpp's own caps are cited; the others are well above any
 // published model and exist so that a crafted file cannot make the reader allocate or loop
-// without bound (formats.md §6.5 rule 1).
+// without bound: every count and length is checked against the bytes left before anything is
+// allocated from it.
 
 /// Longest string: llama.cpp GGUF_MAX_STRING_LENGTH (ggml/src/gguf.cpp), 1 GiB.
 inline constexpr std::uint64_t k_gguf_max_string_bytes = 1024ULL * 1024 * 1024;
@@ -117,8 +118,9 @@ inline constexpr std::uint64_t k_gguf_max_kv = 1ULL << 16;
 /// Deepest nesting of arrays in arrays. The spec allows nesting; llama.cpp rejects it; no
 /// published file uses it. Two levels are read, deeper is an error.
 inline constexpr std::uint32_t k_gguf_max_array_depth = 2;
-/// Largest general.alignment: 1 MiB (formats.md §6.1: an alignment of 0x80000000 aborts
-/// llama.cpp; §1.5 recommends a cap). The default is 32 (GGUF_DEFAULT_ALIGNMENT).
+/// Largest general.alignment: 1 MiB (llama.cpp's gguf.cpp requires only a power of two; an
+/// alignment of 0x80000000 aborts it, per an oss-security advisory of 2026-05-15, V-01). The
+/// default is 32 (GGUF_DEFAULT_ALIGNMENT).
 inline constexpr std::uint64_t k_gguf_max_alignment = 1024ULL * 1024;
 /// Largest metadata + tensor table: 128 MiB. The biggest published headers (256k-token
 /// vocabularies with merges) are under 20 MB (a 128k vocabulary: 8.6 MB); the cap bounds the
@@ -202,7 +204,8 @@ struct GgufSplitName {
 [[nodiscard]] ModelSpec load_gguf_model(const std::string& path);
 
 /// Name of a llama.cpp file type (`general.file_type`, `enum llama_ftype`): 15 -> "Q4_K_M",
-/// 1 -> "F16"; formats.md §3. Unknown or removed values give "file type N".
+/// 1 -> "F16"; gguf-py LlamaFileType (src/gguf/gguf_values.cpp). Unknown or removed values
+/// give "file type N".
 [[nodiscard]] std::string llama_ftype_name(std::uint64_t file_type);
 
 }  // namespace vramcalc

@@ -135,7 +135,7 @@ std::uint32_t vocab_size(const gguf::Metadata& meta, const ModelSpec& model) {
                 "is missing, and so are tokenizer.ggml.tokens and token_embd.weight");
 }
 
-// general.file_type names the quantization mix (formats.md §3); without it, the storage type
+// general.file_type names the quantization mix (enum llama_ftype); without it, the storage type
 // holding the most bytes.
 std::string stored_format(const gguf::Metadata& meta, const ModelSpec& model) {
   const GgufValue* file_type = meta.find("general.file_type");
