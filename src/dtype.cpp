@@ -71,7 +71,11 @@ const std::vector<WeightFormatEntry>& weight_format_table() {
        {"i4", "4bit", "4-bit"}},
       // Real storage formats: the linear layers' packed weights plus the scales, zeros and
       // indexes their checkpoints hold; embeddings, head, norms, routers and biases stay in 16
-      // bits. Layouts: shared/reference/formats.md section 5.
+      // bits. Layouts: bitsandbytes-foundation/bitsandbytes (bitsandbytes/functional.py,
+      // quantize_4bit and quantize_blockwise), AutoGPTQ/AutoGPTQ QuantLinear,
+      // casper-hansen/AutoAWQ WQLinear_GEMM, vllm-project/vllm's compressed-tensors schemes
+      // (compressed_tensors_wNa16.py, compressed_tensors_w4a4_nvfp4.py) and ggml-common.h
+      // block_mxfp4 / block_nvfp4 (ggml-org/llama.cpp).
       // bitsandbytes LLM.int8: int8 weights + one fp32 absmax (SCB) per output row.
       {linear("bnb-int8", "bitsandbytes int8 (LLM.int8): int8 + fp32 scale per row", 8, 0, 0, 0,
               0, 32),

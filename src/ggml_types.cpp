@@ -11,9 +11,12 @@ namespace vramcalc {
 
 namespace {
 
-// ggml's `type_traits[]` (ggml/src/ggml.c, ggml-org/llama.cpp @ 00bdaa10): blck_size and
-// type_size = sizeof(block_*), checked against the static_asserts in ggml-common.h
-// (@ 01243c58) and gguf-py GGML_QUANT_SIZES (@ 0024aa74); docs: shared/reference/formats.md §2.
+// ggml's `type_traits[]` (ggml/src/ggml.c): blck_size and type_size = sizeof(block_*),
+// checked against the static_asserts in ggml-common.h and gguf-py GGML_QUANT_SIZES
+// (gguf-py/gguf/constants.py), all three in ggml-org/llama.cpp:
+// https://github.com/ggml-org/llama.cpp/blob/00bdaa105cb03380daf899b4fc9f026555745269/ggml/src/ggml.c
+// https://github.com/ggml-org/llama.cpp/blob/01243c587feceaa5d6a6c2305535ef2f549c48b8/ggml/src/ggml-common.h
+// https://github.com/ggml-org/llama.cpp/blob/0024aa7417efd50a7c2a79e049dfbbbceb0beaaf/gguf-py/gguf/constants.py
 // Q8_1 is 36 bytes per ggml-common.h (gguf-py says 40; the C struct is what files hold).
 // Removed ids (Q4_2, Q4_3, Q4_0_4_4/4_8/8_8, IQ4_NL_4_4/4_8/8_8) are absent on purpose.
 // clang-format off

@@ -1,8 +1,9 @@
 // llama-quantize's per-tensor type choice, following src/llama-quant.cpp
 // (llama_tensor_get_type and the `quantize &=` filter of llama_model_quantize_impl) as of late
 // 2025 (read at JohannesGaessler/llama.cpp 5a44f27e, a mirror of upstream), without an
-// importance matrix, adjusted where the pinned llama.cpp (de3ff815) behaves differently. Checked against the files llama.cpp itself quantized in
-// shared/validation/gguf-inventories/ (tests/unit/llama_quant_test.cpp).
+// importance matrix, adjusted where the pinned llama.cpp (de3ff815) behaves differently.
+// Checked against the files llama.cpp itself quantized, described tensor for tensor in
+// tests/data/gguf-inventories/ (tests/unit/llama_quant_test.cpp).
 #include "vramcalc/llama_quant.hpp"
 
 #include <algorithm>

@@ -11,11 +11,12 @@ namespace vramcalc {
 
 namespace {
 
-// Shapes of real dense decoders, from their Hugging Face config.json files as collected in
-// shared/reference/models.json (hidden_size, num_hidden_layers, num_attention_heads,
-// num_key_value_heads, head_dim, intermediate_size, vocab_size, tie_word_embeddings).
-// Parameter counts are the released checkpoints' (Llama-3.1-8B: 8,030,261,248 per
-// shared/reference/configs/expected_params.json; the others as derived there).
+// Shapes of real dense decoders, from the Hugging Face config.json named on each row
+// (hidden_size, num_hidden_layers, num_attention_heads, num_key_value_heads, head_dim,
+// intermediate_size, vocab_size, tie_word_embeddings); data/models.json holds the same
+// configs with their sources. Parameter counts: Llama-3.1-8B's 8,030,261,248 is the released
+// checkpoint's (tests/data/configs/README.md); every count equals PyTorch's count of the
+// config (tests/data/transformers/param_counts.json).
 const std::vector<ReferenceShape> k_reference_shapes = {
     {"Qwen2.5-0.5B", 494'032'768, 24, 896, 14, 2, 64, 4864, 151936, true,
      "Qwen/Qwen2.5-0.5B config.json"},

@@ -4,8 +4,15 @@
 /// 100 GB file costs what a 1 MB one does. Every malformed input is a vramcalc::Error of kind
 /// `file` naming the byte offset, key or tensor at fault.
 ///
-/// Layout and rules: shared/reference/formats.md §1 (GGUF), §2 (ggml types), §6.5 (rules for
-/// header-only readers), read from ggml-org/ggml docs/gguf.md and llama.cpp ggml/src/gguf.cpp.
+/// Layout: the GGUF spec (ggml-org/ggml docs/gguf.md),
+/// https://github.com/ggml-org/ggml/blob/01f0d4da3e444ca2bfe705e72adab08a4394bb1d/docs/gguf.md
+/// Checks: llama.cpp's reader (ggml/src/gguf.cpp),
+/// https://github.com/ggml-org/llama.cpp/blob/067d44f6c48459f7a82dbafc6fbd0bae97755a4e/ggml/src/gguf.cpp
+/// ggml types: type_traits in ggml/src/ggml.c and the block structs of ggml-common.h,
+/// https://github.com/ggml-org/llama.cpp/blob/00bdaa105cb03380daf899b4fc9f026555745269/ggml/src/ggml.c
+/// https://github.com/ggml-org/llama.cpp/blob/01243c587feceaa5d6a6c2305535ef2f549c48b8/ggml/src/ggml-common.h
+/// Rules for a header-only reader: those two plus the published GGUF parser bugs named where
+/// each check is made (src/gguf/gguf_reader.cpp, tests/unit/gguf_malformed_test.cpp).
 
 #include <cstdint>
 #include <optional>
@@ -84,7 +91,8 @@ struct GgufHeader {
 
 // Limits on hostile headers. llama.cpp's own caps are cited; the others are well above any
 // published model and exist so that a crafted file cannot make the reader allocate or loop
-// without bound (formats.md §6.5 rule 1).
+// without bound: every count and length is checked against the bytes left before anything is
+// allocated from it.
 
 /// Longest string: llama.cpp GGUF_MAX_STRING_LENGTH (ggml/src/gguf.cpp), 1 GiB.
 inline constexpr std::uint64_t k_gguf_max_string_bytes = 1024ULL * 1024 * 1024;
@@ -110,8 +118,9 @@ inline constexpr std::uint64_t k_gguf_max_kv = 1ULL << 16;
 /// Deepest nesting of arrays in arrays. The spec allows nesting; llama.cpp rejects it; no
 /// published file uses it. Two levels are read, deeper is an error.
 inline constexpr std::uint32_t k_gguf_max_array_depth = 2;
-/// Largest general.alignment: 1 MiB (formats.md §6.1: an alignment of 0x80000000 aborts
-/// llama.cpp; §1.5 recommends a cap). The default is 32 (GGUF_DEFAULT_ALIGNMENT).
+/// Largest general.alignment: 1 MiB (llama.cpp's gguf.cpp requires only a power of two; an
+/// alignment of 0x80000000 aborts it, per an oss-security advisory of 2026-05-15, V-01). The
+/// default is 32 (GGUF_DEFAULT_ALIGNMENT).
 inline constexpr std::uint64_t k_gguf_max_alignment = 1024ULL * 1024;
 /// Largest metadata + tensor table: 128 MiB. The biggest published headers (256k-token
 /// vocabularies with merges) are under 20 MB (a 128k vocabulary: 8.6 MB); the cap bounds the
@@ -195,7 +204,8 @@ struct GgufSplitName {
 [[nodiscard]] ModelSpec load_gguf_model(const std::string& path);
 
 /// Name of a llama.cpp file type (`general.file_type`, `enum llama_ftype`): 15 -> "Q4_K_M",
-/// 1 -> "F16"; formats.md §3. Unknown or removed values give "file type N".
+/// 1 -> "F16"; gguf-py LlamaFileType (src/gguf/gguf_values.cpp). Unknown or removed values
+/// give "file type N".
 [[nodiscard]] std::string llama_ftype_name(std::uint64_t file_type);
 
 }  // namespace vramcalc

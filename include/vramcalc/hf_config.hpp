@@ -20,7 +20,7 @@
 namespace vramcalc {
 
 /// What a `quantization_config` says about a pre-quantized checkpoint. A config stores no
-/// bytes: these facts let a later step cost the stored weights (formats.md §4.5).
+/// bytes: these facts let a later step cost the stored weights (src/hf_config/quantization.cpp).
 struct QuantizationConfig {
   std::string method;                 ///< quant_method: "gptq", "awq", "fp8", "mxfp4", ...
   std::optional<std::uint32_t> bits;  ///< weight bits: `bits`, bitsandbytes load_in_4bit/8bit,

@@ -67,7 +67,9 @@ GraphShape graph_shape(const ModelSpec& model) {
 
 // The compute buffer is the peak of ggml-alloc's reservation of the worst-case graph
 // (n_ubatch tokens attending over n_kv cells). Its largest live sets, from the graph's tensor
-// sizes (LLAMACPP.md "CPU compute buffer"; the structure of llm_graph in llama-graph.cpp):
+// sizes (fitted to the compute bytes llama.cpp de3ff815 reported on the CPU,
+// tests/data/validation/llamacpp_cpu_measured.json; the structure of llm_graph in
+// llama-graph.cpp):
 //   output phase A = f32 logits of the reserved outputs + two f32 hidden states
 //   FFN phase    F = KQ mask + f32 (3 x n_ff + 4 x n_embd) per token
 //   attention    B = f32 KQ scores of all heads (flash attention off) + mask + Q/K/V/residual

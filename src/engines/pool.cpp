@@ -13,7 +13,11 @@ namespace {
 // cudaMemGetInfo's total is below nvidia-smi's by the driver's own reservation: vLLM logs
 // total_gpu_memory 79.22 GiB on an H100 80GB (nvidia-smi 81559 MiB: 441 MiB less), 23.58 GiB
 // on a 24 GB card (24576 MiB: 430 MiB less), 31.37 GiB on an RTX 5090 (32607 MiB: 485 MiB
-// less) (shared/validation/NOTES.md section 7). 450 MiB, the middle of those.
+// less) (vLLM logs: https://github.com/vllm-project/vllm/pull/10511 and
+// https://github.com/vllm-project/vllm/pull/12126 for the H100,
+// https://github.com/vllm-project/vllm/issues/10517 for the RTX 3090,
+// https://github.com/vllm-project/vllm/issues/14452 for the RTX 5090). 450 MiB, the middle of
+// those.
 constexpr std::uint64_t k_driver_reserved_bytes = 450ULL * 1024 * 1024;
 constexpr std::uint64_t k_activation_bytes = 2;
 constexpr std::uint64_t k_logit_bytes = 4;

@@ -7,7 +7,9 @@
 // Activations of a prefill chunk and CUDA graphs live in the (1 - mem_fraction_static)
 // margin. Default mem_fraction_static by tensor-parallel size: 0.88 (1), 0.87 (2), 0.85 (4),
 // 0.81 (8), 0.79 (16) (server_args.py, SGLang 0.4). Check: Llama-3.1-8B on an H100 gives
-// 0.88 x (79.22 - 0.61) - 15.02 = 54.2 GiB of pool; SGLang logs 54.26 (NOTES.md section 8).
+// 0.88 x (79.22 - 0.61) - 15.11 = 54.07 GiB of pool; SGLang logs weights 15.11 GB and
+// K 27.02 + V 27.02 GB (sgl-project/sglang PR #4760's test results; row
+// sglang-llama31-8b-h100-mar2025 of tests/data/validation/published.json).
 #include <cmath>
 
 #include <fmt/format.h>

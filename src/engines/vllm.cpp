@@ -6,7 +6,8 @@
 //   tokens    = whole blocks of block_size tokens that fit in the pool
 // CUDA graphs are captured afterwards, in the (1 - utilization) margin, like the CUDA context.
 // Defaults: gpu_memory_utilization 0.9, block_size 16, max_num_seqs 256,
-// max_num_batched_tokens 8192 (chunked prefill, shared/validation/NOTES.md section 7).
+// max_num_batched_tokens 8192 (chunked prefill; the 1.26 GiB activation peak that
+// https://github.com/vllm-project/vllm/pull/10511 logs for Llama-3-8B is at 8192 tokens).
 #include <cmath>
 
 #include <fmt/format.h>
@@ -23,8 +24,10 @@ constexpr std::uint32_t k_default_block_size = 16;
 constexpr std::uint32_t k_default_max_num_seqs = 256;
 constexpr std::uint64_t k_default_batched_tokens = 8192;
 // Memory outside PyTorch's allocator that appears during profiling (cuBLAS workspaces, NCCL
-// and custom all-reduce buffers): 0.03-0.35 GiB on single consumer GPUs, 0.20-0.25 GiB at
-// TP/PP on 24 GB cards, up to 3.58 GiB in one Dec-2024 TP2 profile (NOTES.md section 7).
+// and custom all-reduce buffers): 0.35 GiB on an RTX 3090 (vllm-project/vllm#10517), 0.33 GiB
+// per RTX 5090 at PP2 (#14452), 0.25 GiB per RTX 4090 at TP2 (#13061), 0.16 GiB on an H100
+// (#12126), up to 3.58 GiB in one Dec-2024 TP2 profile (#10511); the vLLM logs, quoted in
+// tests/data/validation/published.json where a row uses them.
 constexpr std::uint64_t k_non_torch_bytes = 300ULL * 1024 * 1024;
 
 }  // namespace

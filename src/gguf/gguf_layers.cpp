@@ -96,8 +96,9 @@ struct SlidingWindow {
 };
 
 // Which layers slide and over how many tokens. Phi-3's sliding_window is ignored: llama.cpp
-// disables Phi SWA (ggml-org/llama.cpp#13676; shared/validation/LLAMACPP.md confirms all
-// layers full). A {arch}.attention.sliding_window_pattern key (a period, or one flag per
+// disables Phi SWA (ggml-org/llama.cpp#13676; the Phi-3-mini rows of
+// tests/data/validation/llamacpp_cpu_measured.json, llama.cpp de3ff815, confirm all layers
+// full). A {arch}.attention.sliding_window_pattern key (a period, or one flag per
 // layer, non-zero = sliding), read by newer llama.cpp families, takes precedence over the
 // family's fixed period.
 SlidingWindow sliding_window(const Metadata& meta, std::size_t n_layer) {

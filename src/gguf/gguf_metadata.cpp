@@ -126,7 +126,7 @@ std::optional<std::vector<std::uint32_t>> Metadata::per_layer(std::string_view k
     values.assign(n_layer, scalar);
     return values;
   }
-  // formats.md §6.5: per-layer arrays must have exactly block_count entries.
+  // Per-layer arrays must have exactly block_count entries (one value per layer).
   if (!is_integer(value->element_type) || value->length != n_layer || !value->kept) {
     fail_key(key, "is an ARRAY of " + std::to_string(value->length) + " " +
                       std::string(gguf_value_type_name(value->element_type)) +

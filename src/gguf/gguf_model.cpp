@@ -1,7 +1,9 @@
 // The model description built from a GGUF header: names and totals here, layers in
 // gguf_layers.cpp. Parameter counts follow llama.cpp's llama_model_n_params (the sum of the
 // elements of every tensor in the file, rope_freqs included); weight bytes are each tensor's
-// exact ggml_nbytes, which is what llama.cpp allocates (shared/validation/LLAMACPP.md §4).
+// exact ggml_nbytes, which is what llama.cpp allocates (llama_model_size of the files in
+// tests/data/gguf-inventories/, measured with llama.cpp de3ff815:
+// tests/data/validation/llamacpp_cpu_measured.json, llama_model_size_bytes).
 
 #include <filesystem>
 #include <limits>
@@ -133,7 +135,7 @@ std::uint32_t vocab_size(const gguf::Metadata& meta, const ModelSpec& model) {
                 "is missing, and so are tokenizer.ggml.tokens and token_embd.weight");
 }
 
-// general.file_type names the quantization mix (formats.md §3); without it, the storage type
+// general.file_type names the quantization mix (enum llama_ftype); without it, the storage type
 // holding the most bytes.
 std::string stored_format(const gguf::Metadata& meta, const ModelSpec& model) {
   const GgufValue* file_type = meta.find("general.file_type");

@@ -1,7 +1,8 @@
 // GGUF header reader: magic, version, metadata, tensor table, alignment, data section bounds.
 // Layout: ggml-org/ggml docs/gguf.md; checks: llama.cpp ggml/src/gguf.cpp
-// (gguf_init_from_reader) and src/llama-model-loader (file bounds), plus the rules of
-// shared/reference/formats.md §6.5 derived from published parser vulnerabilities (§6.1-6.2).
+// (gguf_init_from_reader) and src/llama-model-loader (file bounds), plus rules derived from
+// published parser vulnerabilities (llama.cpp CVEs, GHSAs and PRs, and bugs of other GGUF
+// parsers), each named where its check is made and in tests/unit/gguf_malformed_test.cpp.
 // Every length and count is checked against the bytes that remain before anything is
 // allocated from it.
 
@@ -28,14 +29,15 @@ namespace {
 constexpr std::array<char, 4> k_magic = {'G', 'G', 'U', 'F'};
 // Default alignment of the data section: GGUF_DEFAULT_ALIGNMENT (ggml/src/gguf.cpp).
 constexpr std::uint64_t k_default_alignment = 32;
-// Smallest encodings (formats.md §6.5): a pair is a key length (8), a key byte (1), a type (4)
+// Smallest encodings (GGUF spec): a pair is a key length (8), a key byte (1), a type (4)
 // and a 1-byte value; a tensor info is a name length (8), a name byte (1), n_dims (4), one
 // dimension (8), a type (4) and an offset (8).
 constexpr std::uint64_t k_min_kv_bytes = 8 + 1 + 4 + 1;
 constexpr std::uint64_t k_min_tensor_info_bytes = 8 + 1 + 4 + 8 + 4 + 8;
 // Read-ahead window of the cursor: small reads (lengths, tokens) are served from it.
 constexpr std::size_t k_window_bytes = 64 * 1024;
-// Removed ggml type ids, named so that the error says what the file holds (formats.md §2).
+// Removed ggml type ids, named so that the error says what the file holds (ggml.c type_traits
+// marks them DEPRECATED with block size 0).
 constexpr std::array<std::pair<std::uint32_t, std::string_view>, 8> k_removed_types = {{
     {4, "Q4_2"},
     {5, "Q4_3"},
@@ -609,7 +611,8 @@ std::vector<GgufTensor> read_tensor_infos(Cursor& cursor, ValueReader& values,
 }
 
 // Tensor data must lie inside the file (llama-model-loader: "tensor data is not within the
-// file bounds") and tensors must not overlap (formats.md §6.5).
+// file bounds") and tensors must not overlap (gguf.cpp: each offset is the padded end of the
+// tensor before it).
 void check_data_layout(const Cursor& cursor, const GgufHeader& header) {
   const std::string& name = cursor.name();
   std::vector<std::size_t> order(header.tensors.size());

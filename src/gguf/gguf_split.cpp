@@ -1,5 +1,6 @@
 // Split GGUF models (llama.cpp tools/gguf-split): `<prefix>-00001-of-00003.gguf` ... with
-// split.no (0-based), split.count and, in each shard, split.tensors.count (formats.md §1.7).
+// split.no (0-based), split.count and, in each shard, split.tensors.count (gguf-split.cpp,
+// gguf-py Keys.Split).
 // Shard paths are derived only from the given file's own name, in its own folder.
 
 #include <cctype>

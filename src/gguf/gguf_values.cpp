@@ -10,7 +10,7 @@ namespace vramcalc {
 namespace {
 
 // `enum llama_ftype` (llama.h; gguf-py LlamaFileType @ 0024aa74), names without the
-// LLAMA_FTYPE_MOSTLY_ / ALL_ prefixes; formats.md §3. Removed values (4-6, 33-35) are absent.
+// LLAMA_FTYPE_MOSTLY_ / ALL_ prefixes. Removed values (4-6, 33-35) are absent.
 constexpr std::array<std::pair<std::uint64_t, std::string_view>, 36> k_ftypes = {{
     {0, "F32"},        {1, "F16"},      {2, "Q4_0"},       {3, "Q4_1"},    {7, "Q8_0"},
     {8, "Q5_0"},       {9, "Q5_1"},     {10, "Q2_K"},      {11, "Q3_K_S"}, {12, "Q3_K_M"},

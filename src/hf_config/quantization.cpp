@@ -1,6 +1,8 @@
-// The facts of a `quantization_config` (shared/reference/formats.md §4.5-4.6): method, bits,
-// group size, fp8 block size, and the modules left unquantized. Values of the wrong type
-// are errors like any other key's.
+// The facts of a `quantization_config` in a Hugging Face config.json (quant_method gptq, awq,
+// bitsandbytes, fp8, compressed-tensors, mxfp4, ...; skip lists modules_to_not_convert,
+// ignored_layers, ignore; as huggingface/transformers' quantizers and vllm-project/vllm read
+// them): method, bits, group size, fp8 block size, and the modules left unquantized. Values of
+// the wrong type are errors like any other key's.
 #include <string>
 
 #include "hf_config/planning.hpp"

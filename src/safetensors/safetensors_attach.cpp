@@ -29,8 +29,7 @@ constexpr std::uint64_t k_label_share_per_mille = 1;
 
 // Bits of packed integer weights when neither the tensors nor the caller tell: 4, what
 // AutoGPTQ/AutoAWQ examples, compressed-tensors W4A16 and mlx.nn.quantize (bits=4,
-// group_size=64) default to, and nearly every published GPTQ/AWQ checkpoint uses (formats.md
-// §5: "GPTQ (AutoGPTQ, b bits)", typical b = 4).
+// group_size=64) default to, and nearly every published GPTQ/AWQ checkpoint uses.
 constexpr std::uint32_t k_default_packed_bits = 4;
 
 bool sane_bits(std::uint64_t bits) {
@@ -140,10 +139,11 @@ bool Attacher::has_sibling_starting(std::size_t i, std::string_view prefix) cons
   return false;
 }
 
-// GPTQ / AWQ `qweight`, I32 holding 32 / bits weights each (formats.md §4.5, AutoGPTQ and
-// AutoAWQ QuantLinear buffers). GPTQ packs the input dimension: qweight [in x bits / 32, out]
-// beside g_idx [in], so bits = 32 x rows / in. AWQ packs the output dimension: qweight
-// [in, out x bits / 32] beside scales [in / group, out], so bits = 32 x columns / out.
+// GPTQ / AWQ `qweight`, I32 holding 32 / bits weights each (AutoGPTQ/AutoGPTQ QuantLinear and
+// casper-hansen/AutoAWQ WQLinear_GEMM buffers). GPTQ packs the input dimension: qweight
+// [in x bits / 32, out] beside g_idx [in], so bits = 32 x rows / in. AWQ packs the output
+// dimension: qweight [in, out x bits / 32] beside scales [in / group, out], so
+// bits = 32 x columns / out.
 Holding Attacher::packed_int32(std::size_t i) const {
   const SafetensorsTensor& tensor = m_inventory.tensors[i];
   const SafetensorsTensor* g_idx = sibling(i, "g_idx");

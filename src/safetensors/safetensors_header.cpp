@@ -29,7 +29,7 @@ struct DtypeRow {
 };
 
 // Every dtype of the reference implementation with its size in bits: huggingface/safetensors
-// safetensors/src/tensor.rs `enum Dtype` and `Dtype::bitsize` (formats.md §4.2). F4 is MX FP4
+// safetensors/src/tensor.rs `enum Dtype` and `Dtype::bitsize`. F4 is MX FP4
 // E2M1; F6_* are the MX FP6 types; F8_E8M0 is the MX scale type; C64 is two F32.
 constexpr auto k_dtypes = std::to_array<DtypeRow>({
     {"BOOL", 8},    {"F4", 4},       {"F6_E2M3", 6}, {"F6_E3M2", 6}, {"U8", 8},
@@ -383,7 +383,8 @@ void HeaderReader::finish_tensor() {
                 known_dtypes() + ")");
   }
   // Per-dimension checked products: never test the product after it may have wrapped
-  // (formats.md §6.3, syoyo/safetensors-cpp: a product wrapping to 0 skipped the checks).
+  // (syoyo/safetensors-cpp, google-ai-edge/LiteRT PR #9254: a product wrapping to 0 skipped the
+  // checks).
   std::uint64_t elements = 1;
   for (const std::uint64_t dim : m_tensor.shape) {
     const auto product = try_mul(elements, dim);

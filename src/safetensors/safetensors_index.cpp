@@ -1,6 +1,7 @@
 // model.safetensors.index.json: {"metadata": {"total_size": N, ...}, "weight_map": {tensor:
 // shard file}}. Source: huggingface_hub src/huggingface_hub/serialization/_base.py
-// (`split_state_dict_into_shards_factory`), formats.md §4.4.
+// (`split_state_dict_into_shards_factory`) and huggingface/safetensors
+// docs/source/metadata_parsing.mdx.
 #include <nlohmann/json.hpp>
 #include <algorithm>
 #include <string>

@@ -1,7 +1,7 @@
 #pragma once
 // Bookkeeping shared by the SAX readers of safetensors headers and indexes (internal header):
 // the nesting depth, and duplicate keys, which nlohmann's parser accepts silently (it keeps the
-// last value, as serde_json does: formats.md §4.3 item 8). The readers build their own compact
+// last value, as serde_json does: QuintinShaw/openasr PR #73). The readers build their own compact
 // structures from the events instead of a DOM, so a 100 MB header costs what its tensors do.
 
 #include <algorithm>

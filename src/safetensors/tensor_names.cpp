@@ -1,7 +1,8 @@
 // Hugging Face tensor names -> TensorRole. The spellings come from the checkpoints of each
 // family as transformers names its modules (modeling_<family>.py) and as llama.cpp's converter
 // maps them (convert_hf_to_gguf.py / gguf-py/gguf/tensor_mapping.py); quantization suffixes
-// from formats.md §4.5.
+// from the quantizers' modules (AutoGPTQ QuantLinear, AutoAWQ WQLinear_GEMM, transformers'
+// bitsandbytes quantizer, vLLM's compressed-tensors schemes).
 #include "safetensors/tensor_names.hpp"
 
 #include <algorithm>
@@ -106,7 +107,7 @@ constexpr auto k_mlp = std::to_array<std::string_view>({"mlp", "block_sparse_moe
 // Containers of a state-space (mamba) block.
 constexpr auto k_ssm = std::to_array<std::string_view>({"mixer", "mamba", "ssm"});
 
-// Last parts that are quantization metadata, not parameters (formats.md §4.5): GPTQ/AWQ
+// Last parts that are quantization metadata, not parameters: GPTQ/AWQ
 // qzeros, scales, g_idx; FP8 weight_scale (compressed-tensors, fbgemm), weight_scale_inv
 // (deepseek block FP8), input/output/kv scales; NVFP4 weight_scale_2 and global scales;
 // compressed-tensors weight_zero_point, weight_g_idx, weight_shape; bitsandbytes int8 SCB and

@@ -21,7 +21,8 @@ std::string rebuild(const std::string& inventory_file) {
 }  // namespace
 
 TEST_CASE("cli: --gguf weights equal the file's tensor bytes and llama.cpp's parameter count") {
-  // shared/validation/llamacpp_cpu_measured.json: llama_model_size_bytes and n_params as
+  // tests/data/gguf-inventories/llamacpp_measured_extract.json (and
+  // tests/data/validation/llamacpp_cpu_measured.json): llama_model_size_bytes and n_params as
   // llama.cpp reported them for these files.
   struct Expect {
     const char* inventory;

@@ -23,7 +23,8 @@ std::string config(const char* name) {
 }  // namespace
 
 TEST_CASE("cli: --config gives each released checkpoint's exact parameter count and bf16 is x2") {
-  // shared/reference/configs/expected_params.json (released safetensors totals / 2 bytes).
+  // Released checkpoints' safetensors totals / bytes per parameter, per Hugging Face
+  // repository: tests/data/configs/README.md.
   const std::pair<const char*, std::uint64_t> expected[] = {
       {"llama-3.1-8b.json", 8'030'261'248ULL},  {"mistral-7b-v0.1.json", 7'241'732'096ULL},
       {"qwen2.5-7b.json", 7'615'616'512ULL},    {"gemma-2-9b.json", 9'241'705'984ULL},

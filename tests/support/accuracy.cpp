@@ -119,7 +119,7 @@ AccuracyRecord record(std::string dataset, std::string row, std::string engine,
   return r;
 }
 
-// ---- llama.cpp on the CPU, the pinned version (LLAMACPP.md) ------------------------------
+// ---- llama.cpp on the CPU, the pinned version (de3ff815, llamacpp_cpu_measured.json) ------
 
 void llamacpp_cpu(std::vector<AccuracyRecord>& out) {
   const Json doc = load_json(test_data_dir() + "/validation/llamacpp_cpu_measured.json");

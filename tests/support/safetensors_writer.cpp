@@ -14,7 +14,7 @@ namespace vramcalc::test {
 
 namespace {
 
-// safetensors/src/tensor.rs `Dtype::bitsize` (formats.md §4.2).
+// huggingface/safetensors safetensors/src/tensor.rs `Dtype::bitsize`.
 const std::map<std::string, std::uint64_t> k_bits = {
     {"BOOL", 8},  {"F4", 4},     {"F6_E2M3", 6}, {"F6_E3M2", 6}, {"U8", 8},     {"I8", 8},
     {"F8_E5M2", 8}, {"F8_E4M3", 8}, {"F8_E8M0", 8}, {"I16", 16},  {"U16", 16},   {"F16", 16},

@@ -64,7 +64,8 @@ TEST_CASE("KV cache is 2 x layers x kv_heads x head_dim x context x batch x byte
 
 TEST_CASE("a q8_0 KV cache costs 34 bytes per 32 elements") {
   // Llama-3-8B shape at 8192 tokens: 32 layers x 2 x 1088 bytes x 8192 = 544 MiB, as the
-  // llama.cpp log in shared/validation/NOTES.md section 1 shows.
+  // llama.cpp log of row llamacpp-llama3-8b-q4km-8192-q8kv in
+  // tests/data/validation/published.json shows.
   Workload w;
   w.context = 8192;
   w.kv_key = *find_kv_type("q8_0");

@@ -1,6 +1,6 @@
 // ggml storage types: the table by id and by name, whole-block row sizes, tensor sizes.
-// Expected sizes come from the block layouts in ggml-common.h (shared/reference/formats.md §2),
-// worked by hand below.
+// Expected sizes come from the block layouts in ggml-common.h, worked by hand below:
+// https://github.com/ggml-org/llama.cpp/blob/01243c587feceaa5d6a6c2305535ef2f549c48b8/ggml/src/ggml-common.h
 #include <limits>
 #include <set>
 

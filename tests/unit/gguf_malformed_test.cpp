@@ -1,7 +1,8 @@
 // Malformed GGUF headers: each is rejected with a vramcalc::Error (kind file) whose message
-// names the problem and its byte offset, key or tensor. Each case names the vulnerability
-// class of shared/reference/formats.md §6 it stands for (§6.1 llama.cpp CVEs and fixes, §6.2
-// other GGUF parsers, §6.4 llama.cpp's handcrafted test-gguf corruptions). Offsets below are
+// names the problem and its byte offset, key or tensor. Each case names the published bug
+// it stands for: a llama.cpp CVE, GHSA, issue or PR (ggml-org/llama.cpp), a bug of another GGUF
+// parser, or one of the handcrafted corruptions of llama.cpp's tests/test-gguf.cpp
+// (HANDCRAFTED_HEADER_*, _KV_*, _TENSORS_*, _DATA_*; "test-gguf" below). Offsets below are
 // worked by hand: the fixed header is 24 bytes (magic, version, two u64 counts); a key or
 // name "k" takes 8 + 1 bytes; a 1-dimension tensor info is name, n_dims (4), dim (8), type (4),
 // offset (8).
@@ -47,7 +48,7 @@ GgufFixture one_tensor(std::vector<std::uint64_t> shape, std::uint32_t type = k_
 }  // namespace
 
 TEST_CASE("GGUF with a bad magic is rejected") {
-  // §6.4 HANDCRAFTED_HEADER_BAD_MAGIC.
+  // test-gguf HANDCRAFTED_HEADER_BAD_MAGIC.
   CHECK(error_of("GGML" + le32(3) + le64(0) + le64(0)) ==
         "bad.gguf: not a GGUF file: magic 'GGML' at offset 0, 'GGUF' expected");
   CHECK(error_of(std::string("GG")) ==
@@ -55,7 +56,8 @@ TEST_CASE("GGUF with a bad magic is rejected") {
 }
 
 TEST_CASE("GGUF versions other than 2 and 3 are rejected") {
-  // §6.4 BAD_VERSION_0 / BAD_VERSION_1 / BAD_VERSION_FUTURE; §1.2 v1 had 32-bit counts.
+  // test-gguf BAD_VERSION_0 / BAD_VERSION_1 / BAD_VERSION_FUTURE; GGUF spec (ggml-org/ggml
+  // docs/gguf.md, version history): v1 had 32-bit counts.
   CHECK(error_of(start(1, 0, 0)) ==
         "bad.gguf: GGUF version 1 at offset 4 is not supported (32-bit counts, pre-2023-10)");
   CHECK(error_of(start(0, 0, 0)) == "bad.gguf: unsupported GGUF version 0 at offset 4");
@@ -63,7 +65,7 @@ TEST_CASE("GGUF versions other than 2 and 3 are rejected") {
 }
 
 TEST_CASE("byte-swapped (big-endian) GGUF is rejected") {
-  // §1.2: llama.cpp detects (version & 0xFFFF) == 0. Version 3 written big-endian.
+  // llama.cpp's gguf.cpp detects (version & 0xFFFF) == 0. Version 3 written big-endian.
   const std::string bytes = std::string("GGUF") + std::string("\0\0\0\3", 4) + le64(0) + le64(0);
   CHECK(error_of(bytes) ==
         "bad.gguf: byte-swapped (big-endian) GGUF file: version field 50331648 at offset 4");
@@ -101,7 +103,7 @@ TEST_CASE("GGUF string lengths are checked before allocating") {
 }
 
 TEST_CASE("GGUF metadata keys must be non-empty and unique") {
-  // §6.4 KV_BAD_KEY_SIZE / DUPLICATE_KEY; PR #19856 (gguf-py duplicate keys).
+  // test-gguf KV_BAD_KEY_SIZE / DUPLICATE_KEY; PR #19856 (gguf-py duplicate keys).
   CHECK(error_of(start(3, 0, 1) + le64(0) + le32(k_type_uint32) + le32(1) + std::string(8, '\0')) ==
         "bad.gguf: metadata key #0 is empty at offset 24");
   GgufFixture duplicate;
@@ -111,7 +113,7 @@ TEST_CASE("GGUF metadata keys must be non-empty and unique") {
 }
 
 TEST_CASE("GGUF metadata value types above 12 are rejected") {
-  // §6.4 KV_BAD_TYPE; §1.3 (type read as 32 bits, >= 13 invalid).
+  // test-gguf KV_BAD_TYPE; gguf.cpp (type read as 32 bits, >= 13 invalid: GGUF_TYPE_COUNT).
   CHECK(error_of(start(3, 0, 1) + gguf_string("k") + le32(13) + le32(0) + std::string(8, '\0')) ==
         "bad.gguf: metadata 'k' value type is 13 at offset 33; GGUF value types are 0..12");
   CHECK(error_of(start(3, 0, 1) + gguf_string("k") + le32(k_type_array) + le32(0xFFFFFFFFU) +
@@ -148,7 +150,7 @@ TEST_CASE("GGUF arrays nested more than two deep are rejected") {
 
 TEST_CASE("general.alignment must be a UINT32 power of two of at most 1 MiB") {
   // PR #19856 (alignment not a power of 2); oss-sec 2026-05-15 V-01 (alignment 0x80000000);
-  // §6.4 KV_BAD_ALIGN.
+  // test-gguf KV_BAD_ALIGN.
   GgufFixture wrong_type;
   wrong_type.metadata = {kv_u64("general.alignment", 64)};
   CHECK(error_of(wrong_type) ==
@@ -171,7 +173,7 @@ TEST_CASE("general.alignment must be a UINT32 power of two of at most 1 MiB") {
 }
 
 TEST_CASE("GGUF tensor names must be 1 to 63 bytes and unique") {
-  // §6.4 TENSORS_BAD_NAME_SIZE / DUPLICATE_NAME (GGML_MAX_NAME = 64 with the NUL).
+  // test-gguf TENSORS_BAD_NAME_SIZE / DUPLICATE_NAME (GGML_MAX_NAME = 64 with the NUL).
   GgufFixture long_name;
   long_name.tensors.push_back({std::string(64, 'a'), {32}, k_ggml_f32, std::nullopt});
   CHECK(error_of(long_name) ==
@@ -225,20 +227,21 @@ TEST_CASE("GGUF tensor types must be known ggml types") {
         "bad.gguf: tensor 't' has unknown ggml type 42 at offset 45");
   CHECK(error_of(one_tensor({32}, 0xFFFFFFFFU)) ==
         "bad.gguf: tensor 't' has unknown ggml type 4294967295 at offset 45");
-  // Removed ids have blck_size 0 in ggml (§2).
+  // Removed ids have blck_size 0 in ggml (ggml.c type_traits).
   CHECK(error_of(one_tensor({32}, 31)) ==
         "bad.gguf: tensor 't' has ggml type 31 (Q4_0_4_4), which ggml removed at offset 45");
 }
 
 TEST_CASE("GGUF tensor rows must hold whole blocks") {
-  // §1.4: ne[0] % blck_size == 0 (Ollama's division-by-zero advisory: zero dims/blocks).
+  // gguf.cpp: ne[0] % blck_size == 0 (Ollama's division-by-zero advisory: zero dims/blocks).
   CHECK(error_of(one_tensor({100}, 12)) ==
         "bad.gguf: tensor 't' first dimension 100 is not a multiple of the Q4_K block of 256 "
         "elements (type at offset 45)");
 }
 
 TEST_CASE("GGUF tensor offsets must be aligned") {
-  // §6.4 TENSORS_BAD_OFFSET / BAD_ALIGN. The offset field of "t" is at 24 + 9 + 4 + 8 + 4 = 49.
+  // test-gguf TENSORS_BAD_OFFSET / BAD_ALIGN. The offset field of "t" is at
+  // 24 + 9 + 4 + 8 + 4 = 49.
   GgufFixture fixture = one_tensor({32});
   fixture.tensors[0].offset = 16;
   CHECK(error_of(fixture) ==
@@ -246,7 +249,8 @@ TEST_CASE("GGUF tensor offsets must be aligned") {
 }
 
 TEST_CASE("GGUF tensors may not overlap") {
-  // QuintinShaw/openasr PR #73 (gaps/overlaps unchecked); §6.5 rule 3.
+  // QuintinShaw/openasr PR #73 (gaps/overlaps unchecked); gguf.cpp requires each offset to be
+  // the padded end of the tensor before it.
   GgufFixture fixture;
   fixture.tensors.push_back({"a", {64}, k_ggml_f32, 0});    // [0, 256)
   fixture.tensors.push_back({"b", {64}, k_ggml_f32, 128});  // [128, 384)
@@ -255,7 +259,7 @@ TEST_CASE("GGUF tensors may not overlap") {
 }
 
 TEST_CASE("GGUF tensor data must lie inside the file") {
-  // CVE-2026-7482 "Bleeding Llama" (offset + size beyond the file); §6.4 DATA_NOT_ENOUGH_DATA.
+  // CVE-2026-7482 "Bleeding Llama" (offset + size beyond the file); test-gguf DATA_NOT_ENOUGH_DATA.
   const GgufFixture fixture = small_model();
   const FixtureLayout layout = encode_gguf(fixture);
   std::string bytes = gguf_file_bytes(fixture);
@@ -297,7 +301,7 @@ TEST_CASE("a GGUF header cut inside the tensor table is rejected") {
 }
 
 TEST_CASE("GGUF headers larger than 1 GiB are rejected") {
-  // Bounds the work a sparse file can cause (§6.5 rule 7: cap parse time and memory): an
+  // Bounds the work a sparse file can cause (vramcalc caps parse time and memory): an
   // array of 2^30 bytes (within the array cap) starting at offset 49 ends past 1 GiB.
   const TempDir dir;
   const std::string path = dir.file("huge-header.gguf");

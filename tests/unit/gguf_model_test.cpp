@@ -572,7 +572,7 @@ TEST_CASE("malformed GGUF metadata is rejected naming the key") {
         "test.gguf: metadata 'llama.embedding_length' is missing");
   CHECK(model_error(replacing(base, kv_str("llama.attention.head_count", "4"))) ==
         "test.gguf: metadata 'llama.attention.head_count' must be an integer, not STRING");
-  // Per-layer arrays must have block_count entries (§6.5).
+  // Per-layer arrays must have block_count entries.
   CHECK(model_error(replacing(base, kv_u32_array("llama.attention.head_count_kv", {2, 2, 2}))) ==
         "test.gguf: metadata 'llama.attention.head_count_kv' is an ARRAY of 3 UINT32 elements; "
         "one integer per block (2) is required");

@@ -73,8 +73,8 @@ std::string llama_with(const std::string& extra) {
 }  // namespace
 
 TEST_CASE("reference configs give the released checkpoints' parameter counts exactly") {
-  // shared/reference/configs/expected_params.json: safetensors totals of the released
-  // checkpoints (DeepSeek-V3: main model, no MTP layer, no FP8 scale tensors).
+  // Safetensors totals of the released checkpoints on Hugging Face (tests/data/configs/README.md
+  // names each repository; DeepSeek-V3: main model, no MTP layer, no FP8 scale tensors).
   const std::map<std::string, std::uint64_t> released = {
       {"llama-3.1-8b.json", 8'030'261'248ULL},   {"llama-2-7b.json", 6'738'415'616ULL},
       {"mistral-7b-v0.1.json", 7'241'732'096ULL}, {"qwen2.5-7b.json", 7'615'616'512ULL},
@@ -100,7 +100,7 @@ TEST_CASE("reference configs give the released checkpoints' parameter counts exa
 }
 
 TEST_CASE("gpu-truth configs give PyTorch's measured parameter counts exactly") {
-  // gpu-results/transformers.json `params` (transformers 5.17 on an NVIDIA H200; tied
+  // tests/data/gpu_truth/transformers_h200.json `params` (transformers 5.17 on an NVIDIA H200; tied
   // embeddings counted once).
   const std::map<std::string, std::uint64_t> measured = {
       {"gpu-truth-gemma-2-2b.json", 2'614'341'888ULL},

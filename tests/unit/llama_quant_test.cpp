@@ -1,6 +1,6 @@
 // llama-quantize's per-tensor choices, checked tensor for tensor against files llama.cpp itself
-// quantized (shared/validation/gguf-inventories/: F16 files quantized with
-// llama_model_quantize, LLAMACPP.md "Small models: real quant mixes").
+// quantized (tests/data/gguf-inventories/: F16 files quantized with llama_model_quantize of
+// llama.cpp de3ff815; tests/data/gguf-inventories/README.md).
 #include <cmath>
 #include <map>
 

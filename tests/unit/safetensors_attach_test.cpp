@@ -685,7 +685,8 @@ TEST_CASE("attach_safetensors rejects: a checkpoint without tensors") {
 }
 
 // Released models at full size, as sparse files read back: the parameter counts must equal
-// the released ones (shared/reference/configs/expected_params.json).
+// the released ones (the Hugging Face checkpoints' safetensors totals,
+// tests/data/configs/README.md).
 
 namespace {
 

@@ -141,11 +141,13 @@ TEST_CASE("safetensors header: only the 8 + N header bytes of a multi-GB file ar
   CHECK(static_cast<std::uint64_t>(info.st_blocks) * 512 < 1'000'000);  // nothing written
 }
 
-// Malformed headers. Each names the class of bug it pins from formats.md §6.3 (safetensors
-// re-implementations) or §4.3 (the reference implementation's validation rule).
+// Malformed headers. Each names the class of bug it pins: a bug of a published safetensors
+// re-implementation (docs/safetensors.md names them), or a validation rule of the reference
+// implementation, huggingface/safetensors safetensors/src/tensor.rs ("tensor.rs" below:
+// read_metadata, Metadata::validate, and the error it returns).
 
 TEST_CASE("safetensors header rejects: a file shorter than the 8-byte length") {
-  // §4.3 rule 1 (HeaderTooSmall).
+  // tensor.rs HeaderTooSmall.
   const auto message = error_message([] { (void)parse_bytes(std::string(5, '\0')); });
   CHECK(message == "mem.safetensors: the file has 5 bytes, too few for the 8-byte header length");
 }
@@ -181,7 +183,7 @@ TEST_CASE("safetensors header rejects: a header length near 2^64") {
 }
 
 TEST_CASE("safetensors header rejects: text that is not JSON") {
-  // §4.3 rule 5 (InvalidHeaderDeserialization); the message gives the byte where it broke.
+  // tensor.rs InvalidHeaderDeserialization; the message gives the byte where it broke.
   const auto message = rejection("{\"a\": nope}", 0);
   INFO(message);
   CHECK(has(message, "mem.safetensors: header is not valid JSON at header byte"));
@@ -189,7 +191,7 @@ TEST_CASE("safetensors header rejects: text that is not JSON") {
 }
 
 TEST_CASE("safetensors header rejects: bytes that are not UTF-8") {
-  // §4.3 rule 4 (InvalidHeader: the header must be UTF-8); the bad byte is shown escaped.
+  // tensor.rs InvalidHeader (the header must be UTF-8); the bad byte is shown escaped.
   const auto message = rejection("{\"a\xff\":{}}", 0);
   INFO(message);
   CHECK(has(message, "header is not valid JSON at header byte"));
@@ -224,7 +226,7 @@ TEST_CASE("safetensors header rejects: duplicate keys inside an entry and in __m
 }
 
 TEST_CASE("safetensors header rejects: __metadata__ values that are not strings") {
-  // §4.1: __metadata__ is a string -> string map; a number fails deserialization.
+  // tensor.rs: __metadata__ is a string -> string map; a number fails deserialization.
   CHECK(rejection("{\"__metadata__\":{\"total\":5}}", 0) ==
         "mem.safetensors: __metadata__ value of 'total' is a number, not a string (near header "
         "byte 27, file offset 35)");
@@ -239,7 +241,8 @@ TEST_CASE("safetensors header rejects: an unknown dtype") {
 }
 
 TEST_CASE("safetensors header rejects: negative and fractional and huge shape entries") {
-  // audio.cpp #138: negative numbers cast to size_t; §4.3 rule 5: negatives and floats fail.
+  // audio.cpp #138: negative numbers cast to size_t; tensor.rs: negatives and floats fail
+  // deserialization.
   CHECK(rejection("{\"w\":{\"dtype\":\"F32\",\"shape\":[2,-3],\"data_offsets\":[0,4]}}", 4) ==
         "mem.safetensors: tensor 'w': shape entry 1 is -3: negative (near header byte 34, file "
         "offset 42)");
@@ -265,7 +268,8 @@ TEST_CASE("safetensors header rejects: a shape whose product wraps to 0") {
 }
 
 TEST_CASE("safetensors header rejects: a bit count past 2^64") {
-  // ggml CVE-2026-33298 class: elements fit, elements x size does not (§4.3 ValidationOverflow).
+  // ggml CVE-2026-33298 class: elements fit, elements x size does not
+  // (tensor.rs ValidationOverflow).
   const auto message =
       rejection("{" + tensor_entry("w", "F32", {4'611'686'018'427'387'904ULL}, 0, 0) + "}", 0);
   INFO(message);
@@ -274,7 +278,7 @@ TEST_CASE("safetensors header rejects: a bit count past 2^64") {
 }
 
 TEST_CASE("safetensors header rejects: sub-byte tensors that are not whole bytes") {
-  // §4.2: nelements x bits must divide by 8 (MisalignedSlice).
+  // tensor.rs: nelements x bits must divide by 8 (MisalignedSlice).
   CHECK(has(rejection("{" + tensor_entry("w", "F4", {3}, 0, 2) + "}", 2),
             "): shape [3] of F4 at data_offsets [0, 2] is 12 bits, not whole bytes"));
 }
@@ -313,7 +317,7 @@ TEST_CASE("safetensors header rejects: offsets that hold other bytes than the sh
 }
 
 TEST_CASE("safetensors header rejects: a gap between tensors") {
-  // openasr #73: gaps were accepted (§4.3 rule 6: each begin == previous end).
+  // openasr #73: gaps were accepted (tensor.rs: each begin == previous end).
   const std::string header = "{" + tensor_entry("a", "U8", {8}, 0, 8) + "," +
                              tensor_entry("b", "U8", {8}, 16, 24) + "}";
   const auto message = rejection(header, 24);
@@ -349,7 +353,7 @@ TEST_CASE("safetensors header rejects: a tensor past the end of the file") {
 }
 
 TEST_CASE("safetensors header rejects: bytes after the last tensor") {
-  // §4.3 rule 7 (MetadataIncompleteBuffer): the last offset must be the end of the file.
+  // tensor.rs MetadataIncompleteBuffer: the last offset must be the end of the file.
   const auto message = rejection("{" + tensor_entry("a", "U8", {8}, 0, 8) + "}", 20);
   INFO(message);
   CHECK(has(message, "the tensors end at data offset 8"));
@@ -357,7 +361,7 @@ TEST_CASE("safetensors header rejects: bytes after the last tensor") {
 }
 
 TEST_CASE("safetensors header rejects: nesting past the depth limit") {
-  // §6.5 rule 5: depth limits on the JSON parse.
+  // vramcalc's cap: depth limits on the JSON parse.
   const std::string deep = std::string(100, '[') + std::string(100, ']');
   const auto message =
       rejection("{\"w\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0],\"x\":" + deep +

@@ -1,6 +1,7 @@
 // load_safetensors_model: full-size checkpoints (sparse files) beside their real config.json
 // (tests/data/configs); the parameter counts must be the released ones
-// (shared/reference/configs/expected_params.json), worked out independently of both readers.
+// (safetensors totals of the Hugging Face checkpoints, tests/data/configs/README.md), worked
+// out independently of both readers.
 #include <algorithm>
 #include <filesystem>
 #include <string>

@@ -217,7 +217,7 @@ TEST_CASE("read_safetensors: a sparse 3 x 8 GB checkpoint costs only its headers
   CHECK(on_disk > inventory.total_bytes);  // apparent sizes: the files really are that long
 }
 
-// The index's rules (formats.md §4.4 and §6.5 rule 6).
+// The index's rules (huggingface_hub split_state_dict_into_shards_factory; docs/safetensors.md).
 
 TEST_CASE("read_safetensors rejects: an index naming a shard outside its folder") {
   // Cross-directory shard substitution (promptfoo/modelaudit #1667): only plain file names.
