@@ -35,16 +35,20 @@ set(CPACK_PACKAGE_VENDOR "The vramcalc authors")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "VRAM sizing calculator: will this LLM fit, on which GPU, at which precision")
-set(CPACK_PACKAGE_DESCRIPTION
-    "vramcalc answers from first principles whether a model fits: weights, KV cache, "
-    "activations and runtime overhead against the usable memory of real cards, for "
-    "inference engines (llama.cpp, Ollama, vLLM, SGLang, transformers) and for training "
-    "(full, LoRA, QLoRA; DDP, ZeRO, FSDP), with a verdict, an exit code for CI and "
-    "recommendations when it does not fit. The package also holds the C++ library "
-    "(vramcalc::core, find_package(vramcalc)) and its headers.")
+string(CONCAT CPACK_PACKAGE_DESCRIPTION
+  "vramcalc answers from first principles whether a model fits: weights, KV cache, "
+  "activations and runtime overhead against the usable memory of real cards, for inference "
+  "engines (llama.cpp, Ollama, vLLM, SGLang, transformers) and for training (full, LoRA, "
+  "QLoRA, DDP, ZeRO, FSDP), with a verdict, an exit code for CI and recommendations when it "
+  "does not fit. The package also holds the C++ library (vramcalc::core, "
+  "find_package(vramcalc)) and its headers.")
 set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+# The binary is stripped; a static library keeps its symbols (they are how it links) and only
+# loses its debug information (cmake/strip_static_libraries.cmake, run on the staged files).
 set(CPACK_STRIP_FILES ON)
+set(CPACK_VRAMCALC_STRIP "${CMAKE_STRIP}")
+set(CPACK_PRE_BUILD_SCRIPTS ${PROJECT_SOURCE_DIR}/cmake/strip_static_libraries.cmake)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${VRAMCALC_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
