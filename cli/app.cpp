@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "command_docs.hpp"
 #include "estimate_command.hpp"
 #include "exit_codes.hpp"
 #include "gpus_command.hpp"
@@ -66,41 +68,88 @@ std::string unknown_argument_hint(const CLI::App& app, int argc, char** argv) {
   return "run 'vramcalc --help' for every flag";
 }
 
+// The whole command line: the app, its subcommands and every flag, bound to the options they
+// fill. Built once per run; the man page and the completions are written from the same app.
+struct CommandLine {
+  CLI::App app{"vramcalc: will this model fit, on which GPU, at which precision?", "vramcalc"};
+  EstimateCommandOptions estimate_options;
+  GpusCommandOptions gpus_options;
+  ModelsCommandOptions models_options;
+  InspectCommandOptions inspect_options;
+  TrainCommandOptions train_options;
+  CLI::App* gpus = nullptr;
+  CLI::App* models = nullptr;
+  CLI::App* inspect = nullptr;
+  CLI::App* train = nullptr;
+
+  CommandLine() {
+    app.set_version_flag("-V,--version", std::string(version()));
+    app.footer(
+        "Examples:\n"
+        "  vramcalc --params 7B --dtype fp16 --gpu L4\n"
+        "  vramcalc --model llama-3.1-8b --engine vllm --gpu L40S --max-model-len 32k\n"
+        "  vramcalc --params 70B --gpu A100-80GB --gpus 2 --format json\n"
+        "  vramcalc --params 8B --context 32k --batch 4 --gpu 4090 --ladder\n"
+        "  vramcalc train --model llama-3.1-8b --method qlora --gpu 4090\n"
+        "\n"
+        "Exit codes: 0 computed (and fits), 1 does not fit, 2 usage or input error.\n"
+        "Sizes: GB/MB/TB = 10^9/10^6/10^12 bytes, GiB/MiB/TiB = 2^30/2^20/2^40 bytes.");
+    app.require_subcommand(0, 1);
+    setup_estimate(app, estimate_options);
+    gpus = app.add_subcommand("gpus", "List the GPU database");
+    setup_gpus(*gpus, gpus_options);
+    models = app.add_subcommand("models", "List the built-in model catalog");
+    setup_models(*models, models_options);
+    inspect = app.add_subcommand("inspect", "Show what vramcalc reads from a model file");
+    setup_inspect(*inspect, inspect_options);
+    train = app.add_subcommand(
+        "train", "Training and fine-tuning memory: full, LoRA, QLoRA; DDP, ZeRO, FSDP, offload");
+    setup_train(*train, train_options);
+  }
+  CommandLine(const CommandLine&) = delete;
+  CommandLine& operator=(const CommandLine&) = delete;
+};
+
+// The hidden generators, each only as the whole command line: `vramcalc --generate-man` and
+// `vramcalc --generate-completion SHELL` print what `cmake --install` installs. Returns
+// nothing when argv asks for neither.
+std::optional<std::string> generated_document(const CommandLine& line, int argc, char** argv) {
+  if (argc < 2) {
+    return std::nullopt;
+  }
+  const std::string first = argv[1];
+  if (first == "--generate-man") {
+    if (argc != 2) {
+      throw Error(ErrorKind::usage, "--generate-man takes no other argument",
+                  "run 'vramcalc --generate-man > vramcalc.1'");
+    }
+    return man_page(describe_commands(line.app), std::string(version()));
+  }
+  if (first == "--generate-completion" || first.rfind("--generate-completion=", 0) == 0) {
+    const bool joined = first != "--generate-completion";
+    if (joined ? argc != 2 : argc != 3) {
+      throw Error(ErrorKind::usage, "--generate-completion takes one shell and no other argument",
+                  "run 'vramcalc --generate-completion bash' (or zsh, fish)");
+    }
+    const std::string shell = joined ? first.substr(first.find('=') + 1) : argv[2];
+    return completion_script(describe_commands(line.app), shell);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int run_app(int argc, char** argv) {
   prepare_standard_streams();
-  CLI::App app{"vramcalc: will this model fit, on which GPU, at which precision?"};
-  app.set_version_flag("--version", std::string(version()));
-  app.footer(
-      "Examples:\n"
-      "  vramcalc --params 7B --dtype fp16 --gpu L4\n"
-      "  vramcalc --model llama-3.1-8b --engine vllm --gpu L40S --max-model-len 32k\n"
-      "  vramcalc --params 70B --gpu A100-80GB --gpus 2 --format json\n"
-      "  vramcalc --params 8B --context 32k --batch 4 --gpu 4090 --ladder\n"
-      "  vramcalc train --model llama-3.1-8b --method qlora --gpu 4090\n"
-      "\n"
-      "Exit codes: 0 computed (and fits), 1 does not fit, 2 usage or input error.\n"
-      "Sizes: GB/MB/TB = 10^9/10^6/10^12 bytes, GiB/MiB/TiB = 2^30/2^20/2^40 bytes.");
-  app.require_subcommand(0, 1);
-
-  EstimateCommandOptions estimate_options;
-  setup_estimate(app, estimate_options);
-  GpusCommandOptions gpus_options;
-  CLI::App* gpus = app.add_subcommand("gpus", "List the GPU database");
-  setup_gpus(*gpus, gpus_options);
-  ModelsCommandOptions models_options;
-  CLI::App* models = app.add_subcommand("models", "List the built-in model catalog");
-  setup_models(*models, models_options);
-  InspectCommandOptions inspect_options;
-  CLI::App* inspect = app.add_subcommand("inspect", "Show what vramcalc reads from a model file");
-  setup_inspect(*inspect, inspect_options);
-  TrainCommandOptions train_options;
-  CLI::App* train = app.add_subcommand(
-      "train", "Training and fine-tuning memory: full, LoRA, QLoRA; DDP, ZeRO, FSDP, offload");
-  setup_train(*train, train_options);
+  CommandLine line;
+  CLI::App& app = line.app;
 
   try {
+    if (const auto document = generated_document(line, argc, argv)) {
+      write_output(*document);
+      finish_output();
+      return k_exit_ok;
+    }
     try {
       // The engines' single-dash spellings (-tp, -ctk, ...) become their long names first.
       std::vector<std::string> args(argv + 1, argv + argc);
@@ -126,11 +175,11 @@ int run_app(int argc, char** argv) {
       print_error(e.what(), "run 'vramcalc --help' for every flag");
       return k_exit_error;
     }
-    const int code = gpus->parsed()      ? run_gpus(gpus_options)
-                     : models->parsed()    ? run_models(models_options)
-                     : inspect->parsed()   ? run_inspect(inspect_options)
-                     : train->parsed()     ? run_train(train_options)
-                                           : run_estimate(estimate_options);
+    const int code = line.gpus->parsed()      ? run_gpus(line.gpus_options)
+                     : line.models->parsed()    ? run_models(line.models_options)
+                     : line.inspect->parsed()   ? run_inspect(line.inspect_options)
+                     : line.train->parsed()     ? run_train(line.train_options)
+                                                : run_estimate(line.estimate_options);
     finish_output();
     return code;
   } catch (const Error& e) {

@@ -15,8 +15,9 @@ set -eu
 # libcurl4-openssl-dev        curl/curl.h for remote models (--hf, --url); the library itself
 #                             (libcurl4, which it depends on) is loaded with dlopen at run time
 # nginx                       the loopback Hugging Face Hub the remote-model tests start
+# dpkg-dev                    dpkg-shlibdeps: the Depends of the .deb that cpack -G DEB builds
 packages="g++ cmake make libcli11-dev nlohmann-json3-dev libfmt-dev catch2 libbenchmark-dev jq \
-libcurl4-openssl-dev nginx"
+libcurl4-openssl-dev nginx dpkg-dev"
 if [ "${1:-}" = "--fuzz" ]; then
   # clang + the libFuzzer/ASan/UBSan runtimes (only "recommended" by clang, so named here).
   runtime=libclang-rt-dev

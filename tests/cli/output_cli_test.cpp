@@ -13,7 +13,7 @@ using namespace vramcalc::test;
 namespace {
 
 // Every command and every kind of output: estimate (text and JSON), gpus, models, inspect,
-// help and version.
+// help, version, the man page and a completion script.
 std::vector<std::vector<std::string>> every_command() {
   const std::string dir = temp_dir();
   write_gguf(dir + "/m.gguf", small_model());
@@ -25,7 +25,9 @@ std::vector<std::vector<std::string>> every_command() {
           {"inspect", dir + "/m.gguf"},
           {"--help"},
           {"gpus", "--help"},
-          {"--version"}};
+          {"--version"},
+          {"--generate-man"},
+          {"--generate-completion", "bash"}};
 }
 
 }  // namespace

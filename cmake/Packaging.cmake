@@ -1,0 +1,65 @@
+# Installing the library as a CMake package, and the .deb.
+#
+# cmake --install puts (cli/CMakeLists.txt) the binary, the man page and the bash, zsh and fish
+# completions, and (here) the static core library, its public headers and the package files:
+#   find_package(vramcalc REQUIRED)  ->  target_link_libraries(app PRIVATE vramcalc::core)
+include(CMakePackageConfigHelpers)
+
+set(VRAMCALC_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/vramcalc)
+
+install(TARGETS vramcalc_core EXPORT vramcalcTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT development
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT development)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/vramcalc
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT development
+        FILES_MATCHING PATTERN "*.hpp")
+install(EXPORT vramcalcTargets NAMESPACE vramcalc:: FILE vramcalcTargets.cmake
+        DESTINATION ${VRAMCALC_CMAKE_DIR} COMPONENT development)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/vramcalcConfig.cmake.in
+                              ${PROJECT_BINARY_DIR}/vramcalcConfig.cmake
+                              INSTALL_DESTINATION ${VRAMCALC_CMAKE_DIR})
+# 0.x: a new minor version may change the API, so only the same major.minor is compatible.
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/vramcalcConfigVersion.cmake
+                                 COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/vramcalcConfig.cmake
+              ${PROJECT_BINARY_DIR}/vramcalcConfigVersion.cmake
+        DESTINATION ${VRAMCALC_CMAKE_DIR} COMPONENT development)
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR}
+        RENAME copyright COMPONENT runtime)
+
+# cpack -G DEB (in the build folder): one package with all of the above under /usr.
+set(VRAMCALC_PACKAGE_MAINTAINER "The vramcalc authors <maintainers@vramcalc.invalid>"
+    CACHE STRING "The Maintainer field of the .deb: Name <email>")
+set(CPACK_PACKAGE_NAME vramcalc)
+set(CPACK_PACKAGE_VENDOR "The vramcalc authors")
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
+    "VRAM sizing calculator: will this LLM fit, on which GPU, at which precision")
+string(CONCAT CPACK_PACKAGE_DESCRIPTION
+  "vramcalc answers from first principles whether a model fits: weights, KV cache, "
+  "activations and runtime overhead against the usable memory of real cards, for inference "
+  "engines (llama.cpp, Ollama, vLLM, SGLang, transformers) and for training (full, LoRA, "
+  "QLoRA, DDP, ZeRO, FSDP), with a verdict, an exit code for CI and recommendations when it "
+  "does not fit. The package also holds the C++ library (vramcalc::core, "
+  "find_package(vramcalc)) and its headers.")
+set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+# The binary is stripped; a static library keeps its symbols (they are how it links) and only
+# loses its debug information (cmake/strip_static_libraries.cmake, run on the staged files).
+set(CPACK_STRIP_FILES ON)
+set(CPACK_VRAMCALC_STRIP "${CMAKE_STRIP}")
+set(CPACK_PRE_BUILD_SCRIPTS ${PROJECT_SOURCE_DIR}/cmake/strip_static_libraries.cmake)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${VRAMCALC_PACKAGE_MAINTAINER}")
+set(CPACK_DEBIAN_PACKAGE_SECTION utils)
+# Depends: what the binary links (libc, libstdc++, libfmt), read by dpkg-shlibdeps (dpkg-dev).
+find_program(VRAMCALC_DPKG_SHLIBDEPS dpkg-shlibdeps)
+if(VRAMCALC_DPKG_SHLIBDEPS)
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+else()
+  message(STATUS "dpkg-shlibdeps not found (dpkg-dev): a .deb would have no Depends")
+endif()
+# libcurl is loaded with dlopen for remote models only; the library's users need fmt's headers.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libcurl4")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libfmt-dev, cmake")
+include(CPack)
