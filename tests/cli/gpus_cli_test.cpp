@@ -66,7 +66,7 @@ TEST_CASE("cli: the cards named by unseen measurements are in the database") {
   }
 }
 
-TEST_CASE("cli: gpus filters by vendor, form and usable memory") {
+TEST_CASE("cli: gpus filters by vendor and form and usable memory") {
   const json apple =
       json::parse(run_cli({"gpus", "--vendor", "apple", "--min-memory", "60GB", "--format",
                            "json"}).out);
@@ -99,7 +99,7 @@ TEST_CASE("cli: gpus filters by vendor, form and usable memory") {
   CHECK(range.err.find("--min-memory is more than --max-memory") != std::string::npos);
 }
 
-TEST_CASE("cli: the gpus listing reads back as a --gpu-db file, unchanged") {
+TEST_CASE("cli: the gpus listing reads back unchanged as a --gpu-db file") {
   const std::string dir = temp_dir();
   const auto listed = run_cli({"gpus", "--format", "json"});
   write_file(dir + "/all.json", listed.out);
