@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "check_command.hpp"
 #include "estimate_command.hpp"
 #include "exit_codes.hpp"
 #include "gpus_command.hpp"
@@ -21,8 +22,6 @@
 
 namespace vramcalc::cli {
 
-namespace {
-
 // Messages quote names from files and argv: escaped, they stay one line each and cannot act
 // on the terminal.
 void print_error(const std::string& message, const std::string& hint) {
@@ -31,6 +30,8 @@ void print_error(const std::string& message, const std::string& hint) {
     std::fprintf(stderr, "  hint: %s\n", escape_for_terminal(hint).c_str());
   }
 }
+
+namespace {
 
 // Every long option an app and its subcommands know, for "did you mean".
 std::vector<std::string> known_flags(const CLI::App& app) {
@@ -79,8 +80,10 @@ int run_app(int argc, char** argv) {
       "  vramcalc --params 70B --gpu A100-80GB --gpus 2 --format json\n"
       "  vramcalc --params 8B --context 32k --batch 4 --gpu 4090 --ladder\n"
       "  vramcalc train --model llama-3.1-8b --method qlora --gpu 4090\n"
+      "  vramcalc check deployments.jsonl --format markdown\n"
       "\n"
-      "Exit codes: 0 computed (and fits), 1 does not fit, 2 usage or input error.\n"
+      "Exit codes: 0 computed (and fits), 1 does not fit, 2 usage or input error (check: the\n"
+      "worst row).\n"
       "Sizes: GB/MB/TB = 10^9/10^6/10^12 bytes, GiB/MiB/TiB = 2^30/2^20/2^40 bytes.");
   app.require_subcommand(0, 1);
 
@@ -99,6 +102,10 @@ int run_app(int argc, char** argv) {
   CLI::App* train = app.add_subcommand(
       "train", "Training and fine-tuning memory: full, LoRA, QLoRA; DDP, ZeRO, FSDP, offload");
   setup_train(*train, train_options);
+  CheckCommandOptions check_options;
+  CLI::App* check = app.add_subcommand(
+      "check", "Many deployments in one step: judge every row of a file (CI); exit code of the worst");
+  setup_check(*check, check_options);
 
   try {
     try {
@@ -130,6 +137,7 @@ int run_app(int argc, char** argv) {
                      : models->parsed()    ? run_models(models_options)
                      : inspect->parsed()   ? run_inspect(inspect_options)
                      : train->parsed()     ? run_train(train_options)
+                     : check->parsed()     ? run_check(check_options)
                                            : run_estimate(estimate_options);
     finish_output();
     return code;
