@@ -431,7 +431,7 @@ int run_check(const CheckCommandOptions& options) {
   const std::string text = read_text_input(options.file, "check file", limits);
   const std::string origin = options.file == k_stdin_path
                                  ? std::string("check file (standard input)")
-                                 : "check file " + options.file;
+                                 : "check file '" + options.file + "'";
   const CheckResult result = check_rows(options.file, parse_check_rows(text, origin));
   // Rendered whole before writing, so a failure never leaves half a document on stdout.
   const std::string out = format == "json"       ? render_check_json(result)

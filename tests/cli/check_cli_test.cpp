@@ -1,6 +1,8 @@
 // End-to-end: `vramcalc check FILE`, many deployments in one step (issue 15 item 7). Every row
 // is judged as `vramcalc ARGS` judges it; the exit code is the worst row's.
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 
 #include <nlohmann/json.hpp>
 
@@ -169,7 +171,7 @@ TEST_CASE("check: markdown is a table for a pull-request comment") {
     const std::string line = r.out.substr(start, end - start);
     std::size_t bars = 0;
     for (std::size_t i = 0; i < line.size(); ++i) {
-      bars += line[i] == '|' && (i == 0 || line[i - 1] != '\\') ? 1 : 0;
+      bars += line[i] == '|' && (i == 0 || line[i - 1] != '\\') ? 1U : 0U;
     }
     INFO(line);
     CHECK(bars == 9);
@@ -269,4 +271,23 @@ TEST_CASE("check: bad flags and files of the command itself") {
                     "invalid --format 'yaml'");
   check_input_error(run_cli({"check", temp_dir() + "/missing.jsonl"}), "missing.jsonl");
   check_input_error(run_cli({"check", temp_dir()}), "directory");
+}
+
+TEST_CASE("check: the README's example file gives the README's table") {
+  // README "CI: many deployments": the JSON Lines block, and the table it prints.
+  std::ifstream in(std::string(VRAMCALC_SOURCE_DIR) + "/README.md");
+  const std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto block = [&readme](const std::string& opening) {
+    const std::size_t start = readme.find(opening);
+    REQUIRE(start != std::string::npos);
+    const std::size_t body = start + opening.size();
+    return readme.substr(body, readme.find("```", body) - body);
+  };
+  const std::string rows = block("```jsonl\n");
+  const std::string table = block("$ vramcalc check deployments.jsonl\n");
+  const auto r = run_cli({"check", file_with(rows, "deployments.jsonl")});
+  CHECK(r.exit_code == 1);
+  // The same lines after the first (which names the file as given).
+  const auto tail = [](const std::string& text) { return text.substr(text.find('\n') + 1); };
+  CHECK(tail(r.out) == tail(table));
 }
