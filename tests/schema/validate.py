@@ -60,8 +60,17 @@ def load_schemas(directory):
     return schemas
 
 
+def deepest(error):
+    """For anyOf/oneOf (a nullable object): the failure of the branch that got furthest into
+    the document, not the whole object quoted."""
+    while error.context:
+        error = max(error.context, key=lambda e: len(e.absolute_path))
+    return error
+
+
 def errors_of(validator, document):
-    return sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    errors = [deepest(e) for e in validator.iter_errors(document)]
+    return sorted(errors, key=lambda e: [str(p) for p in e.absolute_path])
 
 
 def run(binary, args, stdin=None):
