@@ -306,7 +306,7 @@ void fill_verdict(CheckRow& row, const Report& report) {
   row.total_bytes = plan.total_bytes;
 }
 
-// "bad" checks: one stderr line for a run that exits 2 with its report on stdout.
+// A run with error rows exits 2 with its report on stdout, and says why in one stderr line.
 void report_row_errors(const CheckResult& result) {
   const auto first = std::find_if(result.rows.begin(), result.rows.end(), [](const CheckRow& r) {
     return r.status == CheckStatus::error;

@@ -41,9 +41,10 @@ struct CheckRowInput {
 
 /// Reads the text of a check file: JSON Lines (one object per line; blank lines skipped) or
 /// one JSON array of objects. A row is {"name": "...", "args": ["--model", ...]}, and may give
-/// flags as keys too ({"gpu": "L4", "gpus": 2, "offload": true, "gpu": ["4090", "3090"]}),
-/// appended after "args" in the order written. A row that is JSON but not such an object comes
-/// back with its error; text that is not JSON, no rows at all, a line over 1 MiB or more than
+/// flags as keys too ({"gpu": "L4", "gpus": 2, "offload": true}; a list repeats the flag:
+/// "gpu": ["4090", "3090"]), appended after "args" in the order written. A row that is JSON but
+/// not such an object comes back with its error; text that is not JSON, a key repeated in one
+/// object, nesting deeper than 8 levels, no rows at all, a line over 1 MiB or more than
 /// k_check_max_rows rows throw vramcalc::Error naming `origin` and the line.
 [[nodiscard]] std::vector<CheckRowInput> parse_check_rows(std::string_view text,
                                                           const std::string& origin);

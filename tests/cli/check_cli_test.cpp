@@ -291,3 +291,21 @@ TEST_CASE("check: the README's example file gives the README's table") {
   const auto tail = [](const std::string& text) { return text.substr(text.find('\n') + 1); };
   CHECK(tail(r.out) == tail(table));
 }
+
+TEST_CASE("check: names from the file cannot act on the terminal") {
+  const std::string path = file_with(
+      R"({"name": "evil\u001b[2J\u202e\u0007", "args": ["--params", "7B", "--gpu", "L4"]})" "\n"
+      R"({"name": "evil2\u001b[31m", "args": ["--params", "7B", "--gpu", "\u001b[31mL4"]})" "\n");
+  for (const char* format : {"text", "markdown"}) {
+    INFO(format);
+    const auto r = run_cli({"check", path, "--format", format});
+    CHECK(r.exit_code == 2);
+    CHECK_FALSE(has_terminal_controls(r.out));
+    CHECK_FALSE(has_terminal_controls(r.err));
+    CHECK(r.out.find("x1b") != std::string::npos);  // shown, as \x1b (markdown: \\x1b)
+    CHECK(r.out.find("\u202e") == std::string::npos);
+  }
+  // JSON keeps the name as written, escaped as JSON escapes it.
+  const json doc = check_json({"check", path, "--format", "json"}, 2);
+  CHECK(doc["rows"][0]["name"] == "evil\x1b[2J\u202e\a");
+}
