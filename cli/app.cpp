@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "check_command.hpp"
 #include "command_docs.hpp"
 #include "estimate_command.hpp"
 #include "exit_codes.hpp"
@@ -23,8 +24,6 @@
 
 namespace vramcalc::cli {
 
-namespace {
-
 // Messages quote names from files and argv: escaped, they stay one line each and cannot act
 // on the terminal.
 void print_error(const std::string& message, const std::string& hint) {
@@ -33,6 +32,8 @@ void print_error(const std::string& message, const std::string& hint) {
     std::fprintf(stderr, "  hint: %s\n", escape_for_terminal(hint).c_str());
   }
 }
+
+namespace {
 
 // Every long option an app and its subcommands know, for "did you mean".
 std::vector<std::string> known_flags(const CLI::App& app) {
@@ -77,10 +78,12 @@ struct CommandLine {
   ModelsCommandOptions models_options;
   InspectCommandOptions inspect_options;
   TrainCommandOptions train_options;
+  CheckCommandOptions check_options;
   CLI::App* gpus = nullptr;
   CLI::App* models = nullptr;
   CLI::App* inspect = nullptr;
   CLI::App* train = nullptr;
+  CLI::App* check = nullptr;
 
   CommandLine() {
     app.set_version_flag("-V,--version", std::string(version()));
@@ -91,8 +94,10 @@ struct CommandLine {
         "  vramcalc --params 70B --gpu A100-80GB --gpus 2 --format json\n"
         "  vramcalc --params 8B --context 32k --batch 4 --gpu 4090 --ladder\n"
         "  vramcalc train --model llama-3.1-8b --method qlora --gpu 4090\n"
+        "  vramcalc check deployments.jsonl --format markdown\n"
         "\n"
-        "Exit codes: 0 computed (and fits), 1 does not fit, 2 usage or input error.\n"
+        "Exit codes: 0 computed (and fits), 1 does not fit, 2 usage or input error (check: the\n"
+        "worst row).\n"
         "Sizes: GB/MB/TB = 10^9/10^6/10^12 bytes, GiB/MiB/TiB = 2^30/2^20/2^40 bytes.");
     app.require_subcommand(0, 1);
     setup_estimate(app, estimate_options);
@@ -105,6 +110,9 @@ struct CommandLine {
     train = app.add_subcommand(
         "train", "Training and fine-tuning memory: full, LoRA, QLoRA; DDP, ZeRO, FSDP, offload");
     setup_train(*train, train_options);
+    check = app.add_subcommand(
+        "check", "Many deployments in one step: judge every row of a file (CI); exit code of the worst");
+    setup_check(*check, check_options);
   }
   CommandLine(const CommandLine&) = delete;
   CommandLine& operator=(const CommandLine&) = delete;
@@ -179,6 +187,7 @@ int run_app(int argc, char** argv) {
                      : line.models->parsed()    ? run_models(line.models_options)
                      : line.inspect->parsed()   ? run_inspect(line.inspect_options)
                      : line.train->parsed()     ? run_train(line.train_options)
+                     : line.check->parsed()     ? run_check(line.check_options)
                                                 : run_estimate(line.estimate_options);
     finish_output();
     return code;

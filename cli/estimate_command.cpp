@@ -697,6 +697,9 @@ Query parse_query(const std::vector<std::string>& args) {
   std::vector<std::string> reversed(spelled.rbegin(), spelled.rend());
   try {
     app.parse(reversed);
+  } catch (const CLI::Success&) {  // --help: CLI11 signals it as a "successful" parse error
+    throw Error(ErrorKind::usage, "--help asks for the help text, not for an estimate",
+                "drop --help from the arguments");
   } catch (const CLI::ParseError& e) {
     throw Error(ErrorKind::usage, e.what(), "run 'vramcalc --help' for every flag");
   }

@@ -16,8 +16,10 @@ set -eu
 #                             (libcurl4, which it depends on) is loaded with dlopen at run time
 # nginx                       the loopback Hugging Face Hub the remote-model tests start
 # dpkg-dev                    dpkg-shlibdeps: the Depends of the .deb that cpack -G DEB builds
+# python3-jsonschema          the test that validates every --format json document against
+#                             the published schemas (docs/schema/, tests/schema/validate.py)
 packages="g++ cmake make libcli11-dev nlohmann-json3-dev libfmt-dev catch2 libbenchmark-dev jq \
-libcurl4-openssl-dev nginx dpkg-dev"
+libcurl4-openssl-dev nginx dpkg-dev python3-jsonschema"
 if [ "${1:-}" = "--fuzz" ]; then
   # clang + the libFuzzer/ASan/UBSan runtimes (only "recommended" by clang, so named here).
   runtime=libclang-rt-dev

@@ -13,16 +13,19 @@ using namespace vramcalc::test;
 namespace {
 
 // Every command and every kind of output: estimate (text and JSON), gpus, models, inspect,
-// help, version, the man page and a completion script.
+// check, help, version, the man page and a completion script.
 std::vector<std::vector<std::string>> every_command() {
   const std::string dir = temp_dir();
   write_gguf(dir + "/m.gguf", small_model());
+  write_file(dir + "/rows.jsonl", R"({"name": "a", "args": ["--params", "7B", "--gpu", "L4"]})"
+                                  "\n");
   return {{"--params", "7B", "--gpu", "L4"},
           {"--params", "7B", "--gpu", "L4", "--format", "json"},
           {"--params", "70B", "--gpu", "L4"},  // does not fit: exit 1 when written
           {"gpus"},
           {"models", "--format", "json"},
           {"inspect", dir + "/m.gguf"},
+          {"check", dir + "/rows.jsonl", "--format", "markdown"},
           {"--help"},
           {"gpus", "--help"},
           {"--version"},
