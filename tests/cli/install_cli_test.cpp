@@ -208,7 +208,7 @@ TEST_CASE("install: the generators refuse other shells and other arguments") {
 
 TEST_CASE("install: every subcommand is listed and every flag of each is in the man page") {
   const auto commands = every_command();
-  CHECK(commands == std::vector<std::string>{"", "gpus", "models", "inspect", "train"});
+  CHECK(commands == std::vector<std::string>{"", "gpus", "models", "inspect", "train", "check"});
   const std::string man = generated("vramcalc.1");
   for (const auto& command : commands) {
     const std::string part =

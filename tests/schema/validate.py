@@ -256,6 +256,17 @@ def main():
         (["--params", "8B", "--context", "32k", "--batch", "4", "--gpu", "4090", "--ladder"], 1),
         (["--params", "8B", "--ladder"], 0),
         (["--model", "llama-3.1-8b", "--gpu", "L4", "--plot", "context"], 0),
+        # Beside the model: a draft, LoRA adapters, a config's vision encoder, unified memory.
+        (["--model", "llama-3.1-70b", "--engine", "vllm", "--gpu", "h100", "--gpus", "4",
+          "--draft", "llama-3.2-1b"], 0),
+        (["--model", "llama-3.1-8b", "--engine", "llama.cpp", "--dtype", "q4_k_m", "--gpu",
+          "4090", "--draft", "llama-3.2-1b", "--lora", "16"], 0),
+        (["--model", "llama-3.1-8b", "--engine", "vllm", "--gpu", "L4", "--max-loras", "4",
+          "--max-lora-rank", "64"], 0),
+        (["--model", "gemma-3-12b", "--engine", "llama.cpp", "--dtype", "q4_k_m", "--gpu",
+          "4090", "--flash-attn", "off"], 0),
+        (["--model", "llama-3.1-70b", "--dtype", "q6_k", "--engine", "llama.cpp", "--gpu",
+          "apple-m2-max-64gb"], 1),
         (["--model", "llama-3.1-8b", "--gpu", "L4", "--plot", "batch", "--engine", "vllm"], 0),
         # model sources: catalog (MoE, MLA, sliding window), config.json, GGUF
         (["--model", "deepseek-v3", "--gpu", "nvidia-h200-sxm", "--gpus", "8", "--engine",
