@@ -13,6 +13,7 @@
 #include "vramcalc/estimate.hpp"
 #include "vramcalc/gpu.hpp"
 #include "vramcalc/model.hpp"
+#include "vramcalc/plan.hpp"
 #include "vramcalc/report.hpp"
 
 namespace vramcalc::fuzz {
@@ -39,7 +40,7 @@ inline void check_model(const ModelSpec& model) {
   require(params == model.total_params);
   require(model.active_params <= model.total_params);
   try {
-    const WeightBreakdown parts = weight_breakdown(model, default_weight_format(model));
+    const WeightBreakdown parts = weight_breakdown(model, default_weight_format(model, EngineKind::generic, std::nullopt));
     std::uint64_t bytes = sum(parts.embedding_bytes, parts.head_bytes);
     for (const std::uint64_t layer : parts.layer_bytes) {
       bytes = sum(bytes, layer);
@@ -56,17 +57,22 @@ inline void check_model(const ModelSpec& model) {
 inline void check_report(ModelSpec model, const GpuSpec& gpu) {
   Request request;
   request.model = std::move(model);
-  request.hardware = Hardware{gpu, 1};
+  request.deployment.gpus = {GpuGroup{gpu, 1}};
   try {
     const Report report = build_report(std::move(request));
-    const MemoryEstimate& e = report.estimate;
+    const MemoryEstimate& e = report.estimate();
     const std::uint64_t parts = sum(sum(e.weights.bytes, e.kv_cache.bytes),
                                     sum(e.activations.bytes, e.overhead.bytes));
     require(e.total_bytes == parts - std::min(parts, e.host_weight_bytes));
-    require(report.fit.has_value());
-    const FitCheck& fit = *report.fit;
-    require(fit.capacity_bytes > 0 && fit.capacity_bytes == gpu.usable_bytes);
-    require(fit.fits == (fit.headroom_bytes >= 0));
+    const Plan& plan = report.plan;
+    require(plan.headroom_bytes.has_value());
+    require(plan.fits == (*plan.headroom_bytes >= 0));
+    for (const DevicePlan& device : plan.devices) {
+      if (device.kind == DeviceKind::gpu) {
+        require(device.capacity_bytes > 0 && device.capacity_bytes == gpu.usable_bytes);
+        require(!device.headroom_bytes || device.fits == (*device.headroom_bytes >= 0));
+      }
+    }
   } catch (const Error&) {
     // An estimate that overflows 64 bits is refused with a message: fine.
   }
