@@ -51,20 +51,22 @@ inline void check_model(const ModelSpec& model) {
   }
 }
 
-/// The whole pipeline for `model` (must be valid) on one `gpu` with the generic engine: the
-/// card has usable memory, the total is its components summed within 2^64, the verdict agrees
-/// with the headroom.
+/// The one planner on `model` (must be valid) on one `gpu` with the generic engine at the
+/// default workload: the card has usable memory, the total is its components summed within
+/// 2^64, the verdict agrees with the headroom for the plan and every card. (The plan itself,
+/// not a whole report: recommendations search many more plans and would make each input slow.)
 inline void check_report(ModelSpec model, const GpuSpec& gpu) {
-  Request request;
-  request.model = std::move(model);
-  request.deployment.gpus = {GpuGroup{gpu, 1}};
   try {
-    const Report report = build_report(std::move(request));
-    const MemoryEstimate& e = report.estimate();
+    validate_model(model);
+    Deployment d;
+    d.format = default_weight_format(model, EngineKind::generic, std::nullopt);
+    d.gpus = {GpuGroup{gpu, 1}};
+    const Planner planner(model);
+    const Plan plan = planner.plan(d);
+    const MemoryEstimate& e = plan.estimate;
     const std::uint64_t parts = sum(sum(e.weights.bytes, e.kv_cache.bytes),
                                     sum(e.activations.bytes, e.overhead.bytes));
     require(e.total_bytes == parts - std::min(parts, e.host_weight_bytes));
-    const Plan& plan = report.plan;
     require(plan.headroom_bytes.has_value());
     require(plan.fits == (*plan.headroom_bytes >= 0));
     for (const DevicePlan& device : plan.devices) {
@@ -74,7 +76,7 @@ inline void check_report(ModelSpec model, const GpuSpec& gpu) {
       }
     }
   } catch (const Error&) {
-    // An estimate that overflows 64 bits is refused with a message: fine.
+    // A model or estimate that overflows 64 bits is refused with a message: fine.
   }
 }
 
