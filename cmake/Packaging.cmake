@@ -52,7 +52,7 @@ set(CPACK_PRE_BUILD_SCRIPTS ${PROJECT_SOURCE_DIR}/cmake/strip_static_libraries.c
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${VRAMCALC_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
-# Depends: what the binary links (libc, libstdc++, libfmt), read by dpkg-shlibdeps (dpkg-dev).
+# Depends: what the binary links (libc, libm; libstdc++ and libfmt too unless VRAMCALC_STATIC_RUNTIME), read by dpkg-shlibdeps (dpkg-dev).
 find_program(VRAMCALC_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(VRAMCALC_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
