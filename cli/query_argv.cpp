@@ -17,54 +17,6 @@ std::string bytes_text(std::uint64_t bytes) {
   return std::to_string(bytes) + "B";
 }
 
-void add_source(Args& args, const Request& request) {
-  const ModelSourceSpec& source = request.source;
-  switch (source.kind) {
-    case ModelSourceKind::params: {
-      add(args, "--params", std::to_string(source.params));
-      const ShapeOverrides& o = source.overrides;
-      const auto shape = [&](const char* flag, const std::optional<std::uint32_t>& value) {
-        if (value) {
-          add(args, flag, std::to_string(*value));
-        }
-      };
-      shape("--layers", o.layers);
-      shape("--hidden", o.hidden);
-      shape("--heads", o.heads);
-      shape("--kv-heads", o.kv_heads);
-      shape("--head-dim", o.head_dim);
-      shape("--vocab", o.vocab);
-      return;
-    }
-    case ModelSourceKind::catalog:
-      add(args, "--model", request.model.source_detail);
-      return;
-    case ModelSourceKind::config:
-      add(args, "--config", source.location);
-      return;
-    case ModelSourceKind::gguf:
-      add(args, "--gguf", source.location);
-      return;
-    case ModelSourceKind::safetensors:
-      add(args, "--safetensors", source.location);
-      return;
-    case ModelSourceKind::file:
-      add(args, "--config", source.location);
-      return;
-    case ModelSourceKind::hub:
-      add(args, "--hf", source.location);
-      if (!source.hub_file.empty() || (request.model.hub && !request.model.hub->file.empty())) {
-        // The file read, so that the command reads it again without --dtype to pick it.
-        add(args, "--hf-file",
-            source.hub_file.empty() ? request.model.hub->file : source.hub_file);
-      }
-      return;
-    case ModelSourceKind::url:
-      add(args, "--url", source.location);
-      return;
-  }
-}
-
 void add_precision(Args& args, const Request& request, const Deployment& d) {
   const WeightFormat default_format =
       default_weight_format(request.model, d.options.engine.kind, request.checkpoint_format);
@@ -253,9 +205,57 @@ bool needs_quotes(const std::string& arg) {
 
 }  // namespace
 
+void add_source_args(std::vector<std::string>& args, const ModelSourceSpec& source,
+                     const ModelSpec& model) {
+  switch (source.kind) {
+    case ModelSourceKind::params: {
+      add(args, "--params", std::to_string(source.params));
+      const ShapeOverrides& o = source.overrides;
+      const auto shape = [&](const char* flag, const std::optional<std::uint32_t>& value) {
+        if (value) {
+          add(args, flag, std::to_string(*value));
+        }
+      };
+      shape("--layers", o.layers);
+      shape("--hidden", o.hidden);
+      shape("--heads", o.heads);
+      shape("--kv-heads", o.kv_heads);
+      shape("--head-dim", o.head_dim);
+      shape("--vocab", o.vocab);
+      return;
+    }
+    case ModelSourceKind::catalog:
+      add(args, "--model", model.source_detail);
+      return;
+    case ModelSourceKind::config:
+      add(args, "--config", source.location);
+      return;
+    case ModelSourceKind::gguf:
+      add(args, "--gguf", source.location);
+      return;
+    case ModelSourceKind::safetensors:
+      add(args, "--safetensors", source.location);
+      return;
+    case ModelSourceKind::file:
+      add(args, "--config", source.location);
+      return;
+    case ModelSourceKind::hub:
+      add(args, "--hf", source.location);
+      if (!source.hub_file.empty() || (model.hub && !model.hub->file.empty())) {
+        // The file read, so that the command reads it again without --dtype to pick it.
+        add(args, "--hf-file",
+            source.hub_file.empty() ? model.hub->file : source.hub_file);
+      }
+      return;
+    case ModelSourceKind::url:
+      add(args, "--url", source.location);
+      return;
+  }
+}
+
 std::vector<std::string> query_argv(const ArgvContext& context, const Deployment& deployment) {
   Args args;
-  add_source(args, context.request);
+  add_source_args(args, context.request.source, context.request.model);
   add_precision(args, context.request, deployment);
   add_engine(args, deployment.options.engine);
   add_hardware(args, context, deployment);

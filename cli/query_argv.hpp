@@ -19,6 +19,11 @@ struct ArgvContext {
 };
 
 /// The arguments (without the program name) that plan `deployment` for the request's model.
+/// The flags that name the model `source` (as read into `model`): --params with its shape
+/// overrides, --model, --config, --gguf, --safetensors, --hf [--hf-file], --url.
+void add_source_args(std::vector<std::string>& args, const ModelSourceSpec& source,
+                     const ModelSpec& model);
+
 [[nodiscard]] std::vector<std::string> query_argv(const ArgvContext& context,
                                                   const Deployment& deployment);
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "query_argv.hpp"
+
 namespace vramcalc::cli {
 
 namespace {
@@ -15,51 +17,6 @@ void add(Args& args, const char* flag, const std::string& value) {
 
 std::string bytes_text(std::uint64_t bytes) {
   return std::to_string(bytes) + "B";
-}
-
-void add_source(Args& args, const TrainingRequest& request) {
-  const ModelSourceSpec& source = request.source;
-  switch (source.kind) {
-    case ModelSourceKind::params: {
-      add(args, "--params", std::to_string(source.params));
-      const ShapeOverrides& o = source.overrides;
-      const auto shape = [&](const char* flag, const std::optional<std::uint32_t>& value) {
-        if (value) {
-          add(args, flag, std::to_string(*value));
-        }
-      };
-      shape("--layers", o.layers);
-      shape("--hidden", o.hidden);
-      shape("--heads", o.heads);
-      shape("--kv-heads", o.kv_heads);
-      shape("--head-dim", o.head_dim);
-      shape("--vocab", o.vocab);
-      return;
-    }
-    case ModelSourceKind::catalog:
-      add(args, "--model", request.model.source_detail);
-      return;
-    case ModelSourceKind::config:
-    case ModelSourceKind::file:
-      add(args, "--config", source.location);
-      return;
-    case ModelSourceKind::gguf:
-      add(args, "--gguf", source.location);
-      return;
-    case ModelSourceKind::safetensors:
-      add(args, "--safetensors", source.location);
-      return;
-    case ModelSourceKind::hub:
-      add(args, "--hf", source.location);
-      if (!source.hub_file.empty() || (request.model.hub && !request.model.hub->file.empty())) {
-        add(args, "--hf-file",
-            source.hub_file.empty() ? request.model.hub->file : source.hub_file);
-      }
-      return;
-    case ModelSourceKind::url:
-      add(args, "--url", source.location);
-      return;
-  }
 }
 
 void add_method(Args& args, const TrainingDeployment& d) {
@@ -158,7 +115,7 @@ void add_hardware(Args& args, const TrainArgvContext& context, const TrainingDep
 std::vector<std::string> train_query_argv(const TrainArgvContext& context,
                                           const TrainingDeployment& deployment) {
   Args args = {"train"};
-  add_source(args, context.request);
+  add_source_args(args, context.request.source, context.request.model);
   add_method(args, deployment);
   add_workload(args, deployment);
   add_hardware(args, context, deployment);
