@@ -419,6 +419,10 @@ TEST_CASE("hub: inspect --hf says what was read and how many bytes") {
   CHECK(remote["gguf_file"] == "Llama-3.2-1B-Instruct-Q4_K_M.gguf");
   CHECK(remote["quant_tag"] == "Q4_K_M");
   CHECK(remote["bytes_downloaded"] == hub.bytes_sent());  // every body byte nginx sent
+  // Headers only: well under 1% of the weight file (issue 12).
+  INFO("read " << remote["bytes_downloaded"] << " of " << remote["weight_file_bytes"]);
+  CHECK(remote["bytes_downloaded"].get<std::uint64_t>() * 100 <
+        remote["weight_file_bytes"].get<std::uint64_t>());
   CHECK(remote["bytes_from_cache"] == 0);
   CHECK(remote["offline"] == false);
   const auto again = run_hub(hub, cache, args);
