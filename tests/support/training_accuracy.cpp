@@ -1,13 +1,13 @@
 #include "training_accuracy.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <fstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "sha1.hpp"
 #include "train_command.hpp"
 #include "vramcalc/error.hpp"
 #include "vramcalc/train.hpp"
@@ -18,77 +18,10 @@ namespace {
 
 using Json = nlohmann::json;
 
-// ---- SHA-1 (FIPS 180-4), for the held-out rule ----------------------------------------------
-
-std::uint32_t rotl(std::uint32_t x, int n) {
-  return (x << n) | (x >> (32 - n));
-}
-
 }  // namespace
 
-std::string sha1_hex(const std::string& text) {
-  std::array<std::uint32_t, 5> h = {0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u,
-                                    0xC3D2E1F0u};
-  std::string msg = text;
-  const std::uint64_t bits = static_cast<std::uint64_t>(text.size()) * 8;
-  msg.push_back(static_cast<char>(0x80));
-  while (msg.size() % 64 != 56) {
-    msg.push_back('\0');
-  }
-  for (int i = 7; i >= 0; --i) {
-    msg.push_back(static_cast<char>((bits >> (i * 8)) & 0xFF));
-  }
-  for (std::size_t chunk = 0; chunk < msg.size(); chunk += 64) {
-    std::array<std::uint32_t, 80> w{};
-    for (std::size_t i = 0; i < 16; ++i) {
-      w[i] = 0;
-      for (std::size_t b = 0; b < 4; ++b) {
-        w[i] = (w[i] << 8) | static_cast<unsigned char>(msg[chunk + 4 * i + b]);
-      }
-    }
-    for (std::size_t i = 16; i < 80; ++i) {
-      w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-    }
-    std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-    for (std::size_t i = 0; i < 80; ++i) {
-      std::uint32_t f = 0;
-      std::uint32_t k = 0;
-      if (i < 20) {
-        f = (b & c) | (~b & d);
-        k = 0x5A827999u;
-      } else if (i < 40) {
-        f = b ^ c ^ d;
-        k = 0x6ED9EBA1u;
-      } else if (i < 60) {
-        f = (b & c) | (b & d) | (c & d);
-        k = 0x8F1BBCDCu;
-      } else {
-        f = b ^ c ^ d;
-        k = 0xCA62C1D6u;
-      }
-      const std::uint32_t t = rotl(a, 5) + f + e + k + w[i];
-      e = d;
-      d = c;
-      c = rotl(b, 30);
-      b = a;
-      a = t;
-    }
-    h[0] += a;
-    h[1] += b;
-    h[2] += c;
-    h[3] += d;
-    h[4] += e;
-  }
-  std::string hex;
-  for (const std::uint32_t word : h) {
-    hex += fmt::format("{:08x}", word);
-  }
-  return hex;
-}
-
 bool held_out_by_rule(const std::string& text) {
-  const char first = sha1_hex(text).front();
-  return first >= '0' && first <= '4';
+  return held_out_key(text);  // the accuracy data's rule (sha1.hpp)
 }
 
 double TrainingRecord::relative_error() const {

@@ -47,9 +47,6 @@ struct TrainingRecord {
 /// The first hex digit of SHA-1(text) is 0-4.
 [[nodiscard]] bool held_out_by_rule(const std::string& text);
 
-/// SHA-1 of `text` as 40 lowercase hex digits (FIPS 180-4).
-[[nodiscard]] std::string sha1_hex(const std::string& text);
-
 /// Gate figures over the gated measured rows of one split.
 struct TrainingGate {
   std::size_t rows = 0;

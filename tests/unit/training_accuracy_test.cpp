@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catch.hpp"
+#include "sha1.hpp"
 #include "training_accuracy.hpp"
 
 using namespace vramcalc::test;
