@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -69,8 +70,52 @@ std::string unknown_argument_hint(const CLI::App& app, int argc, char** argv) {
   return "run 'vramcalc --help' for every flag";
 }
 
-// The whole command line: the app, its subcommands and every flag, bound to the options they
-// fill. Built once per run; the man page and the completions are written from the same app.
+// Which parts of the command line a run builds. CLI11 builds each option at a cost, so a run
+// builds the subcommand it names and no other: `vramcalc gpus ...` the gpus flags only, a query
+// the estimate flags (plus those of any subcommand named later on the line, so that
+// `vramcalc --color never gpus` parses as before). The generated man page and completions
+// describe everything.
+struct Needed {
+  bool estimate = true;
+  std::vector<std::string> subcommands;  // names whose flags to build; "*" all
+
+  [[nodiscard]] bool has(const std::string& name) const {
+    return std::find(subcommands.begin(), subcommands.end(), name) != subcommands.end() ||
+           std::find(subcommands.begin(), subcommands.end(), "*") != subcommands.end();
+  }
+};
+
+constexpr const char* k_subcommand_names[] = {"gpus", "models", "inspect", "train", "check"};
+
+Needed needed_parts(int argc, char** argv) {
+  Needed needed;
+  if (argc < 2) {
+    return needed;
+  }
+  const std::string first = argv[1];
+  if (first.rfind("--generate-", 0) == 0) {
+    needed.subcommands = {"*"};
+    return needed;
+  }
+  for (const char* name : k_subcommand_names) {
+    if (first == name) {
+      needed.estimate = false;
+      needed.subcommands = {name};
+      return needed;
+    }
+  }
+  for (int i = 2; i < argc; ++i) {
+    for (const char* name : k_subcommand_names) {
+      if (name == std::string_view(argv[i])) {
+        needed.subcommands.emplace_back(name);
+      }
+    }
+  }
+  return needed;
+}
+
+// The whole command line: the app, its subcommands and the flags a run needs (Needed), bound to
+// the options they fill. The man page and the completions are written from the same app.
 struct CommandLine {
   CLI::App app{"vramcalc: will this model fit, on which GPU, at which precision?", "vramcalc"};
   EstimateCommandOptions estimate_options;
@@ -85,7 +130,7 @@ struct CommandLine {
   CLI::App* train = nullptr;
   CLI::App* check = nullptr;
 
-  CommandLine() {
+  explicit CommandLine(const Needed& needed) {
     app.set_version_flag("-V,--version", std::string(version()));
     app.footer(
         "Examples:\n"
@@ -100,19 +145,31 @@ struct CommandLine {
         "worst row).\n"
         "Sizes: GB/MB/TB = 10^9/10^6/10^12 bytes, GiB/MiB/TiB = 2^30/2^20/2^40 bytes.");
     app.require_subcommand(0, 1);
-    setup_estimate(app, estimate_options);
+    if (needed.estimate) {
+      setup_estimate(app, estimate_options);
+    }
     gpus = app.add_subcommand("gpus", "List the GPU database");
-    setup_gpus(*gpus, gpus_options);
+    if (needed.has("gpus")) {
+      setup_gpus(*gpus, gpus_options);
+    }
     models = app.add_subcommand("models", "List the built-in model catalog");
-    setup_models(*models, models_options);
+    if (needed.has("models")) {
+      setup_models(*models, models_options);
+    }
     inspect = app.add_subcommand("inspect", "Show what vramcalc reads from a model file");
-    setup_inspect(*inspect, inspect_options);
+    if (needed.has("inspect")) {
+      setup_inspect(*inspect, inspect_options);
+    }
     train = app.add_subcommand(
         "train", "Training and fine-tuning memory: full, LoRA, QLoRA; DDP, ZeRO, FSDP, offload");
-    setup_train(*train, train_options);
+    if (needed.has("train")) {
+      setup_train(*train, train_options);
+    }
     check = app.add_subcommand(
         "check", "Many deployments in one step: judge every row of a file (CI); exit code of the worst");
-    setup_check(*check, check_options);
+    if (needed.has("check")) {
+      setup_check(*check, check_options);
+    }
   }
   CommandLine(const CommandLine&) = delete;
   CommandLine& operator=(const CommandLine&) = delete;
@@ -149,7 +206,7 @@ std::optional<std::string> generated_document(const CommandLine& line, int argc,
 
 int run_app(int argc, char** argv) {
   prepare_standard_streams();
-  CommandLine line;
+  CommandLine line(needed_parts(argc, argv));
   CLI::App& app = line.app;
 
   try {

@@ -1,7 +1,6 @@
 #include "vramcalc/gpu.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -9,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gpu_entry.hpp"
+#include "gpu_names.hpp"
 #include "gpu_table.hpp"
 #include "io/json_nesting.hpp"
 #include "vramcalc/bytes.hpp"
@@ -23,40 +23,9 @@ namespace {
 
 using nlohmann::json;
 
-// Vendor and brand words that people add or leave out: "NVIDIA GeForce RTX 4090" = "RTX 4090".
-constexpr std::string_view k_brand_prefixes[] = {"nvidia", "geforce", "tesla", "quadro", "amd",
-                                                 "radeon", "instinct", "apple", "intel"};
-
-std::string strip_brands(std::string key) {
-  bool stripped = true;
-  while (stripped) {
-    stripped = false;
-    for (const auto prefix : k_brand_prefixes) {
-      if (key.size() > prefix.size() && key.compare(0, prefix.size(), prefix) == 0) {
-        key.erase(0, prefix.size());
-        stripped = true;
-      }
-    }
-  }
-  return key;
-}
-
 // Every normalized key a card answers to: id, name, aliases, each also without brand words.
 std::set<std::string> lookup_keys(const GpuSpec& gpu) {
-  std::set<std::string> keys;
-  const auto add = [&](std::string_view name) {
-    const std::string key = normalize_gpu_name(name);
-    if (!key.empty()) {
-      keys.insert(key);
-      keys.insert(strip_brands(key));
-    }
-  };
-  add(gpu.id);
-  add(gpu.name);
-  for (const auto& alias : gpu.aliases) {
-    add(alias);
-  }
-  return keys;
+  return gpu_names::lookup_keys(gpu.id, gpu.name, gpu.aliases);
 }
 
 std::string describe(const GpuSpec& gpu) {
@@ -131,21 +100,41 @@ const json& entry_list(const json& document, const std::string& origin) {
 
 }  // namespace
 
-std::string normalize_gpu_name(std::string_view name) {
-  std::string key;
-  for (const char c : name) {
-    if (std::isalnum(static_cast<unsigned char>(c)) != 0) {
-      key.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    }
-  }
-  return key;
+GpuDatabase GpuDatabase::built_in() {
+  // Constant data generated from data/gpus.json at build time: no JSON to parse at start-up,
+  // and no card made before it is asked for.
+  GpuDatabase database;
+  database.m_table_unread = true;
+  return database;
 }
 
-GpuDatabase GpuDatabase::built_in() {
-  // Constant data generated from data/gpus.json at build time: no JSON to parse at start-up.
-  GpuDatabase database;
-  database.m_gpus = gpu_table::built_in_cards();
-  return database;
+// Both with m_lock held.
+const GpuSpec& GpuDatabase::card(std::size_t index) const {
+  if (!m_table_unread) {
+    return m_gpus[index];
+  }
+  auto [it, made] = m_found.try_emplace(index);
+  if (made) {
+    it->second = gpu_table::card(gpu_table::k_rows[index]);
+  }
+  return it->second;
+}
+
+void GpuDatabase::make_all_cards() const {
+  if (!m_table_unread) {
+    return;
+  }
+  m_gpus.reserve(gpu_table::k_row_count);
+  for (std::size_t i = 0; i < gpu_table::k_row_count; ++i) {
+    m_gpus.push_back(gpu_table::card(gpu_table::k_rows[i]));
+  }
+  m_table_unread = false;
+}
+
+const std::vector<GpuSpec>& GpuDatabase::gpus() const {
+  const std::lock_guard<std::mutex> guard(m_lock.mutex);
+  make_all_cards();
+  return m_gpus;
 }
 
 void GpuDatabase::merge_json(std::string_view json_text, const std::string& origin) {
@@ -156,6 +145,10 @@ void GpuDatabase::merge_json(std::string_view json_text, const std::string& orig
                 "name the right file; a database of every card is a few hundred kilobytes");
   }
   const json document = parse_document(json_text, origin);
+  {
+    const std::lock_guard<std::mutex> guard(m_lock.mutex);
+    make_all_cards();
+  }
   const json& entries = entry_list(document, origin);
   // Merged by id through a hash of the cards so far: linear in the entries, not quadratic.
   std::unordered_map<std::string_view, std::size_t> by_id;
@@ -188,13 +181,29 @@ void GpuDatabase::merge_json(std::string_view json_text, const std::string& orig
 }
 
 GpuMatch GpuDatabase::resolve(std::string_view name) const {
+  // While the cards are the built-in table's, its rows answer (ids and keys compiled in), and
+  // only the cards found are made.
+  const std::lock_guard<std::mutex> guard(m_lock.mutex);
+  const bool table = m_table_unread;
+  const std::size_t count = table ? gpu_table::k_row_count : m_gpus.size();
+  const auto id_of = [&](std::size_t i) -> std::string_view {
+    return table ? std::string_view(gpu_table::k_rows[i].id) : std::string_view(m_gpus[i].id);
+  };
   // An exact id wins outright (the cards are sorted by id).
-  const auto exact = std::lower_bound(m_gpus.begin(), m_gpus.end(), name,
-                                      [](const GpuSpec& gpu, std::string_view id) { return gpu.id < id; });
-  if (exact != m_gpus.end() && exact->id == name) {
-    return {&*exact, {}};
+  std::size_t low = 0;
+  std::size_t high = count;
+  while (low < high) {
+    const std::size_t middle = low + (high - low) / 2;
+    if (id_of(middle) < name) {
+      low = middle + 1;
+    } else {
+      high = middle;
+    }
   }
-  const std::string key = strip_brands(normalize_gpu_name(name));
+  if (low < count && id_of(low) == name) {
+    return {&card(low), {}};
+  }
+  const std::string key = gpu_names::strip_brands(normalize_gpu_name(name));
   if (key.empty()) {
     const std::string quoted = "GPU name '" + std::string(name) + "'";
     throw Error(ErrorKind::input,
@@ -204,9 +213,10 @@ GpuMatch GpuDatabase::resolve(std::string_view name) const {
                 "name a card, e.g. --gpu L4; 'vramcalc gpus' lists them");
   }
   std::vector<const GpuSpec*> matches;
-  for (const auto& gpu : m_gpus) {
-    if (lookup_keys(gpu).count(key) != 0) {
-      matches.push_back(&gpu);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (table ? gpu_table::answers_to(gpu_table::k_rows[i], key)
+              : lookup_keys(m_gpus[i]).count(key) != 0) {
+      matches.push_back(&card(i));
     }
   }
   if (matches.size() == 1) {
@@ -214,6 +224,7 @@ GpuMatch GpuDatabase::resolve(std::string_view name) const {
   }
   if (matches.empty()) {
     std::vector<std::string> names;
+    make_all_cards();
     for (const auto& gpu : m_gpus) {
       names.push_back(gpu.id);
       names.insert(names.end(), gpu.aliases.begin(), gpu.aliases.end());

@@ -27,6 +27,8 @@ std::optional<double> number(double value) {
   return value < 0 ? std::nullopt : std::optional<double>(value);
 }
 
+}  // namespace
+
 // The card as gpu_db::apply_entry makes it from the same entry of data/gpus.json (checked
 // field by field by tests/unit/gpu_table_test.cpp).
 GpuSpec card(const CardRow& row) {
@@ -67,17 +69,13 @@ GpuSpec card(const CardRow& row) {
   return gpu;
 }
 
-}  // namespace
-
-std::vector<GpuSpec> built_in_cards() {
-  std::vector<GpuSpec> cards;
-  cards.reserve(k_row_count);
-  for (std::size_t i = 0; i < k_row_count; ++i) {
-    cards.push_back(card(k_rows[i]));
+bool answers_to(const CardRow& row, std::string_view key) {
+  for (const char* const* k = row.keys; *k != nullptr; ++k) {
+    if (key == *k) {
+      return true;
+    }
   }
-  std::sort(cards.begin(), cards.end(),
-            [](const GpuSpec& a, const GpuSpec& b) { return a.id < b.id; });
-  return cards;
+  return false;
 }
 
 }  // namespace vramcalc::gpu_table

@@ -3,14 +3,16 @@
 // (tools/gpu_table_gen.cpp), so that start-up parses no JSON (internal header).
 
 #include <cstddef>
+#include <string_view>
 #include <vector>
 
 #include "vramcalc/gpu.hpp"
 
 namespace vramcalc::gpu_table {
 
-/// One entry as data/gpus.json writes it. Numbers: -1 (launch_year 0) when absent or null;
-/// lists: null-terminated (native_formats: nullptr when null, i.e. unknown).
+/// One entry as data/gpus.json writes it, and the names it answers to. Numbers: -1
+/// (launch_year 0) when absent or null; lists: null-terminated (native_formats: nullptr when
+/// null, i.e. unknown).
 struct CardRow {
   const char* id;
   const char* name;
@@ -35,12 +37,17 @@ struct CardRow {
   const char* const* default_for;
   const char* const* sources;
   const char* const* notes;
+  const char* const* keys;  ///< gpu_names::lookup_keys of the entry, sorted
 };
 
+/// Sorted by id, as a database keeps its cards.
 extern const CardRow k_rows[];
 extern const std::size_t k_row_count;
 
-/// The cards of the table, sorted by id, as merge_json would make them from data/gpus.json.
-[[nodiscard]] std::vector<GpuSpec> built_in_cards();
+/// Row `row` as merge_json would make its card from data/gpus.json.
+[[nodiscard]] GpuSpec card(const CardRow& row);
+
+/// Whether the row answers to `key` (a normalized name, brand words stripped).
+[[nodiscard]] bool answers_to(const CardRow& row, std::string_view key);
 
 }  // namespace vramcalc::gpu_table

@@ -1,15 +1,20 @@
 // Build-time generator: data/gpus.json -> a C++ table of the built-in cards (constant data, no
 // parsing at start-up). Usage: vramcalc_gpu_table_gen data/gpus.json out.cpp
-// The table holds each entry's fields as written; src/gpu_table.cpp turns rows into cards with
-// the same rules as a --gpu-db file, and tests/unit/gpu_table_test.cpp checks that the table
-// and the JSON give the same cards.
+// The table holds each entry's fields as written, sorted by id, with the names each card
+// answers to (src/gpu_names.cpp, the same code the library uses), so that a lookup reads no
+// more than those keys; src/gpu_table.cpp turns a row into a card with the same rules as a
+// --gpu-db file, and tests/unit/gpu_table_test.cpp checks that the table and the JSON give the
+// same cards and the same keys.
 #include <cstdio>
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "gpu_names.hpp"
 
 namespace {
 
@@ -54,6 +59,25 @@ std::string list(std::ostream& out, const json& entry, const char* key, std::siz
   return name;
 }
 
+// The keys of an entry (sorted, without repeats) as a named static array; returns its name.
+std::string keys(std::ostream& out, const json& entry, std::size_t row) {
+  const std::string id = entry.at("id").get<std::string>();
+  const auto name = entry.find("name");
+  const bool named = name != entry.end() && !name->is_null() && !name->get<std::string>().empty();
+  std::vector<std::string> aliases;
+  if (const auto it = entry.find("aliases"); it != entry.end() && it->is_array()) {
+    aliases = it->get<std::vector<std::string>>();
+  }
+  const std::string array = "k_keys_" + std::to_string(row);
+  out << "constexpr const char* " << array << "[] = {";
+  for (const auto& key :
+       vramcalc::gpu_names::lookup_keys(id, named ? name->get<std::string>() : id, aliases)) {
+    out << literal(key) << ", ";
+  }
+  out << "nullptr};\n";
+  return array;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -64,7 +88,10 @@ int main(int argc, char** argv) {
   try {
     std::ifstream in(argv[1], std::ios::binary);
     const json doc = json::parse(in);
-    const json& gpus = doc.at("gpus");
+    std::vector<json> gpus = doc.at("gpus").get<std::vector<json>>();
+    std::stable_sort(gpus.begin(), gpus.end(), [](const json& a, const json& b) {
+      return a.at("id").get<std::string>() < b.at("id").get<std::string>();
+    });
     std::ostringstream lists;
     std::ostringstream rows;
     for (std::size_t i = 0; i < gpus.size(); ++i) {
@@ -74,6 +101,7 @@ int main(int argc, char** argv) {
       const std::string defaults = list(lists, e, "default_for", i);
       const std::string sources = list(lists, e, "sources", i);
       const std::string notes = list(lists, e, "notes", i);
+      const std::string lookup = keys(lists, e, i);
       const auto ecc = e.find("ecc_reserve");
       rows << "    {" << literal(e.at("id").get<std::string>()) << ", " << text_or_null(e, "name")
            << ", " << text_or_null(e, "vendor") << ", " << aliases << ", "
@@ -87,7 +115,7 @@ int main(int argc, char** argv) {
            << ", " << number_or(e, "int8_tops", "-1") << ", " << text_or_null(e, "interconnect")
            << ", " << number_or(e, "interconnect_gb_s", "-1") << ", " << text_or_null(e, "pcie")
            << ", " << (e.contains("native_formats") && !e["native_formats"].is_null() ? natives : "nullptr")
-           << ", " << defaults << ", " << sources << ", " << notes << "},\n";
+           << ", " << defaults << ", " << sources << ", " << notes << ", " << lookup << "},\n";
     }
     std::ofstream out(argv[2], std::ios::binary);
     out << "// Generated from data/gpus.json by tools/gpu_table_gen.cpp: do not edit.\n"

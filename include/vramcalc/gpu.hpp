@@ -4,6 +4,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -85,7 +87,8 @@ struct GpuMatch {
 
 class GpuDatabase {
  public:
-  /// The database embedded in the binary. Throws vramcalc::Error (kind data) if it is broken.
+  /// The database embedded in the binary. Its cards are made from the compiled table on first
+  /// use: a query that names one card makes one, `gpus()` makes them all.
   [[nodiscard]] static GpuDatabase built_in();
 
   /// Parses a database document (a JSON array of entries, or {"gpus": [...]} with an optional
@@ -99,13 +102,31 @@ class GpuDatabase {
   /// Looks a card up by id, name or alias, forgivingly ("L4", "rtx4090", "RTX 4090", "4090",
   /// "a100-80gb"). A name that covers several cards of the same memory picks the declared
   /// default variant; one that covers cards of different memory throws (kind input) listing
-  /// them; an unknown name throws with the closest name ("did you mean").
+  /// them; an unknown name throws with the closest name ("did you mean"). The card lives as
+  /// long as the database (until merge_json).
   [[nodiscard]] GpuMatch resolve(std::string_view name) const;
 
-  [[nodiscard]] const std::vector<GpuSpec>& gpus() const noexcept { return m_gpus; }
+  /// Every card, sorted by id. Safe to call from several threads, like resolve().
+  [[nodiscard]] const std::vector<GpuSpec>& gpus() const;
 
  private:
-  std::vector<GpuSpec> m_gpus;  // sorted by id
+  // Card `index`, made from the built-in table if it was not yet; every card so. Both with
+  // m_lock held.
+  const GpuSpec& card(std::size_t index) const;
+  void make_all_cards() const;
+
+  // A mutex that copies as a new one: a copied database has its own.
+  struct Lock {
+    std::mutex mutex;
+    Lock() = default;
+    Lock(const Lock&) {}
+    Lock& operator=(const Lock&) { return *this; }
+  };
+
+  mutable std::vector<GpuSpec> m_gpus;       // sorted by id; empty while m_table_unread
+  mutable bool m_table_unread = false;       // the cards are still the built-in table's rows
+  mutable std::map<std::size_t, GpuSpec> m_found;  // rows made one by one (stable addresses)
+  mutable Lock m_lock;                       // guards the three above while cards are made
 };
 
 /// Lowercases and keeps letters and digits only: "RTX 4090" -> "rtx4090". Lookups compare
