@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include "command_docs.hpp"
 #include "estimate_command.hpp"
 #include "exit_codes.hpp"
+#include "flags.hpp"
 #include "gpus_command.hpp"
 #include "inspect_command.hpp"
 #include "models_command.hpp"
@@ -130,7 +132,7 @@ struct CommandLine {
   CLI::App* train = nullptr;
   CLI::App* check = nullptr;
 
-  explicit CommandLine(const Needed& needed) {
+  CommandLine(const Needed& needed, const FlagSelection& selection) {
     app.set_version_flag("-V,--version", std::string(version()));
     app.footer(
         "Examples:\n"
@@ -146,29 +148,35 @@ struct CommandLine {
         "Sizes: GB/MB/TB = 10^9/10^6/10^12 bytes, GiB/MiB/TiB = 2^30/2^20/2^40 bytes.");
     app.require_subcommand(0, 1);
     if (needed.estimate) {
-      setup_estimate(app, estimate_options);
+      Flags flags(app, selection);
+      setup_estimate(flags, estimate_options);
     }
     gpus = app.add_subcommand("gpus", "List the GPU database");
     if (needed.has("gpus")) {
-      setup_gpus(*gpus, gpus_options);
+      Flags flags(*gpus, selection);
+      setup_gpus(flags, gpus_options);
     }
     models = app.add_subcommand("models", "List the built-in model catalog");
     if (needed.has("models")) {
-      setup_models(*models, models_options);
+      Flags flags(*models, selection);
+      setup_models(flags, models_options);
     }
     inspect = app.add_subcommand("inspect", "Show what vramcalc reads from a model file");
     if (needed.has("inspect")) {
-      setup_inspect(*inspect, inspect_options);
+      Flags flags(*inspect, selection);
+      setup_inspect(flags, inspect_options);
     }
     train = app.add_subcommand(
         "train", "Training and fine-tuning memory: full, LoRA, QLoRA; DDP, ZeRO, FSDP, offload");
     if (needed.has("train")) {
-      setup_train(*train, train_options);
+      Flags flags(*train, selection);
+      setup_train(flags, train_options);
     }
     check = app.add_subcommand(
         "check", "Many deployments in one step: judge every row of a file (CI); exit code of the worst");
     if (needed.has("check")) {
-      setup_check(*check, check_options);
+      Flags flags(*check, selection);
+      setup_check(flags, check_options);
     }
   }
   CommandLine(const CommandLine&) = delete;
@@ -206,46 +214,64 @@ std::optional<std::string> generated_document(const CommandLine& line, int argc,
 
 int run_app(int argc, char** argv) {
   prepare_standard_streams();
-  CommandLine line(needed_parts(argc, argv));
-  CLI::App& app = line.app;
-
   try {
-    if (const auto document = generated_document(line, argc, argv)) {
-      write_output(*document);
-      finish_output();
-      return k_exit_ok;
+    const Needed needed = needed_parts(argc, argv);
+    // The engines' single-dash spellings (-tp, -ctk, ...) become their long names first.
+    const std::vector<std::string> args =
+        with_engine_spellings(std::vector<std::string>(argv + 1, argv + argc));
+    // The man page and the completions describe every flag.
+    const bool generating = argc >= 2 && std::string_view(argv[1]).rfind("--generate-", 0) == 0;
+    if (generating) {
+      const CommandLine line(needed, FlagSelection::every());
+      if (const auto document = generated_document(line, argc, argv)) {
+        write_output(*document);
+        finish_output();
+        return k_exit_ok;
+      }
     }
+    // The flags the arguments name (flags.hpp); when that parse fails, the whole command line
+    // parses again, for help, errors and "did you mean" as they always are.
+    auto line = std::make_unique<CommandLine>(needed, FlagSelection::named_in(args));
+    bool parsed = false;
     try {
-      // The engines' single-dash spellings (-tp, -ctk, ...) become their long names first.
-      std::vector<std::string> args(argv + 1, argv + argc);
-      args = with_engine_spellings(std::move(args));
-      std::reverse(args.begin(), args.end());
-      app.parse(args);
-    } catch (const CLI::CallForHelp&) {
-      write_output(app.help());
-      finish_output();
-      return k_exit_ok;
-    } catch (const CLI::CallForAllHelp&) {
-      write_output(app.help("", CLI::AppFormatMode::All));
-      finish_output();
-      return k_exit_ok;
-    } catch (const CLI::CallForVersion&) {
-      write_output("vramcalc " + std::string(version()) + "\n");
-      finish_output();
-      return k_exit_ok;
-    } catch (const CLI::ExtrasError& e) {
-      print_error(e.what(), unknown_argument_hint(app, argc, argv));
-      return k_exit_error;
-    } catch (const CLI::ParseError& e) {
-      print_error(e.what(), "run 'vramcalc --help' for every flag");
-      return k_exit_error;
+      std::vector<std::string> reversed(args.rbegin(), args.rend());
+      line->app.parse(reversed);
+      parsed = true;
+    } catch (const CLI::ParseError&) {
+      line = std::make_unique<CommandLine>(needed, FlagSelection::every());
     }
-    const int code = line.gpus->parsed()      ? run_gpus(line.gpus_options)
-                     : line.models->parsed()    ? run_models(line.models_options)
-                     : line.inspect->parsed()   ? run_inspect(line.inspect_options)
-                     : line.train->parsed()     ? run_train(line.train_options)
-                     : line.check->parsed()     ? run_check(line.check_options)
-                                                : run_estimate(line.estimate_options);
+    CLI::App& app = line->app;
+    if (!parsed) {
+      try {
+        std::vector<std::string> reversed(args.rbegin(), args.rend());
+        app.parse(reversed);
+      } catch (const CLI::CallForHelp&) {
+        write_output(app.help());
+        finish_output();
+        return k_exit_ok;
+      } catch (const CLI::CallForAllHelp&) {
+        write_output(app.help("", CLI::AppFormatMode::All));
+        finish_output();
+        return k_exit_ok;
+      } catch (const CLI::CallForVersion&) {
+        write_output("vramcalc " + std::string(version()) + "\n");
+        finish_output();
+        return k_exit_ok;
+      } catch (const CLI::ExtrasError& e) {
+        print_error(e.what(), unknown_argument_hint(app, argc, argv));
+        return k_exit_error;
+      } catch (const CLI::ParseError& e) {
+        print_error(e.what(), "run 'vramcalc --help' for every flag");
+        return k_exit_error;
+      }
+    }
+    CommandLine& done = *line;
+    const int code = done.gpus->parsed()      ? run_gpus(done.gpus_options)
+                     : done.models->parsed()  ? run_models(done.models_options)
+                     : done.inspect->parsed() ? run_inspect(done.inspect_options)
+                     : done.train->parsed()   ? run_train(done.train_options)
+                     : done.check->parsed()   ? run_check(done.check_options)
+                                              : run_estimate(done.estimate_options);
     finish_output();
     return code;
   } catch (const Error& e) {

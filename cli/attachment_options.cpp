@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "flags.hpp"
+
 #include "quantity.hpp"
 #include "vramcalc/error.hpp"
 #include "vramcalc/model_source.hpp"
@@ -29,13 +31,6 @@ std::optional<std::uint32_t> whole_number(const std::string& text) {
     return std::nullopt;
   }
   return value;
-}
-
-void add(CLI::App& app, const std::string& name, const std::string& type,
-         const std::string& help, std::function<void(const std::string&)> parse) {
-  app.add_option_function<std::string>(name, std::move(parse), help)
-      ->type_name(type)
-      ->group("Beside the model");
 }
 
 // A draft model named as the main model is: a file (GGUF, config.json, safetensors) when the
@@ -62,35 +57,38 @@ const WeightFormat& draft_format_named(const std::string& name) {
 
 }  // namespace
 
-void add_attachment_options(CLI::App& app, AttachmentOptions& o) {
-  add(app, "--mmproj", "FILE",
-      "A vision projector served beside the model (llama.cpp's mmproj GGUF file)",
-      [&o](const std::string& v) { o.mmproj = v; });
-  add(app, "--image-tokens", "N",
-      "Patches of one image the projector encodes (default: its image size / patch size, "
-      "squared)",
-      [&o](const std::string& v) {
-        o.image_tokens = parse_count(v, "--image-tokens", k_max_image_tokens);
-      });
-  app.add_flag("--text-only", o.text_only,
-               "Leave out the vision encoder a multimodal config.json describes")
-      ->group("Beside the model");
-  add(app, "--draft", "MODEL",
+void add_attachment_options(Flags& flags, AttachmentOptions& o) {
+  flags.value("--mmproj", "FILE", "Beside the model",
+              "A vision projector served beside the model (llama.cpp's mmproj GGUF file)",
+              [&o](const std::string& v) { o.mmproj = v; });
+  flags.value("--image-tokens", "N", "Beside the model",
+              "Patches of one image the projector encodes (default: its image size / patch size, "
+              "squared)",
+              [&o](const std::string& v) {
+                o.image_tokens = parse_count(v, "--image-tokens", k_max_image_tokens);
+              });
+  flags.toggle("--text-only", o.text_only, "Beside the model",
+               "Leave out the vision encoder a multimodal config.json describes");
+  flags.value(
+      "--draft", "MODEL", "Beside the model",
       "A draft model for speculative decoding: a catalog name or a GGUF/config.json/safetensors "
       "path (llama.cpp -md, vLLM/SGLang speculative decoding)",
       [&o](const std::string& v) { o.draft = v; });
-  add(app, "--draft-dtype", "TYPE", "Precision of the draft model (default: its own)",
-      [&o](const std::string& v) { o.draft_dtype = v; });
-  add(app, "--lora", "RANK|FILE",
-      "LoRA adapters served beside the model: a rank (16) or an adapter file (GGUF or "
-      "safetensors)",
-      [&o](const std::string& v) { o.lora = v; });
-  add(app, "--max-loras", "N", "Adapters held on the GPU at once (vLLM --max-loras; default 1)",
-      [&o](const std::string& v) {
+  flags.value("--draft-dtype", "TYPE", "Beside the model",
+              "Precision of the draft model (default: its own)",
+              [&o](const std::string& v) { o.draft_dtype = v; });
+  flags.value("--lora", "RANK|FILE", "Beside the model",
+              "LoRA adapters served beside the model: a rank (16) or an adapter file (GGUF or "
+              "safetensors)",
+              [&o](const std::string& v) { o.lora = v; });
+  flags.value(
+      "--max-loras", "N", "Beside the model",
+      "Adapters held on the GPU at once (vLLM --max-loras; default 1)", [&o](const std::string& v) {
         o.max_loras = static_cast<std::uint32_t>(parse_count(v, "--max-loras", k_max_loras));
       });
-  add(app, "--max-lora-rank", "R", "Largest adapter rank (vLLM --max-lora-rank; default 16)",
-      [&o](const std::string& v) {
+  flags.value(
+      "--max-lora-rank", "R", "Beside the model",
+      "Largest adapter rank (vLLM --max-lora-rank; default 16)", [&o](const std::string& v) {
         o.max_lora_rank =
             static_cast<std::uint32_t>(parse_count(v, "--max-lora-rank", k_max_lora_rank));
       });

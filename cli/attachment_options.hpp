@@ -11,11 +11,9 @@
 #include "vramcalc/engine.hpp"
 #include "vramcalc/model.hpp"
 
-namespace CLI {
-class App;
-}
-
 namespace vramcalc::cli {
+
+class Flags;
 
 struct AttachmentOptions {
   std::string mmproj;                         ///< --mmproj FILE (a GGUF projector)
@@ -28,8 +26,8 @@ struct AttachmentOptions {
   std::optional<std::uint32_t> max_lora_rank; ///< --max-lora-rank R (vLLM)
 };
 
-/// Registers the flags on `app` (group "Beside the model").
-void add_attachment_options(CLI::App& app, AttachmentOptions& options);
+/// Declares the flags (group "Beside the model").
+void add_attachment_options(Flags& flags, AttachmentOptions& options);
 
 /// The attachments the flags name for `model` under `engine`, loading the projector and draft
 /// files; a multimodal config's own vision encoder unless --text-only or --mmproj. Notes what

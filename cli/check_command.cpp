@@ -6,6 +6,8 @@
 #include <set>
 
 #include <CLI/CLI.hpp>
+
+#include "flags.hpp"
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -322,20 +324,16 @@ void report_row_errors(const CheckResult& result) {
 
 }  // namespace
 
-void setup_check(CLI::App& app, CheckCommandOptions& options) {
-  app.add_option("file", options.file,
-                 "Deployments: JSON Lines (one {\"name\", \"args\"} object per line) or a JSON "
-                 "array; - for standard input")
-      ->type_name("FILE")
+void setup_check(Flags& flags, CheckCommandOptions& options) {
+  flags
+      .positional("file", options.file, "FILE",
+                  "Deployments: JSON Lines (one {\"name\", \"args\"} object per line) or a JSON "
+                  "array; - for standard input")
       ->required();
-  app.add_option("--format", options.format,
-                 "Output: text (default), json, or markdown (a table for a pull-request comment)")
-      ->group("Output")
-      ->type_name("FORMAT");
-  app.add_option("--color", options.color,
-                 "Colour: auto (default: on a terminal, off with NO_COLOR), always, never")
-      ->group("Output")
-      ->type_name("WHEN");
+  flags.text("--format", options.format, "FORMAT", "Output",
+             "Output: text (default), json, or markdown (a table for a pull-request comment)");
+  flags.text("--color", options.color, "WHEN", "Output",
+             "Colour: auto (default: on a terminal, off with NO_COLOR), always, never");
 }
 
 std::vector<CheckRowInput> parse_check_rows(std::string_view text, const std::string& origin) {

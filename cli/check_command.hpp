@@ -9,11 +9,9 @@
 #include <string_view>
 #include <vector>
 
-namespace CLI {
-class App;
-}
-
 namespace vramcalc::cli {
+
+class Flags;
 
 /// Most bytes of a check file, and of one of its lines.
 inline constexpr std::uint64_t k_check_max_bytes = 16ULL * 1024 * 1024;
@@ -28,7 +26,7 @@ struct CheckCommandOptions {
   std::string color = "auto";   ///< --color auto|always|never
 };
 
-void setup_check(CLI::App& app, CheckCommandOptions& options);
+void setup_check(Flags& flags, CheckCommandOptions& options);
 
 /// One deployment as the file gives it: its name and the arguments that ask for it, or why
 /// the row cannot be used (then `args` is empty and `error` says why).

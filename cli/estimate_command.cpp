@@ -5,15 +5,14 @@
 #include <cstdlib>
 #include <functional>
 
-#include <fmt/format.h>
-
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "exit_codes.hpp"
 #include "flag_conflicts.hpp"
-#include "output.hpp"
+#include "flags.hpp"
 #include "gpu_db_loading.hpp"
+#include "output.hpp"
 #include "quantity.hpp"
 #include "render.hpp"
 #include "terminal.hpp"
@@ -197,15 +196,6 @@ void apply_kv_types(const std::string& text, Workload& workload) {
       comma == std::string::npos ? workload.kv_key : kv_type_named(text.substr(comma + 1));
 }
 
-// One flag that takes a value: its names, value name, group, help and parser in one place.
-using Parser = std::function<void(const std::string&)>;
-CLI::Option* value_flag(CLI::App& app, const std::string& names, const char* type,
-                        const char* group, const std::string& help, Parser parse) {
-  return app.add_option_function<std::string>(names, std::move(parse), help)
-      ->type_name(type)
-      ->group(group);
-}
-
 // The engine settings of a flag's name, for messages: "ubatch" -> "--ubatch".
 std::string flag_of_setting(const std::string& setting) {
   std::string flag = "--" + setting;
@@ -226,264 +216,253 @@ void check_engine_flags(const EngineSettings& settings) {
               "add --engine " + m.engines + " or drop " + flag);
 }
 
-void setup_model_and_precision(CLI::App& app, EstimateCommandOptions& o) {
+void setup_model_and_precision(Flags& flags, EstimateCommandOptions& o) {
   Request& r = o.request;
-  add_model_source_options(app, o.source);
-  value_flag(app, "--dtype", "TYPE", "Precision",
-             "Weight precision: fp32, fp16, bf16, fp8, int8, int4, q4_k_m, nf4, awq, ... "
-             "(default: the model's own, else fp16)",
-             [&r, &o](const std::string& v) {
-               r.format = weight_format_named(v);
-               o.source.dtype = v;  // in a --hf repository of GGUF files: which file
-             });
-  value_flag(app, "--kv-dtype,--kv-cache-dtype", "TYPE[,TYPE]", "Precision",
-             "KV-cache precision: f16 (default), bf16, f32, fp8, int8, q8_0, q4_0, ...; K,V to "
-             "differ (q8_0,f16); auto = 16-bit (vLLM/SGLang's --kv-cache-dtype)",
-             [&r](const std::string& v) { apply_kv_types(v, r.deployment.workload); });
+  add_model_source_options(flags, o.source);
+  flags.value("--dtype", "TYPE", "Precision",
+              "Weight precision: fp32, fp16, bf16, fp8, int8, int4, q4_k_m, nf4, awq, ... "
+              "(default: the model's own, else fp16)",
+              [&r, &o](const std::string& v) {
+                r.format = weight_format_named(v);
+                o.source.dtype = v; // in a --hf repository of GGUF files: which file
+              });
+  flags.value("--kv-dtype,--kv-cache-dtype", "TYPE[,TYPE]", "Precision",
+              "KV-cache precision: f16 (default), bf16, f32, fp8, int8, q8_0, q4_0, ...; K,V to "
+              "differ (q8_0,f16); auto = 16-bit (vLLM/SGLang's --kv-cache-dtype)",
+              [&r](const std::string& v) { apply_kv_types(v, r.deployment.workload); });
   // llama.cpp's -ctk/-ctv: keys and values separately (after --kv-dtype when both are given).
-  value_flag(app, "--cache-type-k", "TYPE", "Precision",
-             "llama.cpp's -ctk: KV-cache precision of the keys (f16, q8_0, q4_0, ...)",
-             [&r](const std::string& v) { r.deployment.workload.kv_key = kv_type_named(v); });
-  value_flag(app, "--cache-type-v", "TYPE", "Precision",
-             "llama.cpp's -ctv: KV-cache precision of the values",
-             [&r](const std::string& v) { r.deployment.workload.kv_value = kv_type_named(v); });
+  flags.value("--cache-type-k", "TYPE", "Precision",
+              "llama.cpp's -ctk: KV-cache precision of the keys (f16, q8_0, q4_0, ...)",
+              [&r](const std::string& v) { r.deployment.workload.kv_key = kv_type_named(v); });
+  flags.value("--cache-type-v", "TYPE", "Precision",
+              "llama.cpp's -ctv: KV-cache precision of the values",
+              [&r](const std::string& v) { r.deployment.workload.kv_value = kv_type_named(v); });
 }
 
-void setup_workload(CLI::App& app, EstimateCommandOptions& o) {
+void setup_workload(Flags& flags, EstimateCommandOptions& o) {
   Request& r = o.request;
-  value_flag(app, "--context,--max-model-len", "TOKENS", "Workload",
-             "Tokens per sequence: 4096 (default, at most the model's trained length; Ollama: "
-             "its own default), 8k = 8192, 128k = 131072",
-             [&r](const std::string& v) {
-               r.deployment.workload.context = parse_token_count(v, "--context");
-               r.context_given = true;
-             });
-  value_flag(app, "-c,--ctx-size", "TOKENS", "Workload",
-             "llama.cpp's context: the tokens of all --parallel sequences together (each gets "
-             "TOKENS / N); instead of --context",
-             [&o](const std::string& v) { o.ctx_size = parse_token_count(v, "--ctx-size"); });
-  value_flag(app, "--batch,--parallel", "N", "Workload",
-             "Sequences served at once (default 1; llama.cpp's -np)", [&r](const std::string& v) {
-               r.deployment.workload.batch = parse_count(v, "--batch", k_max_batch);
-             });
-  value_flag(app, "--overhead", "SIZE", "Workload",
-             fmt::format("Runtime overhead per card instead of the measured {} MiB, e.g. 500MiB",
-                         k_runtime_overhead_bytes / k_mib),
-             [&r](const std::string& v) {
-               r.deployment.options.overhead_bytes = parse_size(v, "--overhead");
-             });
-  app.add_flag("--allow-long-context", r.deployment.allow_long_context,
+  flags.value("--context,--max-model-len", "TOKENS", "Workload",
+              "Tokens per sequence: 4096 (default, at most the model's trained length; Ollama: "
+              "its own default), 8k = 8192, 128k = 131072",
+              [&r](const std::string& v) {
+                r.deployment.workload.context = parse_token_count(v, "--context");
+                r.context_given = true;
+              });
+  flags.value("-c,--ctx-size", "TOKENS", "Workload",
+              "llama.cpp's context: the tokens of all --parallel sequences together (each gets "
+              "TOKENS / N); instead of --context",
+              [&o](const std::string& v) { o.ctx_size = parse_token_count(v, "--ctx-size"); });
+  flags.value("--batch,--parallel", "N", "Workload",
+              "Sequences served at once (default 1; llama.cpp's -np)", [&r](const std::string& v) {
+                r.deployment.workload.batch = parse_count(v, "--batch", k_max_batch);
+              });
+  flags.value("--overhead", "SIZE", "Workload",
+              fmt::format("Runtime overhead per card instead of the measured {} MiB, e.g. 500MiB",
+                          k_runtime_overhead_bytes / k_mib),
+              [&r](const std::string& v) {
+                r.deployment.options.overhead_bytes = parse_size(v, "--overhead");
+              });
+  flags.toggle("--allow-long-context", r.deployment.allow_long_context, "Workload",
                "Contexts beyond the model's trained length (vLLM's "
-               "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, SGLang's override)")
-      ->group("Workload");
+               "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, SGLang's override)");
 }
 
-void setup_engine(CLI::App& app, EstimateCommandOptions& o) {
+void setup_engine(Flags& flags, EstimateCommandOptions& o) {
   EngineSettings& s = o.request.deployment.options.engine;
-  value_flag(app, "--engine", "NAME", "Engine",
-             "Serving engine: generic (default), llama.cpp, ollama, vllm, sglang, transformers",
-             [&s](const std::string& v) { s.kind = engine_named(v); });
-  value_flag(app, "--ubatch", "N", "Engine",
-             "llama.cpp/Ollama micro-batch n_ubatch (default 512; at most --n-batch)",
-             [&s](const std::string& v) {
-               s.ubatch = static_cast<std::uint32_t>(parse_count(v, "--ubatch", 1'000'000));
-             });
-  value_flag(app, "--n-batch", "N", "Engine",
-             "llama.cpp/Ollama logical batch n_batch, llama.cpp's -b: tokens per decode call "
-             "(default 2048; not --batch, the sequences)",
-             [&s](const std::string& v) {
-               s.n_batch = static_cast<std::uint32_t>(parse_count(v, "--n-batch", 1'000'000));
-             });
-  value_flag(app, "--n-outputs-max", "N", "Engine",
-             "llama.cpp n_outputs_max: logits rows the compute buffer reserves (default the "
-             "micro-batch; a server reserving one output per slot: its slots)",
-             [&s](const std::string& v) {
-               s.n_outputs_max =
-                   static_cast<std::uint32_t>(parse_count(v, "--n-outputs-max", 1'000'000));
-             });
-  value_flag(app, "--n-gpu-layers,--ngl", "N", "Engine",
-             "llama.cpp -ngl / Ollama num_gpu: the last N layers on the GPUs, the output too "
-             "when N exceeds the layer count (default: the planner's choice)",
-             [&s](const std::string& v) {
-               s.n_gpu_layers = layer_count(v, "--n-gpu-layers");
-             });
-  value_flag(app, "--n-cpu-moe", "N", "Engine",
-             "llama.cpp --n-cpu-moe: the routed experts of the first N layers in CPU RAM",
-             [&s](const std::string& v) {
-               s.n_cpu_moe = layer_count(v, "--n-cpu-moe");
-             });
-  app.add_flag("--no-kv-offload", s.no_kv_offload,
-               "llama.cpp -nkvo: the KV cache (and attention) in CPU RAM")
-      ->group("Engine");
-  value_flag(app, "--flash-attn", "WHEN", "Engine",
-             "llama.cpp/Ollama flash attention: on, off, auto (default)",
-             [&s](const std::string& v) { s.flash_attn = flash_attention_named(v); });
-  app.add_flag("--swa-full", s.swa_full, "llama.cpp: full-size caches for sliding-window layers")
-      ->group("Engine");
-  app.add_flag("--kv-unified", s.kv_unified, "llama.cpp: one KV cache shared by all sequences")
-      ->group("Engine");
-  value_flag(app, "--gpu-memory-utilization", "FRACTION", "Engine",
-             "vLLM: fraction of the card it takes (default 0.9)", [&s](const std::string& v) {
-               s.gpu_memory_utilization = parse_fraction(v, "--gpu-memory-utilization");
-             });
-  value_flag(app, "--mem-fraction-static", "FRACTION", "Engine",
-             "SGLang: fraction for weights and KV pool (default by TP: 0.88 on one card)",
-             [&s](const std::string& v) {
-               s.mem_fraction_static = parse_fraction(v, "--mem-fraction-static");
-             });
-  value_flag(app, "--max-num-batched-tokens", "TOKENS", "Engine",
-             "vLLM/SGLang: tokens per prefill chunk (default 8192)", [&s](const std::string& v) {
-               s.max_num_batched_tokens = parse_token_count(v, "--max-num-batched-tokens");
-             });
-  value_flag(app, "--max-num-seqs", "N", "Engine", "vLLM: sequences per step (default 256)",
-             [&s](const std::string& v) {
-               s.max_num_seqs =
-                   static_cast<std::uint32_t>(parse_count(v, "--max-num-seqs", 1'000'000));
-             });
-  value_flag(app, "--block-size", "N", "Engine", "vLLM: KV block size in tokens (default 16)",
-             [&s](const std::string& v) {
-               s.block_size = static_cast<std::uint32_t>(parse_count(v, "--block-size", 1024));
-             });
-  value_flag(app, "--max-new-tokens", "TOKENS", "Engine",
-             "transformers: tokens generated after the prompt (default 0)",
-             [&s](const std::string& v) {
-               s.max_new_tokens = parse_token_count(v, "--max-new-tokens");
-             });
+  flags.value("--engine", "NAME", "Engine",
+              "Serving engine: generic (default), llama.cpp, ollama, vllm, sglang, transformers",
+              [&s](const std::string& v) { s.kind = engine_named(v); });
+  flags.value("--ubatch", "N", "Engine",
+              "llama.cpp/Ollama micro-batch n_ubatch (default 512; at most --n-batch)",
+              [&s](const std::string& v) {
+                s.ubatch = static_cast<std::uint32_t>(parse_count(v, "--ubatch", 1'000'000));
+              });
+  flags.value("--n-batch", "N", "Engine",
+              "llama.cpp/Ollama logical batch n_batch, llama.cpp's -b: tokens per decode call "
+              "(default 2048; not --batch, the sequences)",
+              [&s](const std::string& v) {
+                s.n_batch = static_cast<std::uint32_t>(parse_count(v, "--n-batch", 1'000'000));
+              });
+  flags.value("--n-outputs-max", "N", "Engine",
+              "llama.cpp n_outputs_max: logits rows the compute buffer reserves (default the "
+              "micro-batch; a server reserving one output per slot: its slots)",
+              [&s](const std::string& v) {
+                s.n_outputs_max =
+                    static_cast<std::uint32_t>(parse_count(v, "--n-outputs-max", 1'000'000));
+              });
+  flags.value("--n-gpu-layers,--ngl", "N", "Engine",
+              "llama.cpp -ngl / Ollama num_gpu: the last N layers on the GPUs, the output too "
+              "when N exceeds the layer count (default: the planner's choice)",
+              [&s](const std::string& v) { s.n_gpu_layers = layer_count(v, "--n-gpu-layers"); });
+  flags.value("--n-cpu-moe", "N", "Engine",
+              "llama.cpp --n-cpu-moe: the routed experts of the first N layers in CPU RAM",
+              [&s](const std::string& v) { s.n_cpu_moe = layer_count(v, "--n-cpu-moe"); });
+  flags.toggle("--no-kv-offload", s.no_kv_offload, "Engine",
+               "llama.cpp -nkvo: the KV cache (and attention) in CPU RAM");
+  flags.value("--flash-attn", "WHEN", "Engine",
+              "llama.cpp/Ollama flash attention: on, off, auto (default)",
+              [&s](const std::string& v) { s.flash_attn = flash_attention_named(v); });
+  flags.toggle("--swa-full", s.swa_full, "Engine",
+               "llama.cpp: full-size caches for sliding-window layers");
+  flags.toggle("--kv-unified", s.kv_unified, "Engine",
+               "llama.cpp: one KV cache shared by all sequences");
+  flags.value("--gpu-memory-utilization", "FRACTION", "Engine",
+              "vLLM: fraction of the card it takes (default 0.9)", [&s](const std::string& v) {
+                s.gpu_memory_utilization = parse_fraction(v, "--gpu-memory-utilization");
+              });
+  flags.value("--mem-fraction-static", "FRACTION", "Engine",
+              "SGLang: fraction for weights and KV pool (default by TP: 0.88 on one card)",
+              [&s](const std::string& v) {
+                s.mem_fraction_static = parse_fraction(v, "--mem-fraction-static");
+              });
+  flags.value("--max-num-batched-tokens", "TOKENS", "Engine",
+              "vLLM/SGLang: tokens per prefill chunk (default 8192)", [&s](const std::string& v) {
+                s.max_num_batched_tokens = parse_token_count(v, "--max-num-batched-tokens");
+              });
+  flags.value("--max-num-seqs", "N", "Engine", "vLLM: sequences per step (default 256)",
+              [&s](const std::string& v) {
+                s.max_num_seqs =
+                    static_cast<std::uint32_t>(parse_count(v, "--max-num-seqs", 1'000'000));
+              });
+  flags.value("--block-size", "N", "Engine", "vLLM: KV block size in tokens (default 16)",
+              [&s](const std::string& v) {
+                s.block_size = static_cast<std::uint32_t>(parse_count(v, "--block-size", 1024));
+              });
+  flags.value(
+      "--max-new-tokens", "TOKENS", "Engine",
+      "transformers: tokens generated after the prompt (default 0)",
+      [&s](const std::string& v) { s.max_new_tokens = parse_token_count(v, "--max-new-tokens"); });
 }
 
-void setup_hardware(CLI::App& app, EstimateCommandOptions& o) {
+void setup_hardware(Flags& flags, EstimateCommandOptions& o) {
   Deployment& d = o.request.deployment;
   bool& hw = o.hardware_flags;
-  app.add_option("--gpu", o.gpu,
-                 "GPU by name: L4, 4090, 'A100 80GB', h100 ('vramcalc gpus' lists them); "
-                 "repeat for mixed cards")
-      ->group("Hardware")
-      ->type_name("NAME")
-      ->take_all();
-  value_flag(app, "--gpus", "N", "Hardware",
-             "Number of such cards (default 1; see --parallel-mode)", [&o](const std::string& v) {
-               o.gpus = static_cast<std::uint32_t>(parse_count(v, "--gpus", k_max_gpus));
-             });
-  value_flag(app, "--vram", "SIZE", "Hardware",
-             "Usable memory of a card not in the database: 24GB, 22.5GiB",
-             [&o](const std::string& v) {
-               o.vram = parse_size(v, "--vram");
-               check_usable_memory(*o.vram, "--vram");
-             });
-  value_flag(app, "--nodes", "N", "Hardware",
-             "Nodes of --gpus cards each: tensor parallel within, pipeline across",
-             [&d, &hw](const std::string& v) {
-               d.nodes = static_cast<std::uint32_t>(parse_count(v, "--nodes", 1024));
-               hw = true;
-             });
-  value_flag(app, "--parallel-mode", "MODE", "Hardware",
-             "How identical cards split the model: auto (default: tensor parallel when the "
-             "count divides the heads, else tensor x pipeline, else pipeline), tp, pp",
-             [&d, &hw](const std::string& v) {
-               d.mode = parallel_mode_named(v);
-               hw = true;
-             });
-  value_flag(app, "--tp,--tensor-parallel-size", "N", "Hardware",
-             "Tensor-parallel degree (with --pp: cards = tp x pp; vLLM's -tp)",
-             [&d, &hw](const std::string& v) {
-               d.tensor_parallel = static_cast<std::uint32_t>(parse_count(v, "--tp", k_max_gpus));
-               hw = true;
-             });
-  value_flag(app, "--pp,--pipeline-parallel-size", "N", "Hardware",
-             "Pipeline-parallel degree (stages; vLLM's -pp)",
-             [&d, &hw](const std::string& v) {
-               d.pipeline_parallel = static_cast<std::uint32_t>(parse_count(v, "--pp", k_max_gpus));
-               hw = true;
-             });
-  value_flag(app, "--offload", "[KIND]", "Hardware",
-             "Plan CPU offload even when the cards hold the model: the engine's best, or "
-             "--offload=layers / --offload=experts (llama.cpp); accelerate streams layers",
-             [&d, &hw](const std::string& v) {
-               d.force_offload = true;
-               d.offload = offload_named(v);
-               hw = true;
-             })
-      ->expected(0, 1)
-      ->default_str("auto");
-  value_flag(app, "--unified-limit", "SIZE", "Hardware",
-             "Unified memory (Apple, AMD APUs, GB10): the most of it the GPU may use, when raised "
-             "from the default (macOS: sudo sysctl iogpu.wired_limit_mb=MiB)",
-             [&o](const std::string& v) { o.unified_limit = parse_size(v, "--unified-limit"); });
-  value_flag(app, "--ram", "SIZE", "Hardware",
-             "Host RAM available for offload: 64GB (offload may then be the plan when the cards "
-             "are short)",
-             [&d](const std::string& v) { d.ram_bytes = parse_size(v, "--ram"); });
-  app.add_flag("--cpu-only", d.cpu_only,
+  if (CLI::Option* gpu = flags.text("--gpu", o.gpu, "NAME", "Hardware",
+                                    "GPU by name: L4, 4090, 'A100 80GB', h100 ('vramcalc gpus' "
+                                    "lists them); repeat for mixed cards")) {
+    gpu->take_all();
+  }
+  flags.value("--gpus", "N", "Hardware", "Number of such cards (default 1; see --parallel-mode)",
+              [&o](const std::string& v) {
+                o.gpus = static_cast<std::uint32_t>(parse_count(v, "--gpus", k_max_gpus));
+              });
+  flags.value("--vram", "SIZE", "Hardware",
+              "Usable memory of a card not in the database: 24GB, 22.5GiB",
+              [&o](const std::string& v) {
+                o.vram = parse_size(v, "--vram");
+                check_usable_memory(*o.vram, "--vram");
+              });
+  flags.value("--nodes", "N", "Hardware",
+              "Nodes of --gpus cards each: tensor parallel within, pipeline across",
+              [&d, &hw](const std::string& v) {
+                d.nodes = static_cast<std::uint32_t>(parse_count(v, "--nodes", 1024));
+                hw = true;
+              });
+  flags.value("--parallel-mode", "MODE", "Hardware",
+              "How identical cards split the model: auto (default: tensor parallel when the "
+              "count divides the heads, else tensor x pipeline, else pipeline), tp, pp",
+              [&d, &hw](const std::string& v) {
+                d.mode = parallel_mode_named(v);
+                hw = true;
+              });
+  flags.value("--tp,--tensor-parallel-size", "N", "Hardware",
+              "Tensor-parallel degree (with --pp: cards = tp x pp; vLLM's -tp)",
+              [&d, &hw](const std::string& v) {
+                d.tensor_parallel = static_cast<std::uint32_t>(parse_count(v, "--tp", k_max_gpus));
+                hw = true;
+              });
+  flags.value("--pp,--pipeline-parallel-size", "N", "Hardware",
+              "Pipeline-parallel degree (stages; vLLM's -pp)", [&d, &hw](const std::string& v) {
+                d.pipeline_parallel =
+                    static_cast<std::uint32_t>(parse_count(v, "--pp", k_max_gpus));
+                hw = true;
+              });
+  if (CLI::Option* offload =
+          flags.value("--offload", "[KIND]", "Hardware",
+                      "Plan CPU offload even when the cards hold the model: the engine's best, or "
+                      "--offload=layers / --offload=experts (llama.cpp); accelerate streams layers",
+                      [&d, &hw](const std::string& v) {
+                        d.force_offload = true;
+                        d.offload = offload_named(v);
+                        hw = true;
+                      })) {
+    offload->expected(0, 1)->default_str("auto");
+  }
+  flags.value("--unified-limit", "SIZE", "Hardware",
+              "Unified memory (Apple, AMD APUs, GB10): the most of it the GPU may use, when raised "
+              "from the default (macOS: sudo sysctl iogpu.wired_limit_mb=MiB)",
+              [&o](const std::string& v) { o.unified_limit = parse_size(v, "--unified-limit"); });
+  flags.value("--ram", "SIZE", "Hardware",
+              "Host RAM available for offload: 64GB (offload may then be the plan when the cards "
+              "are short)",
+              [&d](const std::string& v) { d.ram_bytes = parse_size(v, "--ram"); });
+  flags.toggle("--cpu-only", d.cpu_only, "Hardware",
                "No GPU: every layer on the CPU (llama.cpp, Ollama, transformers); --ram for a "
-               "verdict")
-      ->group("Hardware");
-  value_flag(app, "--cpu", "NAME", "Hardware",
-             "Host CPU for offloaded or CPU-only layers, by name: epyc-9654, 13900k, ... (its "
-             "DRAM bandwidth; default dual-channel DDR5-3200, 51.2 GB/s)",
-             [&d, &o](const std::string& v) {
-               if (o.cpu_bandwidth_given) {
-                 throw Error(ErrorKind::usage, "--cpu and --cpu-bandwidth both name the CPU",
-                             "use one of them");
-               }
-               d.cpu = cpu_named(v);
-             });
-  value_flag(app, "--cpu-bandwidth", "GB/s", "Hardware",
-             "Host CPU by its DRAM bandwidth in GB/s (channels x MT/s x 8 / 1000): 89.6",
-             [&d, &o](const std::string& v) {
-               if (d.cpu) {
-                 throw Error(ErrorKind::usage, "--cpu and --cpu-bandwidth both name the CPU",
-                             "use one of them");
-               }
-               d.cpu = custom_cpu(bandwidth_named(v));
-               o.cpu_bandwidth_given = true;
-             });
-  value_flag(app, "--margin", "SIZE|PCT", "Hardware",
-             "Memory kept free on every card, like llama.cpp's --fit-target: 2GiB or 10% "
-             "(default 0; vLLM/SGLang: lower their fraction instead)",
-             [&d, &hw](const std::string& v) {
-               d.margin = margin_named(v);
-               hw = true;
-             });
+               "verdict");
+  flags.value("--cpu", "NAME", "Hardware",
+              "Host CPU for offloaded or CPU-only layers, by name: epyc-9654, 13900k, ... (its "
+              "DRAM bandwidth; default dual-channel DDR5-3200, 51.2 GB/s)",
+              [&d, &o](const std::string& v) {
+                if (o.cpu_bandwidth_given) {
+                  throw Error(ErrorKind::usage, "--cpu and --cpu-bandwidth both name the CPU",
+                              "use one of them");
+                }
+                d.cpu = cpu_named(v);
+              });
+  flags.value("--cpu-bandwidth", "GB/s", "Hardware",
+              "Host CPU by its DRAM bandwidth in GB/s (channels x MT/s x 8 / 1000): 89.6",
+              [&d, &o](const std::string& v) {
+                if (d.cpu) {
+                  throw Error(ErrorKind::usage, "--cpu and --cpu-bandwidth both name the CPU",
+                              "use one of them");
+                }
+                d.cpu = custom_cpu(bandwidth_named(v));
+                o.cpu_bandwidth_given = true;
+              });
+  flags.value("--margin", "SIZE|PCT", "Hardware",
+              "Memory kept free on every card, like llama.cpp's --fit-target: 2GiB or 10% "
+              "(default 0; vLLM/SGLang: lower their fraction instead)",
+              [&d, &hw](const std::string& v) {
+                d.margin = margin_named(v);
+                hw = true;
+              });
 }
 
-void setup_answers(CLI::App& app, EstimateCommandOptions& o) {
+void setup_answers(Flags& flags, EstimateCommandOptions& o) {
   Request& r = o.request;
-  app.add_flag("--max-context", r.solve_max_context,
-               "Solve: the largest context that fits (up to the trained length)")
-      ->group("Answers");
-  app.add_flag("--max-batch", r.solve_max_batch, "Solve: the most sequences at once that fit")
-      ->group("Answers");
-  app.add_flag("--min-gpus", r.solve_min_gpus,
-               "Solve: the fewest cards of --gpu that hold it, and in which layout")
-      ->group("Answers");
-  app.add_flag("--which-gpus", r.solve_which_gpus,
-               "Solve: every GPU in the database that runs it on 1, 2, 4 or 8 cards")
-      ->group("Answers");
-  value_flag(app, "--sort", "ORDER", "Answers",
-             "How --which-gpus ranks: cards (fewest, the default) or cost (price_per_hour x "
-             "cards, from a --gpu-db that prices its cards)",
-             [&r](const std::string& v) {
-               if (v == "cards") {
-                 r.gpu_order = GpuOrder::cards;
-               } else if (v == "cost") {
-                 r.gpu_order = GpuOrder::cost;
-               } else {
-                 throw Error(ErrorKind::input, "invalid --sort '" + v + "'",
-                             "use --sort cards or --sort cost");
-               }
-               r.gpu_order_given = true;
-             });
-  value_flag(app, "--plot", "AXIS", "Answers",
-             "Chart memory against context or batch, with the card's capacity",
-             [&r](const std::string& v) {
-               if (v != "context" && v != "batch") {
-                 throw Error(ErrorKind::input, "invalid --plot '" + v + "'",
-                             "use --plot context or --plot batch");
-               }
-               r.plot = v;
-             });
-  app.add_flag("--ladder", r.ladder, "Show the precision ladder fp32 -> 16-bit -> int8 -> int4")
-      ->group("Answers");
+  flags.toggle("--max-context", r.solve_max_context, "Answers",
+               "Solve: the largest context that fits (up to the trained length)");
+  flags.toggle("--max-batch", r.solve_max_batch, "Answers",
+               "Solve: the most sequences at once that fit");
+  flags.toggle("--min-gpus", r.solve_min_gpus, "Answers",
+               "Solve: the fewest cards of --gpu that hold it, and in which layout");
+  flags.toggle("--which-gpus", r.solve_which_gpus, "Answers",
+               "Solve: every GPU in the database that runs it on 1, 2, 4 or 8 cards");
+  flags.value("--sort", "ORDER", "Answers",
+              "How --which-gpus ranks: cards (fewest, the default) or cost (price_per_hour x "
+              "cards, from a --gpu-db that prices its cards)",
+              [&r](const std::string& v) {
+                if (v == "cards") {
+                  r.gpu_order = GpuOrder::cards;
+                } else if (v == "cost") {
+                  r.gpu_order = GpuOrder::cost;
+                } else {
+                  throw Error(ErrorKind::input, "invalid --sort '" + v + "'",
+                              "use --sort cards or --sort cost");
+                }
+                r.gpu_order_given = true;
+              });
+  flags.value("--plot", "AXIS", "Answers",
+              "Chart memory against context or batch, with the card's capacity",
+              [&r](const std::string& v) {
+                if (v != "context" && v != "batch") {
+                  throw Error(ErrorKind::input, "invalid --plot '" + v + "'",
+                              "use --plot context or --plot batch");
+                }
+                r.plot = v;
+              });
+  flags.toggle("--ladder", r.ladder, "Answers",
+               "Show the precision ladder fp32 -> 16-bit -> int8 -> int4");
 }
 
 // The cards the flags name, into the deployment; the database stays with the query.
@@ -639,14 +618,14 @@ std::vector<std::string> with_engine_spellings(std::vector<std::string> args) {
   return args;
 }
 
-void setup_estimate(CLI::App& app, EstimateCommandOptions& o) {
-  setup_model_and_precision(app, o);
-  setup_workload(app, o);
-  setup_engine(app, o);
-  setup_hardware(app, o);
-  setup_answers(app, o);
-  add_attachment_options(app, o.attachments);
-  add_output_options(app, o.output);
+void setup_estimate(Flags& flags, EstimateCommandOptions& o) {
+  setup_model_and_precision(flags, o);
+  setup_workload(flags, o);
+  setup_engine(flags, o);
+  setup_hardware(flags, o);
+  setup_answers(flags, o);
+  add_attachment_options(flags, o.attachments);
+  add_output_options(flags, o.output);
 }
 
 Query make_query(EstimateCommandOptions& o) {
@@ -690,13 +669,9 @@ Query make_query(EstimateCommandOptions& o) {
 }
 
 Query parse_query(const std::vector<std::string>& args) {
-  CLI::App app{"vramcalc"};
   EstimateCommandOptions options;
-  setup_estimate(app, options);
-  const std::vector<std::string> spelled = with_engine_spellings(args);
-  std::vector<std::string> reversed(spelled.rbegin(), spelled.rend());
   try {
-    app.parse(reversed);
+    options = parse_flags<EstimateCommandOptions>(with_engine_spellings(args), setup_estimate);
   } catch (const CLI::Success&) {  // --help: CLI11 signals it as a "successful" parse error
     throw Error(ErrorKind::usage, "--help asks for the help text, not for an estimate",
                 "drop --help from the arguments");

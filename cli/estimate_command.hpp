@@ -12,11 +12,9 @@
 #include "vramcalc/gpu.hpp"
 #include "vramcalc/report.hpp"
 
-namespace CLI {
-class App;
-}
-
 namespace vramcalc::cli {
+
+class Flags;
 
 /// The flags as read. Each flag is declared once with its parser (setup_estimate): typed
 /// values go straight into `request`; the model source and card names stay text until the
@@ -42,8 +40,8 @@ struct EstimateCommandOptions {
 /// Only whole arguments are rewritten; values are left alone.
 [[nodiscard]] std::vector<std::string> with_engine_spellings(std::vector<std::string> args);
 
-/// Registers the estimate flags on `app`.
-void setup_estimate(CLI::App& app, EstimateCommandOptions& options);
+/// Declares the estimate flags.
+void setup_estimate(Flags& flags, EstimateCommandOptions& options);
 
 /// A query ready to run: the request with its model loaded and cards resolved, the database
 /// they came from, and how to print the answer.

@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "flags.hpp"
+
 #include "exit_codes.hpp"
 #include "gpu_db_loading.hpp"
 #include "output.hpp"
@@ -83,16 +85,15 @@ std::vector<const GpuSpec*> filtered(const GpuDatabase& database, const GpusComm
 
 }  // namespace
 
-void setup_gpus(CLI::App& app, GpusCommandOptions& o) {
-  app.add_option("--vendor", o.vendor, "Only this vendor's cards: NVIDIA, AMD, Intel, Apple")
-      ->group("Filters");
-  app.add_option("--form", o.form,
-                 "Only cards of this form: consumer, laptop, workstation, datacenter, unified")
-      ->group("Filters");
-  app.add_option("--min-memory", o.min_memory, "Usable memory at least SIZE (24GB, 80GiB)")
-      ->group("Filters");
-  app.add_option("--max-memory", o.max_memory, "Usable memory at most SIZE")->group("Filters");
-  add_output_options(app, o.output);
+void setup_gpus(Flags& flags, GpusCommandOptions& o) {
+  flags.text("--vendor", o.vendor, nullptr, "Filters",
+             "Only this vendor's cards: NVIDIA, AMD, Intel, Apple");
+  flags.text("--form", o.form, nullptr, "Filters",
+             "Only cards of this form: consumer, laptop, workstation, datacenter, unified");
+  flags.text("--min-memory", o.min_memory, nullptr, "Filters",
+             "Usable memory at least SIZE (24GB, 80GiB)");
+  flags.text("--max-memory", o.max_memory, nullptr, "Filters", "Usable memory at most SIZE");
+  add_output_options(flags, o.output);
 }
 
 int run_gpus(const GpusCommandOptions& options) {

@@ -5,11 +5,9 @@
 
 #include "output_options.hpp"
 
-namespace CLI {
-class App;
-}
-
 namespace vramcalc::cli {
+
+class Flags;
 
 struct GpusCommandOptions {
   std::string vendor;      ///< --vendor: NVIDIA, AMD, Intel, Apple (any case)
@@ -19,7 +17,7 @@ struct GpusCommandOptions {
   OutputOptions output;
 };
 
-void setup_gpus(CLI::App& app, GpusCommandOptions& options);
+void setup_gpus(Flags& flags, GpusCommandOptions& options);
 [[nodiscard]] int run_gpus(const GpusCommandOptions& options);
 
 }  // namespace vramcalc::cli

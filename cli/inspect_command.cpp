@@ -3,6 +3,8 @@
 #include <map>
 
 #include <CLI/CLI.hpp>
+
+#include "flags.hpp"
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -255,16 +257,13 @@ std::string render_text(const std::string& path, const Inspection& in, const Pai
 
 }  // namespace
 
-void setup_inspect(CLI::App& app, InspectCommandOptions& options) {
-  app.add_option("file", options.path,
-                 "A GGUF file, safetensors files, a config.json or a folder holding one")
-      ->type_name("FILE");
-  add_remote_source_options(app, options.remote);
-  app.add_option("--dtype", options.remote.dtype,
-                 "With --hf: the GGUF file of this quantization (q4_k_m -> *Q4_K_M*.gguf)")
-      ->group("Model")
-      ->type_name("TYPE");
-  add_output_options(app, options.output);
+void setup_inspect(Flags& flags, InspectCommandOptions& options) {
+  flags.positional("file", options.path, "FILE",
+                   "A GGUF file, safetensors files, a config.json or a folder holding one");
+  add_remote_source_options(flags, options.remote);
+  flags.text("--dtype", options.remote.dtype, "TYPE", "Model",
+             "With --hf: the GGUF file of this quantization (q4_k_m -> *Q4_K_M*.gguf)");
+  add_output_options(flags, options.output);
 }
 
 int run_inspect(const InspectCommandOptions& options) {

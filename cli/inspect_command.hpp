@@ -8,11 +8,9 @@
 #include "model_source.hpp"
 #include "output_options.hpp"
 
-namespace CLI {
-class App;
-}
-
 namespace vramcalc::cli {
+
+class Flags;
 
 struct InspectCommandOptions {
   std::string path;
@@ -20,7 +18,7 @@ struct InspectCommandOptions {
   OutputOptions output;
 };
 
-void setup_inspect(CLI::App& app, InspectCommandOptions& options);
+void setup_inspect(Flags& flags, InspectCommandOptions& options);
 [[nodiscard]] int run_inspect(const InspectCommandOptions& options);
 
 }  // namespace vramcalc::cli

@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "flags.hpp"
+
 #include "progress.hpp"
 #include "quantity.hpp"
 #include "vramcalc/error.hpp"
@@ -23,52 +25,39 @@ std::optional<std::uint32_t> shape_value(const std::string& text, const char* fl
 
 }  // namespace
 
-void add_remote_source_options(CLI::App& app, ModelSourceOptions& o) {
-  app.add_option("--hf", o.hf,
-                 "A Hugging Face Hub repository, ORG/REPO[@REVISION]: config.json and the "
-                 "weights' headers are read, never the weights (HF_TOKEN, HF_ENDPOINT, "
-                 "HF_HUB_OFFLINE)")
-      ->group("Model")
-      ->type_name("REPO");
-  app.add_option("--hf-file", o.hf_file,
-                 "With --hf: the file to read (a .gguf, .safetensors or config.json); default: "
-                 "chosen from the repository, --dtype picking among GGUF quantizations")
-      ->group("Model")
-      ->type_name("NAME");
-  app.add_option("--url", o.url,
-                 "A GGUF or safetensors file on an HTTP(S) server with Range support (its "
-                 "config.json beside it)")
-      ->group("Model")
-      ->type_name("URL");
+void add_remote_source_options(Flags& flags, ModelSourceOptions& o) {
+  flags.text("--hf", o.hf, "REPO", "Model",
+             "A Hugging Face Hub repository, ORG/REPO[@REVISION]: config.json and the "
+             "weights' headers are read, never the weights (HF_TOKEN, HF_ENDPOINT, "
+             "HF_HUB_OFFLINE)");
+  flags.text("--hf-file", o.hf_file, "NAME", "Model",
+             "With --hf: the file to read (a .gguf, .safetensors or config.json); default: "
+             "chosen from the repository, --dtype picking among GGUF quantizations");
+  flags.text("--url", o.url, "URL", "Model",
+             "A GGUF or safetensors file on an HTTP(S) server with Range support (its "
+             "config.json beside it)");
 }
 
-void add_model_source_options(CLI::App& app, ModelSourceOptions& o) {
-  add_remote_source_options(app, o);
-  app.add_option("--params", o.params,
-                 "Parameter count: 7B, 0.5B, 1.5T, 350M, 7e9, 7_000_000_000 (K/M/B/T = "
-                 "10^3..10^12)")
-      ->group("Model")
-      ->type_name("COUNT")
-      ->each([&o](const std::string&) { o.params_given = true; });
-  app.add_option("--model", o.model,
-                 "A model of the built-in catalog: llama-3.1-8b, 'Qwen/Qwen2.5-7B', mixtral "
-                 "('vramcalc models' lists them)")
-      ->group("Model")
-      ->type_name("NAME");
-  app.add_option("--config", o.config, "A Hugging Face config.json, or the folder holding it")
-      ->group("Model")
-      ->type_name("PATH");
-  app.add_option("--gguf", o.gguf,
-                 "A GGUF file (or any shard of a split model): exact tensor bytes, header only")
-      ->group("Model")
-      ->type_name("PATH");
-  app.add_option("--safetensors", o.safetensors,
-                 "safetensors weights: a file, a folder of shards or model.safetensors.index.json"
-                 " (config.json beside them); exact bytes from the headers")
-      ->group("Model")
-      ->type_name("PATH");
+void add_model_source_options(Flags& flags, ModelSourceOptions& o) {
+  add_remote_source_options(flags, o);
+  if (CLI::Option* option =
+          flags.text("--params", o.params, "COUNT", "Model",
+                     "Parameter count: 7B, 0.5B, 1.5T, 350M, 7e9, 7_000_000_000 (K/M/B/T = "
+                     "10^3..10^12)")) {
+    option->each([&o](const std::string&) { o.params_given = true; });
+  }
+  flags.text("--model", o.model, "NAME", "Model",
+             "A model of the built-in catalog: llama-3.1-8b, 'Qwen/Qwen2.5-7B', mixtral "
+             "('vramcalc models' lists them)");
+  flags.text("--config", o.config, "PATH", "Model",
+             "A Hugging Face config.json, or the folder holding it");
+  flags.text("--gguf", o.gguf, "PATH", "Model",
+             "A GGUF file (or any shard of a split model): exact tensor bytes, header only");
+  flags.text("--safetensors", o.safetensors, "PATH", "Model",
+             "safetensors weights: a file, a folder of shards or model.safetensors.index.json"
+             " (config.json beside them); exact bytes from the headers");
   const auto shape = [&](const char* name, std::string& target, const char* help) {
-    app.add_option(name, target, help)->group("Model")->type_name("N");
+    flags.positional(name, target, "N", help);
   };
   shape("--layers", o.layers, "With --params: transformer layers of the assumed shape");
   shape("--hidden", o.hidden, "With --params: hidden size");

@@ -7,11 +7,9 @@
 
 #include "vramcalc/model_source.hpp"
 
-namespace CLI {
-class App;
-}
-
 namespace vramcalc::cli {
+
+class Flags;
 
 struct ModelSourceOptions {
   std::string hf;       ///< --hf ORG/REPO[@REVISION] (Hugging Face Hub)
@@ -29,11 +27,11 @@ struct ModelSourceOptions {
   std::string layers, hidden, heads, kv_heads, head_dim, vocab;  ///< --params shape overrides
 };
 
-/// Registers the model-source flags in the "Model" group.
-void add_model_source_options(CLI::App& app, ModelSourceOptions& options);
+/// Declares the model-source flags in the "Model" group.
+void add_model_source_options(Flags& flags, ModelSourceOptions& options);
 
-/// Registers only the remote flags (--hf, --hf-file, --url), for commands that take a path.
-void add_remote_source_options(CLI::App& app, ModelSourceOptions& options);
+/// Declares only the remote flags (--hf, --hf-file, --url), for commands that take a path.
+void add_remote_source_options(Flags& flags, ModelSourceOptions& options);
 
 /// The one source the flags name. Throws vramcalc::Error (usage) when none or several are
 /// given; (input) when a count or shape value cannot be read. `converting`: --dtype was given

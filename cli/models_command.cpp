@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include <CLI/CLI.hpp>
+
+#include "flags.hpp"
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -262,57 +264,34 @@ void check_fits_on_flags(const ModelsCommandOptions& o) {
 
 }  // namespace
 
-void setup_models(CLI::App& app, ModelsCommandOptions& o) {
-  app.add_option("--family", o.family,
-                 "Only this family: an architecture (llama, qwen2, gemma3_text) or a name word "
-                 "(qwen, deepseek, bge)")
-      ->type_name("NAME")
-      ->group("Filters");
-  app.add_option("--min-params", o.min_params, "At least this many parameters: 7B, 500M")
-      ->type_name("COUNT")
-      ->group("Filters");
-  app.add_option("--max-params", o.max_params, "At most this many parameters")
-      ->type_name("COUNT")
-      ->group("Filters");
-  app.add_option("--min-memory", o.min_memory,
-                 "Weights at the model's own precision at least this size: 10GB")
-      ->type_name("SIZE")
-      ->group("Filters");
-  app.add_option("--max-memory", o.max_memory, "Weights at the model's own precision at most")
-      ->type_name("SIZE")
-      ->group("Filters");
-  app.add_option("--fits-on", o.fits_on,
-                 "Every model that fits this card, at the best precision that does, with the "
-                 "command that re-runs it")
-      ->type_name("GPU")
-      ->group("Fits on");
-  app.add_option_function<std::string>(
-         "--gpus",
-         [&o](const std::string& v) {
-           o.gpus = static_cast<std::uint32_t>(parse_count(v, "--gpus", k_max_fits_on_gpus));
-         },
-         "With --fits-on: cards of that type (default 1)")
-      ->type_name("N")
-      ->group("Fits on");
-  app.add_option_function<std::string>(
-         "--context,--max-model-len",
-         [&o](const std::string& v) { o.context = parse_token_count(v, "--context"); },
-         "With --fits-on: tokens per sequence (default: 4096, at most each model's trained "
-         "length)")
-      ->type_name("TOKENS")
-      ->group("Fits on");
-  app.add_option_function<std::string>(
-         "--batch,--parallel",
-         [&o](const std::string& v) { o.batch = parse_count(v, "--batch", k_max_batch); },
-         "With --fits-on: sequences at once (default 1)")
-      ->type_name("N")
-      ->group("Fits on");
-  app.add_option("--engine", o.engine,
-                 "With --fits-on: generic (default), llama.cpp, ollama, vllm, sglang, "
-                 "transformers")
-      ->type_name("NAME")
-      ->group("Fits on");
-  add_output_options(app, o.output);
+void setup_models(Flags& flags, ModelsCommandOptions& o) {
+  flags.text("--family", o.family, "NAME", "Filters",
+             "Only this family: an architecture (llama, qwen2, gemma3_text) or a name word "
+             "(qwen, deepseek, bge)");
+  flags.text("--min-params", o.min_params, "COUNT", "Filters",
+             "At least this many parameters: 7B, 500M");
+  flags.text("--max-params", o.max_params, "COUNT", "Filters", "At most this many parameters");
+  flags.text("--min-memory", o.min_memory, "SIZE", "Filters",
+             "Weights at the model's own precision at least this size: 10GB");
+  flags.text("--max-memory", o.max_memory, "SIZE", "Filters",
+             "Weights at the model's own precision at most");
+  flags.text("--fits-on", o.fits_on, "GPU", "Fits on",
+             "Every model that fits this card, at the best precision that does, with the "
+             "command that re-runs it");
+  flags.value("--gpus", "N", "Fits on", "With --fits-on: cards of that type (default 1)",
+              [&o](const std::string& v) {
+                o.gpus = static_cast<std::uint32_t>(parse_count(v, "--gpus", k_max_fits_on_gpus));
+              });
+  flags.value("--context,--max-model-len", "TOKENS", "Fits on",
+              "With --fits-on: tokens per sequence (default: 4096, at most each model's trained "
+              "length)",
+              [&o](const std::string& v) { o.context = parse_token_count(v, "--context"); });
+  flags.value("--batch,--parallel", "N", "Fits on", "With --fits-on: sequences at once (default 1)",
+              [&o](const std::string& v) { o.batch = parse_count(v, "--batch", k_max_batch); });
+  flags.text("--engine", o.engine, "NAME", "Fits on",
+             "With --fits-on: generic (default), llama.cpp, ollama, vllm, sglang, "
+             "transformers");
+  add_output_options(flags, o.output);
 }
 
 int run_models(const ModelsCommandOptions& options) {

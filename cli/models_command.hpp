@@ -8,11 +8,9 @@
 
 #include "output_options.hpp"
 
-namespace CLI {
-class App;
-}
-
 namespace vramcalc::cli {
+
+class Flags;
 
 struct ModelsCommandOptions {
   std::string family;                     ///< --family: architecture or id word, e.g. qwen
@@ -28,7 +26,7 @@ struct ModelsCommandOptions {
   OutputOptions output;
 };
 
-void setup_models(CLI::App& app, ModelsCommandOptions& options);
+void setup_models(Flags& flags, ModelsCommandOptions& options);
 [[nodiscard]] int run_models(const ModelsCommandOptions& options);
 
 }  // namespace vramcalc::cli

@@ -4,11 +4,9 @@
 #include <string>
 #include <vector>
 
-namespace CLI {
-class App;
-}
-
 namespace vramcalc::cli {
+
+class Flags;
 
 enum class Format { text, json };
 
@@ -18,8 +16,8 @@ struct OutputOptions {
   std::vector<std::string> gpu_db_files;  ///< --gpu-db FILE (repeatable)
 };
 
-/// Registers --format, --color and --gpu-db on `app` in the "Output" group.
-void add_output_options(CLI::App& app, OutputOptions& options);
+/// Declares --format and --color ("Output") and --gpu-db ("Hardware").
+void add_output_options(Flags& flags, OutputOptions& options);
 
 /// Parses --format; throws vramcalc::Error (kind input) on anything but text or json.
 [[nodiscard]] Format parse_format(const std::string& text);

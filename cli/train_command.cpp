@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "flags.hpp"
+
 #include "exit_codes.hpp"
 #include "gpu_db_loading.hpp"
 #include "output.hpp"
@@ -21,16 +23,6 @@ namespace {
 
 // Cards one command may name.
 constexpr std::uint64_t k_max_gpus = k_max_training_gpus;
-
-using Parser = std::function<void(const std::string&)>;
-
-// One flag that takes a value: its names, value name, group, help and parser in one place.
-CLI::Option* value_flag(CLI::App& app, const std::string& names, const char* type,
-                        const char* group, const std::string& help, Parser parse) {
-  return app.add_option_function<std::string>(names, std::move(parse), help)
-      ->type_name(type)
-      ->group(group);
-}
 
 double parse_number(const std::string& text, const char* flag, double low, double high,
                     const char* hint) {
@@ -79,189 +71,175 @@ const WeightFormat& weight_format_named(const std::string& name) {
 }
 
 // Inference flags that have a training name: refused with a hint naming it.
-void refused_flag(CLI::App& app, const std::string& name, const std::string& instead,
+void refused_flag(Flags& flags, const std::string& name, const std::string& instead,
                   const std::string& what) {
-  app.add_option_function<std::string>(
-         name,
-         [name, instead, what](const std::string&) {
-           throw Error(ErrorKind::usage, name + " is not a training flag",
-                       "use " + instead + " (" + what + ")");
-         },
-         "")
-      ->group("")
-      ->expected(0, 1);
+  if (CLI::Option* option =
+          flags.value(name, nullptr, "", "", [name, instead, what](const std::string&) {
+            throw Error(ErrorKind::usage, name + " is not a training flag",
+                        "use " + instead + " (" + what + ")");
+          })) {
+    option->expected(0, 1);
+  }
 }
 
-void setup_model(CLI::App& app, TrainCommandOptions& o) {
+void setup_model(Flags& flags, TrainCommandOptions& o) {
   TrainingRequest& r = o.request;
-  add_model_source_options(app, o.source);
-  value_flag(app, "--dtype", "TYPE", "Model",
-             "Storage of the base weights: bf16 (default), fp16, fp32; nf4 (QLoRA default), "
-             "nf4-dq; bnb-int8 for 8-bit LoRA",
-             [&r](const std::string& v) { r.format = weight_format_named(v); });
+  add_model_source_options(flags, o.source);
+  flags.value("--dtype", "TYPE", "Model",
+              "Storage of the base weights: bf16 (default), fp16, fp32; nf4 (QLoRA default), "
+              "nf4-dq; bnb-int8 for 8-bit LoRA",
+              [&r](const std::string& v) { r.format = weight_format_named(v); });
 }
 
-void setup_method(CLI::App& app, TrainCommandOptions& o) {
+void setup_method(Flags& flags, TrainCommandOptions& o) {
   TrainingDeployment& d = o.request.deployment;
-  value_flag(app, "--method", "METHOD", "Training",
-             "full (default: every weight), lora (adapters on frozen weights), qlora (adapters "
-             "on 4-bit weights)",
-             [&d](const std::string& v) { d.method = parse_train_method(v, "--method"); });
-  value_flag(app, "--lora-rank", "R", "Training", "LoRA rank (default 16)",
-             [&o](const std::string& v) {
-               o.request.deployment.lora.rank =
-                   static_cast<std::uint32_t>(parse_count(v, "--lora-rank", 1'000'000));
-               o.lora_flags = true;
-             });
-  value_flag(app, "--lora-alpha", "A", "Training", "LoRA alpha (default 2 x rank; no memory)",
-             [&o](const std::string& v) {
-               o.request.deployment.lora.alpha =
-                   parse_number(v, "--lora-alpha", 0.0, 1e9, "a positive number, e.g. 32");
-               o.request.lora_alpha_given = true;
-               o.lora_flags = true;
-             });
-  value_flag(app, "--lora-targets", "NAMES", "Training",
-             "Adapted modules, comma-separated: all-linear (default), q_proj,v_proj, "
-             "o_proj, gate_proj, up_proj, down_proj, lm_head, mlp, attention",
-             [&o](const std::string& v) {
-               o.request.deployment.lora.targets = comma_list(v);
-               o.lora_flags = true;
-             });
-  value_flag(app, "--lora-dropout", "P", "Training",
-             "LoRA dropout (default 0): above 0 each adapted module keeps its dropped input",
-             [&o](const std::string& v) {
-               o.request.deployment.lora.dropout = parse_number(
-                   v, "--lora-dropout", 0.0, 1.0, "a probability at least 0 and below 1, e.g. 0.05");
-               o.lora_flags = true;
-             });
-  value_flag(app, "--optimizer", "NAME", "Training",
-             "adamw (default), adamw-8bit, paged-adamw-8bit, adafactor, sgd, lion",
-             [&d](const std::string& v) { d.optimizer = parse_optimizer(v, "--optimizer"); });
-  value_flag(app, "--precision", "POLICY", "Training",
-             "bf16-mixed (default: 16-bit weights, fp32 master and states), bf16 (pure), "
-             "fp16-mixed, fp32",
-             [&d](const std::string& v) { d.precision = parse_train_precision(v, "--precision"); });
-  app.add_flag("--optimizer-in-backward", d.optimizer_in_backward,
-               "Step each parameter as its gradient is ready (torchtune optimizer_in_bwd)")
-      ->group("Training");
+  flags.value("--method", "METHOD", "Training",
+              "full (default: every weight), lora (adapters on frozen weights), qlora (adapters "
+              "on 4-bit weights)",
+              [&d](const std::string& v) { d.method = parse_train_method(v, "--method"); });
+  flags.value("--lora-rank", "R", "Training", "LoRA rank (default 16)", [&o](const std::string& v) {
+    o.request.deployment.lora.rank =
+        static_cast<std::uint32_t>(parse_count(v, "--lora-rank", 1'000'000));
+    o.lora_flags = true;
+  });
+  flags.value("--lora-alpha", "A", "Training", "LoRA alpha (default 2 x rank; no memory)",
+              [&o](const std::string& v) {
+                o.request.deployment.lora.alpha =
+                    parse_number(v, "--lora-alpha", 0.0, 1e9, "a positive number, e.g. 32");
+                o.request.lora_alpha_given = true;
+                o.lora_flags = true;
+              });
+  flags.value("--lora-targets", "NAMES", "Training",
+              "Adapted modules, comma-separated: all-linear (default), q_proj,v_proj, "
+              "o_proj, gate_proj, up_proj, down_proj, lm_head, mlp, attention",
+              [&o](const std::string& v) {
+                o.request.deployment.lora.targets = comma_list(v);
+                o.lora_flags = true;
+              });
+  flags.value("--lora-dropout", "P", "Training",
+              "LoRA dropout (default 0): above 0 each adapted module keeps its dropped input",
+              [&o](const std::string& v) {
+                o.request.deployment.lora.dropout =
+                    parse_number(v, "--lora-dropout", 0.0, 1.0,
+                                 "a probability at least 0 and below 1, e.g. 0.05");
+                o.lora_flags = true;
+              });
+  flags.value("--optimizer", "NAME", "Training",
+              "adamw (default), adamw-8bit, paged-adamw-8bit, adafactor, sgd, lion",
+              [&d](const std::string& v) { d.optimizer = parse_optimizer(v, "--optimizer"); });
+  flags.value(
+      "--precision", "POLICY", "Training",
+      "bf16-mixed (default: 16-bit weights, fp32 master and states), bf16 (pure), "
+      "fp16-mixed, fp32",
+      [&d](const std::string& v) { d.precision = parse_train_precision(v, "--precision"); });
+  flags.toggle("--optimizer-in-backward", d.optimizer_in_backward, "Training",
+               "Step each parameter as its gradient is ready (torchtune optimizer_in_bwd)");
 }
 
-void setup_workload(CLI::App& app, TrainCommandOptions& o) {
+void setup_workload(Flags& flags, TrainCommandOptions& o) {
   TrainingRequest& r = o.request;
   TrainingDeployment& d = r.deployment;
-  value_flag(app, "--micro-batch", "N", "Workload", "Sequences per GPU per pass (default 1)",
-             [&d](const std::string& v) {
-               d.micro_batch = parse_count(v, "--micro-batch", k_max_training_micro_batch);
-             });
-  value_flag(app, "--seq-len", "TOKENS", "Workload",
-             "Tokens per sequence: 2048 (default, at most the trained context), 8k = 8192",
-             [&r](const std::string& v) {
-               r.deployment.seq_len = parse_token_count(v, "--seq-len");
-               r.seq_len_given = true;
-             });
-  value_flag(app, "--grad-accum", "N", "Workload",
-             "Micro-batches per optimizer step (default 1)", [&d](const std::string& v) {
-               d.grad_accum = parse_count(v, "--grad-accum", k_max_training_grad_accum);
-             });
-  value_flag(app, "--grad-checkpointing", "WHICH", "Workload",
-             "Activation checkpointing: none (default), selective (attention core), full",
-             [&d](const std::string& v) {
-               d.checkpointing = parse_checkpointing(v, "--grad-checkpointing");
-             });
-  value_flag(app, "--flash-attn", "WHEN", "Workload",
-             "Fused attention without s^2 scores: on (default), off (eager attention)",
-             [&d](const std::string& v) {
-               if (v != "on" && v != "off") {
-                 throw Error(ErrorKind::input, "invalid --flash-attn '" + v + "'",
-                             "use --flash-attn on or off");
-               }
-               d.flash_attention = v == "on";
-             });
-  app.add_flag("--packed", d.packed, "Sequences packed to --seq-len (no padding)")
-      ->group("Workload");
-  value_flag(app, "--loss", "KIND", "Workload",
-             "Loss over the vocabulary: standard (default: fp32 logits), chunked (torchtune), "
-             "fused (Liger fused linear cross-entropy)",
-             [&d](const std::string& v) { d.loss = parse_loss_kind(v, "--loss"); });
-  app.add_flag("--compile", d.compile,
-               "torch.compile or fused kernels (Liger): fused norms and SwiGLU keep less")
-      ->group("Workload");
-  value_flag(app, "--overhead", "SIZE", "Workload",
-             "CUDA context per GPU instead of the measured 1322 MiB, e.g. 800MiB",
-             [&d](const std::string& v) { d.cuda_context_bytes = parse_size(v, "--overhead"); });
-  refused_flag(app, "--context", "--seq-len TOKENS", "tokens per training sequence");
-  refused_flag(app, "--batch", "--micro-batch N", "sequences per GPU per pass");
-  refused_flag(app, "--max-context", "--max-seq-len", "the longest sequence that fits");
-  refused_flag(app, "--max-batch", "--max-micro-batch", "the largest micro-batch that fits");
+  flags.value("--micro-batch", "N", "Workload", "Sequences per GPU per pass (default 1)",
+              [&d](const std::string& v) {
+                d.micro_batch = parse_count(v, "--micro-batch", k_max_training_micro_batch);
+              });
+  flags.value("--seq-len", "TOKENS", "Workload",
+              "Tokens per sequence: 2048 (default, at most the trained context), 8k = 8192",
+              [&r](const std::string& v) {
+                r.deployment.seq_len = parse_token_count(v, "--seq-len");
+                r.seq_len_given = true;
+              });
+  flags.value("--grad-accum", "N", "Workload", "Micro-batches per optimizer step (default 1)",
+              [&d](const std::string& v) {
+                d.grad_accum = parse_count(v, "--grad-accum", k_max_training_grad_accum);
+              });
+  flags.value("--grad-checkpointing", "WHICH", "Workload",
+              "Activation checkpointing: none (default), selective (attention core), full",
+              [&d](const std::string& v) {
+                d.checkpointing = parse_checkpointing(v, "--grad-checkpointing");
+              });
+  flags.value("--flash-attn", "WHEN", "Workload",
+              "Fused attention without s^2 scores: on (default), off (eager attention)",
+              [&d](const std::string& v) {
+                if (v != "on" && v != "off") {
+                  throw Error(ErrorKind::input, "invalid --flash-attn '" + v + "'",
+                              "use --flash-attn on or off");
+                }
+                d.flash_attention = v == "on";
+              });
+  flags.toggle("--packed", d.packed, "Workload", "Sequences packed to --seq-len (no padding)");
+  flags.value("--loss", "KIND", "Workload",
+              "Loss over the vocabulary: standard (default: fp32 logits), chunked (torchtune), "
+              "fused (Liger fused linear cross-entropy)",
+              [&d](const std::string& v) { d.loss = parse_loss_kind(v, "--loss"); });
+  flags.toggle("--compile", d.compile, "Workload",
+               "torch.compile or fused kernels (Liger): fused norms and SwiGLU keep less");
+  flags.value("--overhead", "SIZE", "Workload",
+              "CUDA context per GPU instead of the measured 1322 MiB, e.g. 800MiB",
+              [&d](const std::string& v) { d.cuda_context_bytes = parse_size(v, "--overhead"); });
+  refused_flag(flags, "--context", "--seq-len TOKENS", "tokens per training sequence");
+  refused_flag(flags, "--batch", "--micro-batch N", "sequences per GPU per pass");
+  refused_flag(flags, "--max-context", "--max-seq-len", "the longest sequence that fits");
+  refused_flag(flags, "--max-batch", "--max-micro-batch", "the largest micro-batch that fits");
 }
 
-void setup_hardware(CLI::App& app, TrainCommandOptions& o) {
+void setup_hardware(Flags& flags, TrainCommandOptions& o) {
   TrainingRequest& r = o.request;
   TrainingDeployment& d = r.deployment;
   bool& hw = o.hardware_flags;
-  app.add_option("--gpu", o.gpu,
-                 "GPU by name: 4090, 'A100 80GB', h100 ('vramcalc gpus' lists them)")
-      ->group("Hardware")
-      ->type_name("NAME")
-      ->take_all();
-  value_flag(app, "--gpus", "N", "Hardware", "GPUs per node (default 1)",
-             [&o](const std::string& v) {
-               o.gpus = static_cast<std::uint32_t>(parse_count(v, "--gpus", k_max_gpus));
-             });
-  value_flag(app, "--vram", "SIZE", "Hardware",
-             "Usable memory of a card not in the database: 24GB, 22.5GiB",
-             [&o](const std::string& v) { o.vram = parse_size(v, "--vram"); });
-  value_flag(app, "--nodes", "N", "Hardware", "Nodes of --gpus GPUs each (default 1)",
-             [&d, &hw](const std::string& v) {
-               d.nodes = static_cast<std::uint32_t>(parse_count(v, "--nodes", 1024));
-               hw = true;
-             });
-  value_flag(app, "--parallelism", "HOW", "Hardware",
-             "single (default on one GPU), ddp (default on several), zero1, zero2, zero3, fsdp, "
-             "fsdp-grad-op, fsdp-hybrid",
-             [&r, &hw](const std::string& v) {
-               r.deployment.parallelism = parse_parallelism(v, "--parallelism");
-               r.parallelism_given = true;
-               hw = true;
-             });
-  app.add_flag_callback(
-         "--offload-optimizer",
-         [&d, &hw] {
-           d.offload_optimizer = true;
-           hw = true;
-         },
-         "Master weights and optimizer states in host RAM (ZeRO-Offload)")
-      ->group("Hardware");
-  app.add_flag_callback(
-         "--offload-params",
-         [&d, &hw] {
-           d.offload_params = true;
-           d.offload_optimizer = true;
-           hw = true;
-         },
-         "Parameter shards in host RAM too (ZeRO-Infinity, FSDP CPU offload)")
-      ->group("Hardware");
-  value_flag(app, "--ram", "SIZE", "Hardware", "Host RAM per node, checked when offloading: 256GB",
-             [&d](const std::string& v) { d.ram_bytes = parse_size(v, "--ram"); });
-  value_flag(app, "--margin", "SIZE|PCT", "Hardware",
-             "Memory kept free on every GPU: 2GiB or 10% (default 0)",
-             [&d, &hw](const std::string& v) {
-               d.margin = margin_named(v);
-               hw = true;
-             });
+  if (CLI::Option* option =
+          flags.text("--gpu", o.gpu, "NAME", "Hardware",
+                     "GPU by name: 4090, 'A100 80GB', h100 ('vramcalc gpus' lists them)")) {
+    option->take_all();
+  }
+  flags.value("--gpus", "N", "Hardware", "GPUs per node (default 1)", [&o](const std::string& v) {
+    o.gpus = static_cast<std::uint32_t>(parse_count(v, "--gpus", k_max_gpus));
+  });
+  flags.value("--vram", "SIZE", "Hardware",
+              "Usable memory of a card not in the database: 24GB, 22.5GiB",
+              [&o](const std::string& v) { o.vram = parse_size(v, "--vram"); });
+  flags.value("--nodes", "N", "Hardware", "Nodes of --gpus GPUs each (default 1)",
+              [&d, &hw](const std::string& v) {
+                d.nodes = static_cast<std::uint32_t>(parse_count(v, "--nodes", 1024));
+                hw = true;
+              });
+  flags.value("--parallelism", "HOW", "Hardware",
+              "single (default on one GPU), ddp (default on several), zero1, zero2, zero3, fsdp, "
+              "fsdp-grad-op, fsdp-hybrid",
+              [&r, &hw](const std::string& v) {
+                r.deployment.parallelism = parse_parallelism(v, "--parallelism");
+                r.parallelism_given = true;
+                hw = true;
+              });
+  flags.action("--offload-optimizer", "Hardware",
+               "Master weights and optimizer states in host RAM (ZeRO-Offload)", [&d, &hw] {
+                 d.offload_optimizer = true;
+                 hw = true;
+               });
+  flags.action("--offload-params", "Hardware",
+               "Parameter shards in host RAM too (ZeRO-Infinity, FSDP CPU offload)", [&d, &hw] {
+                 d.offload_params = true;
+                 d.offload_optimizer = true;
+                 hw = true;
+               });
+  flags.value("--ram", "SIZE", "Hardware", "Host RAM per node, checked when offloading: 256GB",
+              [&d](const std::string& v) { d.ram_bytes = parse_size(v, "--ram"); });
+  flags.value("--margin", "SIZE|PCT", "Hardware",
+              "Memory kept free on every GPU: 2GiB or 10% (default 0)",
+              [&d, &hw](const std::string& v) {
+                d.margin = margin_named(v);
+                hw = true;
+              });
 }
 
-void setup_answers(CLI::App& app, TrainCommandOptions& o) {
+void setup_answers(Flags& flags, TrainCommandOptions& o) {
   TrainingRequest& r = o.request;
-  app.add_flag("--max-micro-batch", r.solve_max_micro_batch,
-               "Solve: the largest micro-batch that fits")
-      ->group("Answers");
-  app.add_flag("--max-seq-len", r.solve_max_seq_len,
-               "Solve: the longest sequence that fits (up to the trained length)")
-      ->group("Answers");
-  app.add_flag("--min-gpus", r.solve_min_gpus,
-               "Solve: the fewest GPUs per node that hold the run")
-      ->group("Answers");
+  flags.toggle("--max-micro-batch", r.solve_max_micro_batch, "Answers",
+               "Solve: the largest micro-batch that fits");
+  flags.toggle("--max-seq-len", r.solve_max_seq_len, "Answers",
+               "Solve: the longest sequence that fits (up to the trained length)");
+  flags.toggle("--min-gpus", r.solve_min_gpus, "Answers",
+               "Solve: the fewest GPUs per node that hold the run");
 }
 
 void resolve_hardware(TrainCommandOptions& o, TrainQuery& query) {
@@ -298,13 +276,13 @@ void resolve_hardware(TrainCommandOptions& o, TrainQuery& query) {
 
 }  // namespace
 
-void setup_train(CLI::App& app, TrainCommandOptions& o) {
-  setup_model(app, o);
-  setup_method(app, o);
-  setup_workload(app, o);
-  setup_hardware(app, o);
-  setup_answers(app, o);
-  add_output_options(app, o.output);
+void setup_train(Flags& flags, TrainCommandOptions& o) {
+  setup_model(flags, o);
+  setup_method(flags, o);
+  setup_workload(flags, o);
+  setup_hardware(flags, o);
+  setup_answers(flags, o);
+  add_output_options(flags, o.output);
 }
 
 TrainQuery make_train_query(TrainCommandOptions& o) {
@@ -328,15 +306,13 @@ TrainQuery make_train_query(TrainCommandOptions& o) {
 }
 
 TrainQuery parse_train_query(const std::vector<std::string>& args) {
-  CLI::App app{"vramcalc train"};
-  TrainCommandOptions options;
-  setup_train(app, options);
-  std::vector<std::string> reversed(args.rbegin(), args.rend());
-  if (!reversed.empty() && reversed.back() == "train") {
-    reversed.pop_back();
+  std::vector<std::string> flags_only = args;
+  if (!flags_only.empty() && flags_only.front() == "train") {
+    flags_only.erase(flags_only.begin());
   }
+  TrainCommandOptions options;
   try {
-    app.parse(reversed);
+    options = parse_flags<TrainCommandOptions>(flags_only, setup_train);
   } catch (const CLI::ParseError& e) {
     throw Error(ErrorKind::usage, e.what(), "run 'vramcalc train --help' for every flag");
   }

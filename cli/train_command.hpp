@@ -12,11 +12,9 @@
 #include "vramcalc/gpu.hpp"
 #include "vramcalc/train.hpp"
 
-namespace CLI {
-class App;
-}
-
 namespace vramcalc::cli {
+
+class Flags;
 
 /// The flags as read. Each flag is declared once with its parser (setup_train): typed values go
 /// straight into `request`; the model source and card names stay text until the model and the
@@ -32,8 +30,8 @@ struct TrainCommandOptions {
   OutputOptions output;
 };
 
-/// Registers the train flags on `app` (the subcommand).
-void setup_train(CLI::App& app, TrainCommandOptions& options);
+/// Declares the train flags (on the subcommand).
+void setup_train(Flags& flags, TrainCommandOptions& options);
 
 /// A training query ready to run: the request with its model loaded and its card resolved.
 struct TrainQuery {

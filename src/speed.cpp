@@ -310,7 +310,7 @@ struct PrefillTimes {
 };
 
 PrefillTimes prefill_times(const SpeedInput& input, const SpeedConstants& k,
-                           std::vector<std::string>& notes) {
+                           std::vector<std::string>* notes) {
   PrefillTimes t;
   double params = 0;
   for (const SpeedDevice& d : input.devices) {
@@ -329,7 +329,9 @@ PrefillTimes prefill_times(const SpeedInput& input, const SpeedConstants& k,
       continue;
     }
     if (d.compute_tflops <= 0) {
-      notes.push_back(fmt::format("prefill not estimated: no compute figure for {}", d.name));
+      if (notes != nullptr) {
+        notes->push_back(fmt::format("prefill not estimated: no compute figure for {}", d.name));
+      }
       t.known = false;
       return t;
     }
@@ -366,10 +368,12 @@ PrefillTimes prefill_times(const SpeedInput& input, const SpeedConstants& k,
     t.ceiling_s += wire;
     t.expected_s += wire;
   }
-  notes.push_back(fmt::format(
-      "prefill: 2 x active params + 4 x layers x hidden x context/2 FLOPs per token at the dense "
-      "fp16 peak; expected at {:.2f} of it (16/8-bit weights) or {:.2f} (below 8 bits)",
-      k_eta_compute_wide, k_eta_compute_quantized));
+  if (notes != nullptr) {
+    notes->push_back(fmt::format(
+        "prefill: 2 x active params + 4 x layers x hidden x context/2 FLOPs per token at the "
+        "dense fp16 peak; expected at {:.2f} of it (16/8-bit weights) or {:.2f} (below 8 bits)",
+        k_eta_compute_wide, k_eta_compute_quantized));
+  }
   return t;
 }
 
@@ -443,12 +447,13 @@ double expected_decode_step_s(const SpeedInput& input, const SpeedConstants& con
   return t.ceiling_s > 0 ? t.expected_s : 0.0;
 }
 
-SpeedEstimate estimate_speed(const SpeedInput& input, const SpeedConstants& constants) {
+SpeedEstimate estimate_speed(const SpeedInput& input, const SpeedConstants& constants,
+                             SpeedNotes written) {
   SpeedEstimate out;
   std::vector<std::string> notes;
+  const bool explain = written == SpeedNotes::written;
   const StepTimes decode = step_times(input, constants, false);
   if (decode.ceiling_s > 0 && decode.expected_s > 0) {
-    decode_notes(input, constants, notes);
     out.decode_tokens_per_s = 1.0 / decode.ceiling_s;
     out.expected_decode_tokens_per_s = 1.0 / decode.expected_s;
     out.expected_decode_average_tokens_per_s =
@@ -457,22 +462,25 @@ SpeedEstimate estimate_speed(const SpeedInput& input, const SpeedConstants& cons
     out.expected_decode_low = out.expected_decode_tokens_per_s * (1.0 - constants.band);
     out.expected_decode_high = std::min(out.expected_decode_tokens_per_s * (1.0 + constants.band),
                                         out.decode_tokens_per_s);
-    notes.insert(notes.begin(),
-                 input.batch > 1
-                     ? fmt::format("decode ceiling: an upper bound, bytes per step at spec "
-                                   "bandwidth; tokens/s of each of {} sequences decoded together "
-                                   "(weights read once per step, each sequence's KV read)",
-                                   input.batch)
-                     : std::string("decode ceiling: an upper bound, bytes per token at spec "
-                                   "bandwidth"));
-    notes.push_back(fmt::format(
-        "expected decode band: ±{:.0f}% (calibration rows of the measured decode data spread "
-        "about that much around it)",
-        constants.band * 100));
-  } else {
+    if (explain) {
+      notes.push_back(input.batch > 1
+                          ? fmt::format("decode ceiling: an upper bound, bytes per step at spec "
+                                        "bandwidth; tokens/s of each of {} sequences decoded "
+                                        "together (weights read once per step, each sequence's "
+                                        "KV read)",
+                                        input.batch)
+                          : std::string("decode ceiling: an upper bound, bytes per token at spec "
+                                        "bandwidth"));
+      decode_notes(input, constants, notes);
+      notes.push_back(fmt::format(
+          "expected decode band: ±{:.0f}% (calibration rows of the measured decode data spread "
+          "about that much around it)",
+          constants.band * 100));
+    }
+  } else if (explain) {
     notes.push_back("decode not estimated: no device with bytes to read and a bandwidth");
   }
-  const PrefillTimes prefill = prefill_times(input, constants, notes);
+  const PrefillTimes prefill = prefill_times(input, constants, explain ? &notes : nullptr);
   if (prefill.known && prefill.ceiling_s > 0) {
     out.prefill_tokens_per_s = 1.0 / prefill.ceiling_s;
     out.expected_prefill_tokens_per_s = 1.0 / prefill.expected_s;

@@ -191,6 +191,11 @@ inline constexpr std::uint64_t k_communication_buffer_bytes = 256ULL * 1024 * 10
 /// Tensor-parallel degrees and card counts tried by the solvers and recommendations.
 inline constexpr std::uint32_t k_max_planned_cards = 64;
 
+/// How much of a plan is written out. Every figure (bytes, layout, verdict, speed) is the same
+/// either way; `figures` leaves out the text (speed assumptions, the engine command line) that
+/// a search over many candidate plans never shows.
+enum class PlanDetail { full, figures };
+
 /// Makes plans for one model, sharing what depends only on the model and the weight format
 /// (per-tensor bytes, routed-expert bytes) between all the plans of a request. The model must
 /// outlive the planner.
@@ -203,7 +208,8 @@ class Planner {
   /// impossible deployment: a tensor-parallel degree that does not divide the heads, degrees
   /// that do not multiply to the cards, mixed cards or a margin under a pool engine, a split
   /// the engine does not do, a context beyond the trained length where the engine refuses it.
-  [[nodiscard]] Plan plan(const Deployment& deployment) const;
+  [[nodiscard]] Plan plan(const Deployment& deployment,
+                          PlanDetail detail = PlanDetail::full) const;
 
   /// Other strategies worth showing beside `chosen` (pipeline beside tensor parallel, expert
   /// offload beside layer offload), each complete and re-runnable as its deployment says.

@@ -44,7 +44,7 @@ struct SolveAnswer {
 struct GpuOption {
   const GpuSpec* gpu = nullptr;
   std::uint32_t count = 0;  ///< the fewest of 1, 2, 4, 8 that fit
-  Plan plan;
+  Plan plan;                ///< its figures (PlanDetail::figures: no text)
   /// count x the card's price_per_hour, in its currency, when the database prices it.
   std::optional<double> cost_per_hour;
 };

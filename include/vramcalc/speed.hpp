@@ -127,11 +127,15 @@ struct SpeedEstimate {
   std::vector<std::string> assumptions;     ///< one line each, for the report
 };
 
+/// Whether an estimate writes its assumptions (the figures are the same either way).
+enum class SpeedNotes { written, none };
+
 /// The ceilings and expected figures of `input` under `constants`. Pure: never fails on a valid
 /// input (devices with zero bandwidth are skipped with an assumption noted).
 [[nodiscard]] SpeedEstimate estimate_speed(const SpeedInput& input,
                                            const SpeedConstants& constants =
-                                               calibrated_speed_constants());
+                                               calibrated_speed_constants(),
+                                           SpeedNotes notes = SpeedNotes::written);
 
 /// Seconds of one expected decode step of `input` (KV at kv_bytes, or at kv_average_bytes when
 /// `average`); 0 when no device reads anything. The figure estimate_speed reports, without its

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "vramcalc/plan.hpp"
@@ -22,6 +23,10 @@ struct FormatFacts {
 
 struct Planner::Cache {
   std::map<std::string, FormatFacts> facts;  ///< by format name (not thread-safe)
+  /// plan_detail::average_kv_share by (context, batch, key type, value type): the same for
+  /// every candidate plan of one workload.
+  std::map<std::tuple<std::uint64_t, std::uint64_t, std::string, std::string>, double>
+      kv_average_share;
 };
 
 namespace plan_detail {
@@ -32,7 +37,14 @@ struct Context {
   const Deployment& deployment;
   const FormatFacts& facts;
   const std::vector<AttachmentMemory>& attachments;  ///< sized for the deployment's workload
+  PlanDetail detail = PlanDetail::full;
+  double kv_average_share = 1.0;  ///< average_kv_share of the model and workload
 };
+
+/// The share of the cache a step reads on average over a generation that fills it from empty
+/// to the full context: the cache at half the context over the cache at the full context
+/// (sliding-window layers stop growing at their window).
+[[nodiscard]] double average_kv_share(const ModelSpec& model, const Workload& workload);
 
 /// Adds the attachments to devices [first, first + count) of `plan`, shared equally, and
 /// records where they went. Pool engines' draft KV is in the pool already (grid_plan).

@@ -135,22 +135,6 @@ std::uint64_t all_kv_bytes(const Plan& plan, const Context& ctx) {
   return plan.estimate.kv_cache.bytes;
 }
 
-// The share of the cache a step reads on average over a generation that fills it from empty to
-// the full context: the cache at half the context over the cache at the full context
-// (sliding-window layers stop growing at their window).
-double average_kv_share(const Context& ctx) {
-  Workload full = ctx.deployment.workload;
-  Workload half = full;
-  half.context = std::max<std::uint64_t>(full.context / 2, 1);
-  std::uint64_t at_full = 0;
-  std::uint64_t at_half = 0;
-  for (const LayerSpec& layer : ctx.model.layers) {
-    at_full += layer_kv_bytes(layer, full);
-    at_half += layer_kv_bytes(layer, half);
-  }
-  return at_full == 0 ? 1.0 : static_cast<double>(at_half) / static_cast<double>(at_full);
-}
-
 SpeedEngine speed_engine(EngineKind engine) {
   switch (engine) {
     case EngineKind::llama_cpp:
@@ -237,7 +221,7 @@ SpeedInput speed_input(const Plan& plan, const Context& ctx, const GpuSpec* firs
                                                std::string::npos);
   input.host_crossings = host_crossings(plan, ctx);
   const ReadShares shares = read_shares(model, facts);
-  const double kv_average = average_kv_share(ctx);
+  const double kv_average = ctx.kv_average_share;
   const std::uint64_t active_params = model.active_params;
   const double share_of_params =
       facts.total_weight_bytes == 0 ? 0.0 : 1.0 / static_cast<double>(facts.total_weight_bytes);
@@ -313,6 +297,18 @@ bool bandwidth_known(const Plan& plan, const Deployment& deployment) {
 
 }  // namespace
 
+double average_kv_share(const ModelSpec& model, const Workload& workload) {
+  Workload half = workload;
+  half.context = std::max<std::uint64_t>(workload.context / 2, 1);
+  std::uint64_t at_full = 0;
+  std::uint64_t at_half = 0;
+  for (const LayerSpec& layer : model.layers) {
+    at_full += layer_kv_bytes(layer, workload);
+    at_half += layer_kv_bytes(layer, half);
+  }
+  return at_full == 0 ? 1.0 : static_cast<double>(at_half) / static_cast<double>(at_full);
+}
+
 void attach_speed(Plan& plan, const Context& ctx, const GpuSpec* gpu) {
   plan.speed.reset();
   plan.speed_input.reset();
@@ -328,14 +324,18 @@ void attach_speed(Plan& plan, const Context& ctx, const GpuSpec* gpu) {
       ctx.model.total_params != 0 &&
       static_cast<double>(weight_bytes) * 8.0 / static_cast<double>(ctx.model.total_params) < 7.5;
   SpeedInput input = speed_input(plan, ctx, gpu, quantized);
-  SpeedEstimate speed = estimate_speed(input);
-  // The cache is read as full as the workload allows: the last token of the window, the
-  // slowest; the average over a generation reads it half full.
-  speed.assumptions.push_back(fmt::format(
-      "decode at a depth of {} tokens per sequence (the full context): the slowest token; the "
-      "average over a generation from an empty cache reads it half full. Weights read per "
-      "step: routed experts at n_experts_used / n_experts, one embedding row",
-      ctx.deployment.workload.context));
+  const SpeedNotes notes =
+      ctx.detail == PlanDetail::full ? SpeedNotes::written : SpeedNotes::none;
+  SpeedEstimate speed = estimate_speed(input, calibrated_speed_constants(), notes);
+  if (notes == SpeedNotes::written) {
+    // The cache is read as full as the workload allows: the last token of the window, the
+    // slowest; the average over a generation reads it half full.
+    speed.assumptions.push_back(fmt::format(
+        "decode at a depth of {} tokens per sequence (the full context): the slowest token; the "
+        "average over a generation from an empty cache reads it half full. Weights read per "
+        "step: routed experts at n_experts_used / n_experts, one embedding row",
+        ctx.deployment.workload.context));
+  }
   if (!(speed.decode_tokens_per_s > 0 && speed.expected_decode_tokens_per_s > 0)) {
     return;  // nothing the model can say: no speed rather than 0
   }
@@ -351,7 +351,8 @@ void attach_speed(Plan& plan, const Context& ctx, const GpuSpec* gpu) {
     device.kv_cache_bytes = all_kv_bytes(plan, ctx);
     device.layer_count = static_cast<std::uint32_t>(ctx.model.layers.size());
     all_on_gpu.devices.push_back(device);
-    const SpeedEstimate baseline = estimate_speed(speed_input(all_on_gpu, ctx, gpu, quantized));
+    const SpeedEstimate baseline = estimate_speed(speed_input(all_on_gpu, ctx, gpu, quantized),
+                                                  calibrated_speed_constants(), SpeedNotes::none);
     plan.slowdown = baseline.expected_decode_tokens_per_s / speed.expected_decode_tokens_per_s;
   }
   plan.speed = std::move(speed);

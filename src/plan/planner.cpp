@@ -203,7 +203,9 @@ Plan finished(Plan plan, const Context& ctx, const GpuSpec* reference) {
   }
   settle(plan);
   attach_speed(plan, ctx, reference);
-  plan.engine_flags = engine_flags(plan, ctx.model);
+  if (ctx.detail == PlanDetail::full) {
+    plan.engine_flags = engine_flags(plan, ctx.model);
+  }
   return plan;
 }
 
@@ -359,7 +361,7 @@ std::vector<Planner::Layout> Planner::layouts(const Deployment& d, std::uint32_t
   return out;
 }
 
-Plan Planner::plan(const Deployment& deployment) const {
+Plan Planner::plan(const Deployment& deployment, PlanDetail detail) const {
   const ModelSpec& model = *m_model;
   validate(model, deployment);
   auto [it, inserted] = m_cache->facts.try_emplace(deployment.format.name);
@@ -368,7 +370,15 @@ Plan Planner::plan(const Deployment& deployment) const {
   }
   const std::vector<AttachmentMemory> attachments = attachment_memory(
       deployment.attachments, model, deployment.workload, deployment.options.engine);
-  const Context ctx{model, deployment, it->second, attachments};
+  const Workload& w = deployment.workload;
+  auto [share, computed] = m_cache->kv_average_share.try_emplace(
+      std::tuple<std::uint64_t, std::uint64_t, std::string, std::string>(
+          w.context, w.batch, w.kv_key.name, w.kv_value.name),
+      0.0);
+  if (computed) {
+    share->second = average_kv_share(model, w);
+  }
+  const Context ctx{model, deployment, it->second, attachments, detail, share->second};
   if (deployment.cpu_only) {
     return finished(cpu_plan(ctx), ctx, nullptr);
   }

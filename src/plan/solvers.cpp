@@ -13,48 +13,95 @@ namespace vramcalc {
 
 namespace {
 
-// The largest x in [1, limit] with fits(x); nullopt when fits(1) is false.
-template <typename Fits>
-std::optional<std::uint64_t> largest(std::uint64_t limit, Fits fits) {
-  if (!fits(1)) {
+// How far a plan is from not fitting: its headroom (negative when short), the same sign as
+// its verdict. Memory grows with context and batch, so headroom falls as they grow, and almost
+// linearly (KV, activations and compute buffers are linear in tokens).
+std::int64_t slack(const Plan& plan) {
+  const std::int64_t headroom = plan.headroom_bytes.value_or(plan.fits ? 0 : -1);
+  return plan.fits ? std::max<std::int64_t>(headroom, 0) : std::min<std::int64_t>(headroom, -1);
+}
+
+// The largest x in [1, limit] whose plan fits; nullopt when x = 1 does not fit. Exact for any
+// monotone verdict: the bracket [good, bad) always holds a fitting `good` and a failing `bad`.
+// Each step first tries where the headroom, interpolated linearly between the bracket's ends,
+// crosses zero, and its neighbour across the line (for linear memory: the answer in one or
+// two steps); a step that does not halve the bracket is followed by a bisection, so the search
+// never takes more than about twice log2(limit) plans.
+template <typename At>
+std::optional<std::uint64_t> largest(std::uint64_t limit, At at) {
+  const Plan low = at(1);
+  if (!low.fits) {
     return std::nullopt;
   }
-  std::uint64_t good = 1;
-  std::uint64_t bad = 0;
-  // Exponential search for a bound, then bisection.
-  for (std::uint64_t x = 2;; x *= 2) {
-    if (x >= limit) {
-      if (fits(limit)) {
-        return limit;
-      }
-      bad = limit;
-      break;
-    }
-    if (!fits(x)) {
-      bad = x;
-      break;
-    }
-    good = x;
+  if (limit <= 1) {
+    return 1;
   }
+  const Plan high = at(limit);
+  if (high.fits) {
+    return limit;
+  }
+  std::uint64_t good = 1;
+  std::uint64_t bad = limit;
+  std::int64_t good_slack = slack(low);
+  std::int64_t bad_slack = slack(high);
+  bool bisect = false;
   while (bad - good > 1) {
-    const std::uint64_t mid = good + (bad - good) / 2;
-    (fits(mid) ? good : bad) = mid;
+    const std::uint64_t width = bad - good;
+    std::uint64_t x = good + width / 2;
+    if (!bisect) {
+      const double share = static_cast<double>(good_slack) /
+                           (static_cast<double>(good_slack) - static_cast<double>(bad_slack));
+      x = good + static_cast<std::uint64_t>(share * static_cast<double>(width));
+    }
+    x = std::clamp<std::uint64_t>(x, good + 1, bad - 1);
+    const Plan plan = at(x);
+    if (plan.fits) {
+      good = x;
+      good_slack = slack(plan);
+      if (!bisect && x + 1 < bad) {
+        const Plan next = at(x + 1);
+        if (next.fits) {
+          good = x + 1;
+          good_slack = slack(next);
+        } else {
+          bad = x + 1;
+          bad_slack = slack(next);
+        }
+      }
+    } else {
+      bad = x;
+      bad_slack = slack(plan);
+      if (!bisect && x - 1 > good) {
+        const Plan previous = at(x - 1);
+        if (previous.fits) {
+          good = x - 1;
+          good_slack = slack(previous);
+        } else {
+          bad = x - 1;
+          bad_slack = slack(previous);
+        }
+      }
+    }
+    bisect = !bisect && (bad - good) * 2 > width;
   }
   return good;
 }
 
+// The search runs on plans without their text (PlanDetail::figures); the answer and the step
+// beyond it are planned in full.
 template <typename At>
 std::optional<SolveAnswer> solve_largest(std::uint64_t limit, At at) {
-  const auto found = largest(limit, [&](std::uint64_t x) { return at(x).fits; });
+  const auto found =
+      largest(limit, [&](std::uint64_t x) { return at(x, PlanDetail::figures); });
   if (!found) {
     return std::nullopt;
   }
   SolveAnswer answer;
   answer.value = *found;
-  answer.plan = at(*found);
+  answer.plan = at(*found, PlanDetail::full);
   if (*found < limit) {
     answer.next_value = *found + 1;
-    answer.next_plan = at(*found + 1);
+    answer.next_plan = at(*found + 1, PlanDetail::full);
   }
   return answer;
 }
@@ -87,10 +134,10 @@ std::optional<SolveAnswer> solve_max_context(const Planner& planner, const Deplo
   const std::uint64_t trained = planner.model().max_context;
   const bool capped = trained != 0 && !base.allow_long_context && trained < k_max_context_tokens;
   const std::uint64_t limit = capped ? trained : k_max_context_tokens;
-  auto answer = solve_largest(limit, [&](std::uint64_t context) {
+  auto answer = solve_largest(limit, [&](std::uint64_t context, PlanDetail detail) {
     Deployment d = base;
     d.workload.context = context;
-    return planner.plan(d);
+    return planner.plan(d, detail);
   });
   if (answer && capped && answer->value == limit) {
     answer->capped_at_trained_context = true;
@@ -99,10 +146,10 @@ std::optional<SolveAnswer> solve_max_context(const Planner& planner, const Deplo
 }
 
 std::optional<SolveAnswer> solve_max_batch(const Planner& planner, const Deployment& base) {
-  return solve_largest(k_max_batch, [&](std::uint64_t batch) {
+  return solve_largest(k_max_batch, [&](std::uint64_t batch, PlanDetail detail) {
     Deployment d = base;
     d.workload.batch = batch;
-    return planner.plan(d);
+    return planner.plan(d, detail);
   });
 }
 
@@ -111,21 +158,19 @@ namespace {
 // `cards` of the base's card: the first layout the engine and mode accept that fits, else the
 // first layout; nullopt when no layout is valid. The deployment names its degrees where the
 // engine takes them, so it re-runs as it was planned.
-std::optional<Plan> on_cards(const Planner& planner, const Deployment& base, std::uint32_t cards) {
-  Deployment d = base;
+std::optional<Plan> on_cards(const Planner& planner, Deployment d, std::uint32_t cards,
+                             PlanDetail detail) {
   d.gpus.resize(1);
   d.gpus.front().count = cards;
   d.nodes = 1;
   d.tensor_parallel = 0;
   d.pipeline_parallel = 0;
   std::optional<Plan> first;
+  const bool degrees = cards > 1 && !layer_split_engine(d.options.engine.kind);
   for (const Planner::Layout& layout : planner.layouts(d, cards)) {
-    Deployment at = d;
-    if (cards > 1 && !layer_split_engine(d.options.engine.kind)) {
-      at.tensor_parallel = layout.tensor_parallel;
-      at.pipeline_parallel = layout.pipeline_parallel;
-    }
-    Plan plan = planner.plan(at);
+    d.tensor_parallel = degrees ? layout.tensor_parallel : 0;
+    d.pipeline_parallel = degrees ? layout.pipeline_parallel : 0;
+    Plan plan = planner.plan(d, detail);
     if (plan.fits) {
       return plan;
     }
@@ -142,20 +187,19 @@ std::optional<SolveAnswer> solve_min_gpus(const Planner& planner, const Deployme
   if (base.gpus.empty()) {
     return std::nullopt;
   }
-  std::optional<Plan> previous;
   for (std::uint32_t cards = 1; cards <= k_max_planned_cards; ++cards) {
-    std::optional<Plan> plan = on_cards(planner, base, cards);
+    std::optional<Plan> plan = on_cards(planner, base, cards, PlanDetail::figures);
     if (plan && plan->fits) {
+      // The answer and the count below it, planned in full.
       SolveAnswer answer;
       answer.value = cards;
-      answer.plan = std::move(*plan);
+      answer.plan = *on_cards(planner, base, cards, PlanDetail::full);
       if (cards > 1) {
         answer.next_value = cards - 1;
-        answer.next_plan = std::move(previous);
+        answer.next_plan = on_cards(planner, base, cards - 1, PlanDetail::full);
       }
       return answer;
     }
-    previous = std::move(plan);
   }
   return std::nullopt;
 }
@@ -163,13 +207,14 @@ std::optional<SolveAnswer> solve_min_gpus(const Planner& planner, const Deployme
 std::vector<GpuOption> solve_which_gpus(const Planner& planner, const Deployment& base,
                                         const GpuDatabase& database, GpuOrder order) {
   std::vector<GpuOption> options;
+  Deployment d = base;
+  d.gpus.resize(1);
   for (const GpuSpec& gpu : database.gpus()) {
+    d.gpus.front() = GpuGroup{gpu, 1};
     for (const std::uint32_t count : {1U, 2U, 4U, 8U}) {
-      Deployment d = base;
-      d.gpus = {GpuGroup{gpu, 1}};
       std::optional<Plan> plan;
       try {
-        plan = on_cards(planner, d, count);
+        plan = on_cards(planner, d, count, PlanDetail::figures);
       } catch (const Error&) {
         continue;  // this engine or mode cannot split the model over `count` cards
       }
