@@ -35,12 +35,14 @@ set(CPACK_PACKAGE_VENDOR "The vramcalc authors")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "VRAM sizing calculator: will this LLM fit, on which GPU, at which precision")
+# Lines under 80 columns (Debian policy 3.4.1; CPack indents them and writes the summary first).
 string(CONCAT CPACK_PACKAGE_DESCRIPTION
-  "vramcalc answers from first principles whether a model fits: weights, KV cache, "
-  "activations and runtime overhead against the usable memory of real cards, for inference "
-  "engines (llama.cpp, Ollama, vLLM, SGLang, transformers) and for training (full, LoRA, "
-  "QLoRA, DDP, ZeRO, FSDP), with a verdict, an exit code for CI and recommendations when it "
-  "does not fit. The package also holds the C++ library (vramcalc::core, "
+  "vramcalc answers from first principles whether a model fits: weights, KV\n"
+  "cache, activations and runtime overhead against the usable memory of real\n"
+  "cards, for inference engines (llama.cpp, Ollama, vLLM, SGLang, transformers)\n"
+  "and for training (full, LoRA, QLoRA, DDP, ZeRO, FSDP), with a verdict, an\n"
+  "exit code for CI and recommendations when it does not fit.\n"
+  "The package also holds the C++ library (vramcalc::core,\n"
   "find_package(vramcalc)) and its headers.")
 set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
@@ -52,14 +54,16 @@ set(CPACK_PRE_BUILD_SCRIPTS ${PROJECT_SOURCE_DIR}/cmake/strip_static_libraries.c
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${VRAMCALC_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
-# Depends: what the binary links (libc, libm; libstdc++ and libfmt too unless VRAMCALC_STATIC_RUNTIME), read by dpkg-shlibdeps (dpkg-dev).
+# Depends: what the binary links, read by dpkg-shlibdeps (dpkg-dev): libc6 alone with
+# VRAMCALC_STATIC_RUNTIME (a Release build), libstdc++6, libgcc-s1 and libfmt9 too without.
 find_program(VRAMCALC_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(VRAMCALC_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 else()
   message(STATUS "dpkg-shlibdeps not found (dpkg-dev): a .deb would have no Depends")
 endif()
-# libcurl is loaded with dlopen for remote models only; the library's users need fmt's headers.
+# libcurl is loaded with dlopen for remote models only, by its soname libcurl.so.4
+# (src/remote/curl_library.cpp), which libcurl4 provides; the library's users need fmt's headers.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libcurl4")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libfmt-dev, cmake")
 include(CPack)

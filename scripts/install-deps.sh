@@ -3,6 +3,9 @@
 # are present). Runs apt-get directly as root, through sudo otherwise.
 #   scripts/install-deps.sh          build and test: compiler, cmake, libraries, test tools
 #   scripts/install-deps.sh --fuzz   also clang and its fuzzer/sanitizer runtime (CI fuzzing)
+#   scripts/install-deps.sh --deb-check
+#                                    also debootstrap, for CI's check that the .deb installs in a
+#                                    fresh Debian 12 root (scripts/check-deb-debootstrap.sh)
 set -eu
 
 # g++ cmake make              compiler and build
@@ -27,6 +30,11 @@ if [ "${1:-}" = "--fuzz" ]; then
     runtime=libclang-rt-14-dev
   fi
   packages="$packages clang $runtime"
+fi
+if [ "${1:-}" = "--deb-check" ]; then
+  # debian-archive-keyring: debootstrap checks bookworm's Release file with it (already there
+  # on Debian; a separate package on Ubuntu).
+  packages="$packages debootstrap debian-archive-keyring"
 fi
 
 missing=""
