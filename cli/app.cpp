@@ -237,6 +237,10 @@ int run_app(int argc, char** argv) {
       std::vector<std::string> reversed(args.rbegin(), args.rend());
       line->app.parse(reversed);
       parsed = true;
+    } catch (const CLI::CallForVersion&) {
+      write_output("vramcalc " + std::string(version()) + "\n");
+      finish_output();
+      return k_exit_ok;
     } catch (const CLI::ParseError&) {
       line = std::make_unique<CommandLine>(needed, FlagSelection::every());
     }

@@ -217,40 +217,50 @@ void fill_weights(MemoryEstimate& result, const EngineInput& input) {
   for (std::size_t i = 0; i < model.layers.size(); ++i) {
     result.layers[i].weight_bytes = parts.layer_bytes[i];
   }
-  if (input.format.scheme == WeightScheme::as_stored) {
-    result.weights = make_component(parts.total_bytes, Provenance::exact,
-                                    fmt::format("sum of {} tensor sizes in the file ({})",
-                                                model.tensors.size(), model.stored_format));
-  } else if (input.format.scheme == WeightScheme::ggml_mix && input.format.approximate) {
-    result.weights = make_component(
-        parts.total_bytes, Provenance::heuristic,
-        fmt::format("{}: {} (unsloth's per-layer choices are not published)", input.format.name,
-                    input.format.description),
-        10, 10);
-  } else if (input.format.scheme == WeightScheme::ggml_mix) {
-    result.weights = make_component(
-        parts.total_bytes, model.tensors.empty() ? Provenance::heuristic : Provenance::derived,
-        model.tensors.empty()
-            ? fmt::format("{}: base type for layers and embeddings, Q6_K head (no tensor list)",
-                          input.format.name)
-            : fmt::format("{}: per-tensor ggml types as llama-quantize chooses them",
-                          input.format.name),
-        model.tensors.empty() ? 10 : 1, model.tensors.empty() ? 10 : 1);
-  } else if (input.format.scheme == WeightScheme::linear_quant) {
-    result.weights = make_component(
-        parts.total_bytes, Provenance::derived,
-        fmt::format("{}: linear layers {}-bit with scales, the rest 16-bit{}", input.format.name,
-                    input.format.milli_bits != 0
-                        ? fmt::format("{:.3g}", input.format.milli_bits / 1000.0)
-                        : std::to_string(input.format.bits),
-                    model.tensors.empty() ? " (layer/embedding split of a bare count)" : ""),
-        model.tensors.empty() ? 5 : 1, model.tensors.empty() ? 5 : 1);
-  } else {
-    result.weights = make_component(
-        parts.total_bytes, Provenance::derived,
-        fmt::format("{} parameters x {} bits ({})", model.total_params, input.format.bits,
-                    input.format.name));
+  // How the bytes were obtained, and the band around them (percent below, above).
+  const WeightFormat& f = input.format;
+  const bool listed = !model.tensors.empty();
+  Provenance provenance = Provenance::derived;
+  unsigned band = 0;
+  if (f.scheme == WeightScheme::as_stored) {
+    provenance = Provenance::exact;
+  } else if (f.scheme == WeightScheme::ggml_mix && f.approximate) {
+    provenance = Provenance::heuristic;
+    band = 10;
+  } else if (f.scheme == WeightScheme::ggml_mix) {
+    provenance = listed ? Provenance::derived : Provenance::heuristic;
+    band = listed ? 1 : 10;
+  } else if (f.scheme == WeightScheme::linear_quant) {
+    band = listed ? 1 : 5;
   }
+  const auto basis = [&]() -> std::string {
+    if (!input.options.write_basis) {
+      return {};
+    }
+    if (f.scheme == WeightScheme::as_stored) {
+      return fmt::format("sum of {} tensor sizes in the file ({})", model.tensors.size(),
+                         model.stored_format);
+    }
+    if (f.scheme == WeightScheme::ggml_mix && f.approximate) {
+      return fmt::format("{}: {} (unsloth's per-layer choices are not published)", f.name,
+                         f.description);
+    }
+    if (f.scheme == WeightScheme::ggml_mix) {
+      return listed ? fmt::format("{}: per-tensor ggml types as llama-quantize chooses them",
+                                  f.name)
+                    : fmt::format("{}: base type for layers and embeddings, Q6_K head (no "
+                                  "tensor list)",
+                                  f.name);
+    }
+    if (f.scheme == WeightScheme::linear_quant) {
+      return fmt::format("{}: linear layers {}-bit with scales, the rest 16-bit{}", f.name,
+                         f.milli_bits != 0 ? fmt::format("{:.3g}", f.milli_bits / 1000.0)
+                                           : std::to_string(f.bits),
+                         listed ? "" : " (layer/embedding split of a bare count)");
+    }
+    return fmt::format("{} parameters x {} bits ({})", model.total_params, f.bits, f.name);
+  };
+  result.weights = make_component(parts.total_bytes, provenance, basis(), band, band);
 }
 
 void finish_totals(MemoryEstimate& result) {

@@ -104,6 +104,9 @@ struct EstimateOptions {
   std::optional<GpuSpec> gpu;
   /// Cards the model is split over (tensor parallel), for engines that size per card.
   std::uint32_t gpu_count = 1;
+  /// Whether the components say how they were obtained (Component::basis). The bytes are the
+  /// same either way; a search over candidate plans (PlanDetail::figures) leaves the text out.
+  bool write_basis = true;
 };
 
 /// Runtime overhead outside the framework allocator: CUDA context, cuBLAS/cuDNN handles and

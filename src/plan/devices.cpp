@@ -84,7 +84,7 @@ DevicePlan gpu_device(const GpuSpec& gpu, std::size_t index) {
   DevicePlan device;
   device.kind = DeviceKind::gpu;
   device.id = gpu.id;
-  device.name = fmt::format("{} #{}", gpu.name, index);
+  device.name = gpu.name + " #" + std::to_string(index);
   device.capacity_bytes = gpu.usable_bytes;
   return device;
 }

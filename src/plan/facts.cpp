@@ -35,6 +35,7 @@ MemoryEstimate estimate_on(const Context& ctx, const GpuSpec* gpu, std::uint32_t
   EstimateOptions options = ctx.deployment.options;
   options.gpu = gpu != nullptr ? std::optional<GpuSpec>(*gpu) : std::nullopt;
   options.gpu_count = tp;
+  options.write_basis = ctx.detail == PlanDetail::full;
   return estimate(ctx.model, ctx.deployment.format, ctx.deployment.workload, options);
 }
 

@@ -198,7 +198,8 @@ Planner::Layout explicit_layout(const ModelSpec& model, const Deployment& d, std
 
 Plan finished(Plan plan, const Context& ctx, const GpuSpec* reference) {
   plan.deployment = ctx.deployment;
-  if (const GpuSpec* unified = unified_card(ctx.deployment); unified != nullptr) {
+  if (const GpuSpec* unified = unified_card(ctx.deployment);
+      unified != nullptr && ctx.detail == PlanDetail::full) {
     plan.notes.push_back(unified_memory_note(*unified));
   }
   settle(plan);

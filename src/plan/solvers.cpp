@@ -210,7 +210,15 @@ std::vector<GpuOption> solve_which_gpus(const Planner& planner, const Deployment
   Deployment d = base;
   d.gpus.resize(1);
   for (const GpuSpec& gpu : database.gpus()) {
-    d.gpus.front() = GpuGroup{gpu, 1};
+    // The planner reads a card's figures, never its aliases, sources or notes; each candidate
+    // plan copies its card several times, so the candidates plan a copy without them (the
+    // answers name the card itself).
+    GpuSpec figures = gpu;
+    figures.aliases.clear();
+    figures.default_for.clear();
+    figures.sources.clear();
+    figures.notes.clear();
+    d.gpus.front() = GpuGroup{std::move(figures), 1};
     for (const std::uint32_t count : {1U, 2U, 4U, 8U}) {
       std::optional<Plan> plan;
       try {
