@@ -147,33 +147,46 @@ struct CommandLine {
         "worst row).\n"
         "Sizes: GB/MB/TB = 10^9/10^6/10^12 bytes, GiB/MiB/TiB = 2^30/2^20/2^40 bytes.");
     app.require_subcommand(0, 1);
+    // The subcommands are named in help and in errors (every flag), and built when asked for.
+    const bool describe_all = selection.is_every();
     if (needed.estimate) {
       Flags flags(app, selection);
       setup_estimate(flags, estimate_options);
     }
-    gpus = app.add_subcommand("gpus", "List the GPU database");
+    if (describe_all || needed.has("gpus")) {
+      gpus = app.add_subcommand("gpus", "List the GPU database");
+    }
     if (needed.has("gpus")) {
       Flags flags(*gpus, selection);
       setup_gpus(flags, gpus_options);
     }
-    models = app.add_subcommand("models", "List the built-in model catalog");
+    if (describe_all || needed.has("models")) {
+      models = app.add_subcommand("models", "List the built-in model catalog");
+    }
     if (needed.has("models")) {
       Flags flags(*models, selection);
       setup_models(flags, models_options);
     }
-    inspect = app.add_subcommand("inspect", "Show what vramcalc reads from a model file");
+    if (describe_all || needed.has("inspect")) {
+      inspect = app.add_subcommand("inspect", "Show what vramcalc reads from a model file");
+    }
     if (needed.has("inspect")) {
       Flags flags(*inspect, selection);
       setup_inspect(flags, inspect_options);
     }
-    train = app.add_subcommand(
-        "train", "Training and fine-tuning memory: full, LoRA, QLoRA; DDP, ZeRO, FSDP, offload");
+    if (describe_all || needed.has("train")) {
+      train = app.add_subcommand(
+          "train", "Training and fine-tuning memory: full, LoRA, QLoRA; DDP, ZeRO, FSDP, offload");
+    }
     if (needed.has("train")) {
       Flags flags(*train, selection);
       setup_train(flags, train_options);
     }
-    check = app.add_subcommand(
-        "check", "Many deployments in one step: judge every row of a file (CI); exit code of the worst");
+    if (describe_all || needed.has("check")) {
+      check = app.add_subcommand(
+          "check",
+          "Many deployments in one step: judge every row of a file (CI); exit code of the worst");
+    }
     if (needed.has("check")) {
       Flags flags(*check, selection);
       setup_check(flags, check_options);
@@ -270,12 +283,13 @@ int run_app(int argc, char** argv) {
       }
     }
     CommandLine& done = *line;
-    const int code = done.gpus->parsed()      ? run_gpus(done.gpus_options)
-                     : done.models->parsed()  ? run_models(done.models_options)
-                     : done.inspect->parsed() ? run_inspect(done.inspect_options)
-                     : done.train->parsed()   ? run_train(done.train_options)
-                     : done.check->parsed()   ? run_check(done.check_options)
-                                              : run_estimate(done.estimate_options);
+    const auto chosen = [](const CLI::App* sub) { return sub != nullptr && sub->parsed(); };
+    const int code = chosen(done.gpus)      ? run_gpus(done.gpus_options)
+                     : chosen(done.models)  ? run_models(done.models_options)
+                     : chosen(done.inspect) ? run_inspect(done.inspect_options)
+                     : chosen(done.train)   ? run_train(done.train_options)
+                     : chosen(done.check)   ? run_check(done.check_options)
+                                            : run_estimate(done.estimate_options);
     finish_output();
     return code;
   } catch (const Error& e) {
