@@ -11,11 +11,11 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <cstring>
 #include <numeric>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "gguf/gguf_cursor.hpp"
 #include "gguf/gguf_parser.hpp"
 #include "vramcalc/bytes.hpp"
 #include "vramcalc/error.hpp"
@@ -34,8 +34,6 @@ constexpr std::uint64_t k_default_alignment = 32;
 // dimension (8), a type (4) and an offset (8).
 constexpr std::uint64_t k_min_kv_bytes = 8 + 1 + 4 + 1;
 constexpr std::uint64_t k_min_tensor_info_bytes = 8 + 1 + 4 + 8 + 4 + 8;
-// Read-ahead window of the cursor: small reads (lengths, tokens) are served from it.
-constexpr std::size_t k_window_bytes = 64 * 1024;
 // Removed ggml type ids, named so that the error says what the file holds (ggml.c type_traits
 // marks them DEPRECATED with block size 0).
 constexpr std::array<std::pair<std::uint32_t, std::string_view>, 8> k_removed_types = {{
@@ -48,98 +46,6 @@ constexpr std::array<std::pair<std::uint32_t, std::string_view>, 8> k_removed_ty
     {37, "IQ4_NL_4_8"},
     {38, "IQ4_NL_8_8"},
 }};
-constexpr std::string_view k_corrupt_hint =
-    "the file is damaged or not a GGUF model: download it again, or convert it with a "
-    "current llama.cpp";
-
-// Bounded little-endian reader over a ByteSource with a read-ahead window. Every read checks
-// the bytes that remain first, and never runs past k_gguf_max_header_bytes.
-class Cursor {
- public:
-  explicit Cursor(const io::ByteSource& source) : m_source(source), m_size(source.size()) {}
-
-  [[nodiscard]] std::uint64_t offset() const { return m_offset; }
-  [[nodiscard]] std::uint64_t size() const { return m_size; }
-  [[nodiscard]] const std::string& name() const { return m_source.name(); }
-
-  /// Bytes that may still be read: to the end of the file or the header cap.
-  [[nodiscard]] std::uint64_t available() const {
-    const std::uint64_t limit = std::min(m_size, k_gguf_max_header_bytes);
-    return m_offset < limit ? limit - m_offset : 0;
-  }
-
-  /// Throws unless `count` bytes can be read at the current offset. The message names
-  /// `what` followed by `detail`; it is only built when it is needed.
-  void need(std::uint64_t count, std::string_view what, std::string_view detail = {}) const {
-    if (count <= available()) {
-      return;
-    }
-    fail_need(count, std::string(what) + std::string(detail));
-  }
-
-  void read(void* out, std::size_t count, std::string_view what, std::string_view detail = {}) {
-    need(count, what, detail);
-    if (count == 0) {
-      return;  // `out` may be null (an empty vector's data()): memcpy must not see it
-    }
-    if (count >= k_window_bytes) {
-      m_source.read(m_offset, out, count);
-    } else {
-      if (m_offset < m_window_start || m_offset + count > m_window_start + m_window.size()) {
-        refill();
-      }
-      std::memcpy(out, m_window.data() + (m_offset - m_window_start), count);
-    }
-    m_offset += count;
-  }
-
-  void skip(std::uint64_t count, std::string_view what, std::string_view detail = {}) {
-    need(count, what, detail);
-    m_offset += count;
-  }
-
-  template <typename T>
-  T read_uint(std::string_view what, std::string_view detail = {}) {
-    static_assert(std::is_unsigned_v<T>);
-    std::array<unsigned char, sizeof(T)> bytes{};
-    read(bytes.data(), bytes.size(), what, detail);
-    T value = 0;
-    for (std::size_t i = 0; i < sizeof(T); ++i) {
-      value = static_cast<T>(value | static_cast<T>(static_cast<T>(bytes[i]) << (8 * i)));
-    }
-    return value;
-  }
-
- private:
-  [[noreturn]] void fail_need(std::uint64_t count, const std::string& what) const {
-    if (m_offset <= m_size && count <= m_size - m_offset) {
-      fail(name(),
-           what + " at offset " + std::to_string(m_offset) + " takes the header past " +
-               std::to_string(k_gguf_max_header_bytes) + " bytes, more than any real model",
-           std::string(k_corrupt_hint));
-    }
-    fail(name(),
-         "truncated: " + what + " at offset " + std::to_string(m_offset) + " needs " +
-             std::to_string(count) + " bytes but only " +
-             std::to_string(m_size - std::min(m_offset, m_size)) + " remain (file size " +
-             std::to_string(m_size) + ")",
-         "the file is incomplete or not a GGUF model; download it again");
-  }
-
-  void refill() {
-    const std::uint64_t length = std::min<std::uint64_t>(k_window_bytes, m_size - m_offset);
-    m_window.resize(static_cast<std::size_t>(length));
-    m_source.read(m_offset, m_window.data(), m_window.size());
-    m_window_start = m_offset;
-  }
-
-  const io::ByteSource& m_source;
-  std::uint64_t m_size;
-  std::uint64_t m_offset = 0;
-  std::vector<char> m_window;
-  std::uint64_t m_window_start = 0;
-};
-
 std::string at(std::uint64_t offset) {
   return " at offset " + std::to_string(offset);
 }
@@ -363,23 +269,42 @@ class ValueReader {
     }
   }
 
+  // Keeps the strings while the array and the budget allow; the rest (all of a long array,
+  // such as a tokenizer's vocabulary and merges) are skipped without being kept.
   void read_string_elements(GgufValue& value, const std::string& what, std::uint64_t count,
                             bool keep) {
     value.kept = keep;
-    const std::string element = what + " element";
-    for (std::uint64_t i = 0; i < count; ++i) {
-      auto text =
-          read_string(element, k_gguf_max_string_bytes, value.kept ? Keep::if_budget : Keep::never);
-      if (!text) {
-        value.kept = false;
+    std::uint64_t done = 0;
+    if (keep) {
+      const std::string element = what + " element";
+      for (; done < count && value.kept; ++done) {
+        auto text = read_string(element, k_gguf_max_string_bytes, Keep::if_budget);
+        if (text) {
+          value.string_values.push_back(std::move(*text));
+        } else {
+          value.kept = false;
+        }
       }
-      if (value.kept && text) {
-        value.string_values.push_back(std::move(*text));
+      if (!value.kept) {
+        value.string_values.clear();
+        value.string_values.shrink_to_fit();
       }
     }
-    if (!value.kept) {
-      value.string_values.clear();
-      value.string_values.shrink_to_fit();
+    skip_string_elements(what, count - done);
+  }
+
+  // Skips `count` strings by walking their lengths in the cursor's window (nothing allocated,
+  // copied or read per string). A string the walk stops at is read by read_string, whose
+  // checks throw naming the offset and the limit at fault (too long, past the end of the
+  // file or the header cap); the walk goes on after it should it not throw.
+  void skip_string_elements(const std::string& what, std::uint64_t count) {
+    std::uint64_t done = 0;
+    while (done < count) {
+      done += m_cursor.skip_strings(count - done, k_gguf_max_string_bytes);
+      if (done < count) {
+        static_cast<void>(read_string(what + " element", k_gguf_max_string_bytes, Keep::never));
+        ++done;
+      }
     }
   }
 
