@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Whole-process cost of vramcalc queries against the `true` process (issue 15).
 
-Interleaved runs: each round starts every command once, in turn, so that a busy moment of the
-machine hits all of them alike; the figure of a command is the median of its rounds. Output
+Interleaved runs: each round starts every command once, in a new random order, so that neither
+a busy moment of the machine nor the command before (a heavy process leaves the kernel work
+to do) favours one of them; the figure of a command is the median of its rounds. Output
 goes to /dev/null. Usage:
 
     bench/startup.py [--rounds N] BINARY [BINARY ...]
@@ -13,6 +14,7 @@ plain query against `true`, the solvers against the plain query of the same bina
 """
 import argparse
 import os
+import random
 import shutil
 import statistics
 import time
@@ -47,8 +49,10 @@ def main():
     for name, argv in commands.items():  # warm the page cache
         for _ in range(10):
             run_once(argv)
+    order = list(commands.items())
     for _ in range(args.rounds):
-        for name, argv in commands.items():
+        random.shuffle(order)
+        for name, argv in order:
             times[name].append(run_once(argv))
     median = {name: statistics.median(values) * 1e3 for name, values in times.items()}
     for name, ms in median.items():

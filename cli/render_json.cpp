@@ -303,19 +303,19 @@ Json solve_json(const Report& report, const ArgvContext& argv) {
   if (rq.solve_which_gpus) {
     Json gpus = Json::array();
     for (const auto& g : report.which_gpus) {
-      const DevicePlan* fullest = fullest_gpu(g.plan);
       gpus.push_back({{"id", g.gpu->id},
                       {"name", g.gpu->name},
                       {"count", g.count},
                       {"usable_bytes", g.gpu->usable_bytes},
-                      {"per_gpu_bytes", fullest != nullptr ? fullest->used_bytes : 0},
-                      {"strategy", strategy_name(g.plan.strategy)},
+                      {"per_gpu_bytes", g.per_gpu_bytes},
+                      {"strategy", strategy_name(g.strategy)},
                       {"expected_decode_tokens_per_s",
-                       g.plan.speed ? Json(rounded(g.plan.speed->expected_decode_tokens_per_s))
-                                    : Json(nullptr)},
+                       g.expected_decode_tokens_per_s
+                           ? Json(rounded(*g.expected_decode_tokens_per_s))
+                           : Json(nullptr)},
                       {"cost_per_hour", g.cost_per_hour ? Json(*g.cost_per_hour) : Json(nullptr)},
                       {"currency", g.cost_per_hour ? Json(g.gpu->currency) : Json(nullptr)},
-                      {"argv", query_argv(argv, g.plan.deployment)}});
+                      {"argv", query_argv(argv, g.deployment)}});
     }
     solve["gpus"] = gpus;
     solve["gpus_order"] = rq.gpu_order == GpuOrder::cost ? "cost" : "cards";

@@ -405,14 +405,12 @@ void render_solve(std::string& out, const Report& report, const ArgvContext& arg
   if (rq.solve_which_gpus) {
     out += fmt::format("  GPUs that run it ({}):\n", report.which_gpus.size());
     for (const auto& g : report.which_gpus) {
-      const DevicePlan* fullest = fullest_gpu(g.plan);
       out += fmt::format("    {} x {:<44} {:>8.2f} GB of {:>7.2f} GB per card  {:<18} {}{}\n",
-                         g.count, escape_for_terminal(g.gpu->name),
-                         to_gb(fullest != nullptr ? fullest->used_bytes : 0),
-                         to_gb(g.gpu->usable_bytes), strategy_name(g.plan.strategy),
-                         g.plan.speed ? fmt::format("≈{:.0f} tok/s",
-                                                    g.plan.speed->expected_decode_tokens_per_s)
-                                      : std::string("speed unknown"),
+                         g.count, escape_for_terminal(g.gpu->name), to_gb(g.per_gpu_bytes),
+                         to_gb(g.gpu->usable_bytes), strategy_name(g.strategy),
+                         g.expected_decode_tokens_per_s
+                             ? fmt::format("≈{:.0f} tok/s", *g.expected_decode_tokens_per_s)
+                             : std::string("speed unknown"),
                          g.cost_per_hour ? fmt::format("  {:.2f} {}/h", *g.cost_per_hour,
                                                        escape_for_terminal(g.gpu->currency))
                                          : std::string());

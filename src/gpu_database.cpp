@@ -131,6 +131,30 @@ void GpuDatabase::make_all_cards() const {
   m_table_unread = false;
 }
 
+const std::vector<GpuSpec>& GpuDatabase::card_figures() const {
+  const std::lock_guard<std::mutex> guard(m_lock.mutex);
+  if (!m_figures.empty()) {
+    return m_figures;
+  }
+  if (m_table_unread) {
+    m_figures.reserve(gpu_table::k_row_count);
+    for (std::size_t i = 0; i < gpu_table::k_row_count; ++i) {
+      m_figures.push_back(gpu_table::card(gpu_table::k_rows[i], false));
+    }
+    return m_figures;
+  }
+  m_figures.reserve(m_gpus.size());
+  for (const GpuSpec& gpu : m_gpus) {
+    GpuSpec figures = gpu;
+    figures.aliases.clear();
+    figures.default_for.clear();
+    figures.sources.clear();
+    figures.notes.clear();
+    m_figures.push_back(std::move(figures));
+  }
+  return m_figures;
+}
+
 const std::vector<GpuSpec>& GpuDatabase::gpus() const {
   const std::lock_guard<std::mutex> guard(m_lock.mutex);
   make_all_cards();
@@ -148,6 +172,7 @@ void GpuDatabase::merge_json(std::string_view json_text, const std::string& orig
   {
     const std::lock_guard<std::mutex> guard(m_lock.mutex);
     make_all_cards();
+    m_figures.clear();
   }
   const json& entries = entry_list(document, origin);
   // Merged by id through a hash of the cards so far: linear in the entries, not quadratic.

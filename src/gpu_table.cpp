@@ -31,12 +31,17 @@ std::optional<double> number(double value) {
 
 // The card as gpu_db::apply_entry makes it from the same entry of data/gpus.json (checked
 // field by field by tests/unit/gpu_table_test.cpp).
-GpuSpec card(const CardRow& row) {
+GpuSpec card(const CardRow& row, bool documented) {
   GpuSpec gpu;
   gpu.id = row.id;
   gpu.name = row.name != nullptr ? row.name : row.id;
   gpu.vendor = text(row.vendor);
-  gpu.aliases = strings(row.aliases);
+  if (documented) {
+    gpu.aliases = strings(row.aliases);
+    gpu.default_for = strings(row.default_for);
+    gpu.sources = strings(row.sources);
+    gpu.notes = strings(row.notes);
+  }
   gpu.architecture = text(row.architecture);
   gpu.form = text(row.form);
   if (row.launch_year > 0) {
@@ -62,9 +67,6 @@ GpuSpec card(const CardRow& row) {
   gpu.interconnect_gb_s = std::max(row.interconnect_gb_s, 0.0);
   gpu.pcie = text(row.pcie);
   gpu.native_formats = strings(row.native_formats);
-  gpu.default_for = strings(row.default_for);
-  gpu.sources = strings(row.sources);
-  gpu.notes = strings(row.notes);
   gpu.origin = "built-in";
   return gpu;
 }

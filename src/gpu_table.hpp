@@ -44,8 +44,9 @@ struct CardRow {
 extern const CardRow k_rows[];
 extern const std::size_t k_row_count;
 
-/// Row `row` as merge_json would make its card from data/gpus.json.
-[[nodiscard]] GpuSpec card(const CardRow& row);
+/// Row `row` as merge_json would make its card from data/gpus.json; without its aliases,
+/// default_for, sources and notes unless `documented`.
+[[nodiscard]] GpuSpec card(const CardRow& row, bool documented = true);
 
 /// Whether the row answers to `key` (a normalized name, brand words stripped).
 [[nodiscard]] bool answers_to(const CardRow& row, std::string_view key);

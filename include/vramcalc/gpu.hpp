@@ -109,6 +109,11 @@ class GpuDatabase {
   /// Every card, sorted by id. Safe to call from several threads, like resolve().
   [[nodiscard]] const std::vector<GpuSpec>& gpus() const;
 
+  /// Every card as gpus() has it but without its aliases, default_for, sources and notes: the
+  /// figures a plan reads, for sweeps over the whole database (--which-gpus). Made once; the
+  /// cards live as long as the database (until merge_json).
+  [[nodiscard]] const std::vector<GpuSpec>& card_figures() const;
+
  private:
   // Card `index`, made from the built-in table if it was not yet; every card so. Both with
   // m_lock held.
@@ -126,7 +131,8 @@ class GpuDatabase {
   mutable std::vector<GpuSpec> m_gpus;       // sorted by id; empty while m_table_unread
   mutable bool m_table_unread = false;       // the cards are still the built-in table's rows
   mutable std::map<std::size_t, GpuSpec> m_found;  // rows made one by one (stable addresses)
-  mutable Lock m_lock;                       // guards the three above while cards are made
+  mutable std::vector<GpuSpec> m_figures;    // card_figures(), made on first use
+  mutable Lock m_lock;                       // guards the four above while cards are made
 };
 
 /// Lowercases and keeps letters and digits only: "RTX 4090" -> "rtx4090". Lookups compare

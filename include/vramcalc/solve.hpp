@@ -42,9 +42,17 @@ struct SolveAnswer {
 
 /// One card type that runs the model.
 struct GpuOption {
-  const GpuSpec* gpu = nullptr;
+  const GpuSpec* gpu = nullptr;  ///< in GpuDatabase::card_figures(): no aliases, sources, notes
   std::uint32_t count = 0;  ///< the fewest of 1, 2, 4, 8 that fit
-  Plan plan;                ///< its figures (PlanDetail::figures: no text)
+  /// The plan's deployment, which re-runs it, and its figures. The plan itself is not kept: a
+  /// listing of every card would hold hundreds of them (each page of memory a process first
+  /// touches costs it more than planning a card does).
+  Deployment deployment;
+  PlanStrategy strategy = PlanStrategy::single;
+  std::uint64_t total_bytes = 0;             ///< Plan::total_bytes
+  std::optional<std::int64_t> headroom_bytes;  ///< Plan::headroom_bytes
+  std::uint64_t per_gpu_bytes = 0;           ///< the fullest card's need (fullest_gpu)
+  std::optional<double> expected_decode_tokens_per_s;  ///< nullopt when the speed is unknown
   /// count x the card's price_per_hour, in its currency, when the database prices it.
   std::optional<double> cost_per_hour;
 };

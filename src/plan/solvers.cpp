@@ -207,18 +207,14 @@ std::optional<SolveAnswer> solve_min_gpus(const Planner& planner, const Deployme
 std::vector<GpuOption> solve_which_gpus(const Planner& planner, const Deployment& base,
                                         const GpuDatabase& database, GpuOrder order) {
   std::vector<GpuOption> options;
+  // The planner reads a card's figures, never its aliases, sources or notes: every card is
+  // planned (and copied into each candidate) without them.
+  const std::vector<GpuSpec>& cards = database.card_figures();
+  options.reserve(cards.size());  // grown once: each page it fills is a page fault
   Deployment d = base;
   d.gpus.resize(1);
-  for (const GpuSpec& gpu : database.gpus()) {
-    // The planner reads a card's figures, never its aliases, sources or notes; each candidate
-    // plan copies its card several times, so the candidates plan a copy without them (the
-    // answers name the card itself).
-    GpuSpec figures = gpu;
-    figures.aliases.clear();
-    figures.default_for.clear();
-    figures.sources.clear();
-    figures.notes.clear();
-    d.gpus.front() = GpuGroup{std::move(figures), 1};
+  for (const GpuSpec& gpu : cards) {
+    d.gpus.front() = GpuGroup{gpu, 1};
     for (const std::uint32_t count : {1U, 2U, 4U, 8U}) {
       std::optional<Plan> plan;
       try {
@@ -231,7 +227,20 @@ std::vector<GpuOption> solve_which_gpus(const Planner& planner, const Deployment
         if (gpu.price_per_hour) {
           cost = *gpu.price_per_hour * count;
         }
-        options.push_back({&gpu, count, std::move(*plan), cost});
+        GpuOption option;
+        option.gpu = &gpu;
+        option.count = count;
+        option.strategy = plan->strategy;
+        option.total_bytes = plan->total_bytes;
+        option.headroom_bytes = plan->headroom_bytes;
+        const DevicePlan* fullest = fullest_gpu(*plan);
+        option.per_gpu_bytes = fullest != nullptr ? fullest->used_bytes : 0;
+        if (plan->speed) {
+          option.expected_decode_tokens_per_s = plan->speed->expected_decode_tokens_per_s;
+        }
+        option.cost_per_hour = cost;
+        option.deployment = std::move(plan->deployment);
+        options.push_back(std::move(option));
         break;
       }
     }

@@ -440,7 +440,15 @@ class Checker {
       expect(!below || !below->report.plan.fits, "--min-gpus N - 1 fits");
     }
     for (std::size_t i = 0; i < r.which_gpus.size() && i < 3; ++i) {
-      reruns_to(r.which_gpus[i].plan, r, query, "a --which-gpus row");
+      // A row keeps its deployment and figures, not its plan: re-run them.
+      const GpuOption& row = r.which_gpus[i];
+      Plan figures;
+      figures.deployment = row.deployment;
+      figures.fits = true;
+      figures.total_bytes = row.total_bytes;
+      figures.strategy = row.strategy;
+      figures.headroom_bytes = row.headroom_bytes;
+      reruns_to(figures, r, query, "a --which-gpus row");
     }
     if (!r.ladder.empty()) {
       for (std::size_t i = 1; i < r.ladder.size(); ++i) {

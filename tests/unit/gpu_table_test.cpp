@@ -75,3 +75,29 @@ TEST_CASE("a card found by name in the built-in table equals its entry in the wh
   CHECK(found->usable_bytes == 23034ULL * 1024 * 1024);  // nvidia-smi: 23034 MiB (data/gpus.json)
   CHECK(table.resolve("nvidia-l4").gpu->id == "nvidia-l4");  // after gpus(): from the list
 }
+
+TEST_CASE("card figures are the cards without their aliases sources and notes") {
+  const GpuDatabase table = GpuDatabase::built_in();
+  const auto& figures = table.card_figures();  // before gpus(): made from the table's rows
+  const auto& all = table.gpus();
+  REQUIRE(figures.size() == all.size());
+  GpuDatabase merged = GpuDatabase::built_in();
+  merged.merge_json(R"([{"id": "my-card", "name": "My Card", "memory_gb": 48,
+                         "sources": ["https://example.com/spec"], "aliases": ["mine"]}])",
+                    "test.json");
+  const auto& merged_figures = merged.card_figures();  // after merge_json: from the cards
+  REQUIRE(merged_figures.size() == all.size() + 1);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    GpuSpec expected = all[i];
+    expected.aliases.clear();
+    expected.default_for.clear();
+    expected.sources.clear();
+    expected.notes.clear();
+    INFO(expected.id);
+    CHECK(figures[i] == expected);
+  }
+  for (const GpuSpec& gpu : merged_figures) {
+    CHECK(gpu.sources.empty());
+    CHECK(gpu.aliases.empty());
+  }
+}
