@@ -23,10 +23,11 @@ std::int64_t slack(const Plan& plan) {
 
 // The largest x in [1, limit] whose plan fits; nullopt when x = 1 does not fit. Exact for any
 // monotone verdict: the bracket [good, bad) always holds a fitting `good` and a failing `bad`.
-// Each step first tries where the headroom, interpolated linearly between the bracket's ends,
-// crosses zero, and its neighbour across the line (for linear memory: the answer in one or
-// two steps); a step that does not halve the bracket is followed by a bisection, so the search
-// never takes more than about twice log2(limit) plans.
+// A step tries where the headroom, interpolated linearly between the bracket's ends, crosses
+// zero; when that point fits and the line puts the crossing before the next value, the next
+// value too (for linear memory: the answer in two plans). Once a step fails to halve the
+// bracket (memory far from linear: a strategy that changes on the way), the search bisects, so
+// it never takes more than a few plans beyond log2(limit).
 template <typename At>
 std::optional<std::uint64_t> largest(std::uint64_t limit, At at) {
   const Plan low = at(1);
@@ -44,21 +45,22 @@ std::optional<std::uint64_t> largest(std::uint64_t limit, At at) {
   std::uint64_t bad = limit;
   std::int64_t good_slack = slack(low);
   std::int64_t bad_slack = slack(high);
-  bool bisect = false;
+  bool bisect = false;  // from the first step that does not halve the bracket on
   while (bad - good > 1) {
     const std::uint64_t width = bad - good;
-    std::uint64_t x = good + width / 2;
+    double crossing = static_cast<double>(good + width / 2);
     if (!bisect) {
       const double share = static_cast<double>(good_slack) /
                            (static_cast<double>(good_slack) - static_cast<double>(bad_slack));
-      x = good + static_cast<std::uint64_t>(share * static_cast<double>(width));
+      crossing = static_cast<double>(good) + share * static_cast<double>(width);
     }
-    x = std::clamp<std::uint64_t>(x, good + 1, bad - 1);
+    const std::uint64_t x =
+        std::clamp<std::uint64_t>(static_cast<std::uint64_t>(crossing), good + 1, bad - 1);
     const Plan plan = at(x);
     if (plan.fits) {
       good = x;
       good_slack = slack(plan);
-      if (!bisect && x + 1 < bad) {
+      if (!bisect && crossing < static_cast<double>(x + 1) && x + 1 < bad) {
         const Plan next = at(x + 1);
         if (next.fits) {
           good = x + 1;
@@ -71,18 +73,8 @@ std::optional<std::uint64_t> largest(std::uint64_t limit, At at) {
     } else {
       bad = x;
       bad_slack = slack(plan);
-      if (!bisect && x - 1 > good) {
-        const Plan previous = at(x - 1);
-        if (previous.fits) {
-          good = x - 1;
-          good_slack = slack(previous);
-        } else {
-          bad = x - 1;
-          bad_slack = slack(previous);
-        }
-      }
     }
-    bisect = !bisect && (bad - good) * 2 > width;
+    bisect = bisect || (bad - good) * 2 > width;
   }
   return good;
 }
