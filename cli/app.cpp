@@ -147,50 +147,34 @@ struct CommandLine {
         "worst row).\n"
         "Sizes: GB/MB/TB = 10^9/10^6/10^12 bytes, GiB/MiB/TiB = 2^30/2^20/2^40 bytes.");
     app.require_subcommand(0, 1);
-    // The subcommands are named in help and in errors (every flag), and built when asked for.
-    const bool describe_all = selection.is_every();
     if (needed.estimate) {
       Flags flags(app, selection);
       setup_estimate(flags, estimate_options);
     }
-    if (describe_all || needed.has("gpus")) {
-      gpus = app.add_subcommand("gpus", "List the GPU database");
-    }
-    if (needed.has("gpus")) {
-      Flags flags(*gpus, selection);
-      setup_gpus(flags, gpus_options);
-    }
-    if (describe_all || needed.has("models")) {
-      models = app.add_subcommand("models", "List the built-in model catalog");
-    }
-    if (needed.has("models")) {
-      Flags flags(*models, selection);
-      setup_models(flags, models_options);
-    }
-    if (describe_all || needed.has("inspect")) {
-      inspect = app.add_subcommand("inspect", "Show what vramcalc reads from a model file");
-    }
-    if (needed.has("inspect")) {
-      Flags flags(*inspect, selection);
-      setup_inspect(flags, inspect_options);
-    }
-    if (describe_all || needed.has("train")) {
-      train = app.add_subcommand(
-          "train", "Training and fine-tuning memory: full, LoRA, QLoRA; DDP, ZeRO, FSDP, offload");
-    }
-    if (needed.has("train")) {
-      Flags flags(*train, selection);
-      setup_train(flags, train_options);
-    }
-    if (describe_all || needed.has("check")) {
-      check = app.add_subcommand(
-          "check",
-          "Many deployments in one step: judge every row of a file (CI); exit code of the worst");
-    }
-    if (needed.has("check")) {
-      Flags flags(*check, selection);
-      setup_check(flags, check_options);
-    }
+    // A subcommand is named in help and in errors (every flag), and built when asked for.
+    const auto subcommand = [&](const char* name, const char* about, auto setup,
+                                auto& options) -> CLI::App* {
+      if (!selection.is_every() && !needed.has(name)) {
+        return nullptr;
+      }
+      CLI::App* sub = app.add_subcommand(name, about);
+      if (needed.has(name)) {
+        Flags flags(*sub, selection);
+        setup(flags, options);
+      }
+      return sub;
+    };
+    gpus = subcommand("gpus", "List the GPU database", setup_gpus, gpus_options);
+    models = subcommand("models", "List the built-in model catalog", setup_models, models_options);
+    inspect = subcommand("inspect", "Show what vramcalc reads from a model file", setup_inspect,
+                         inspect_options);
+    train = subcommand(
+        "train", "Training and fine-tuning memory: full, LoRA, QLoRA; DDP, ZeRO, FSDP, offload",
+        setup_train, train_options);
+    check = subcommand(
+        "check",
+        "Many deployments in one step: judge every row of a file (CI); exit code of the worst",
+        setup_check, check_options);
   }
   CommandLine(const CommandLine&) = delete;
   CommandLine& operator=(const CommandLine&) = delete;
