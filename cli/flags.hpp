@@ -43,7 +43,9 @@ using Parser = std::function<void(const std::string&)>;
 /// returns nullptr; otherwise the CLI11 option, for the rare setting beyond these.
 class Flags {
 public:
+  /// Keeps a reference to `selection`, which must outlive it (a temporary does not compile).
   Flags(CLI::App& app, const FlagSelection& selection) : m_app(app), m_selection(selection) {}
+  Flags(CLI::App& app, FlagSelection&& selection) = delete;
 
   /// A flag with a value, handed to `parse`. No `type`: CLI11's own value name.
   CLI::Option* value(const std::string& names, const char* type, const char* group,
@@ -103,7 +105,8 @@ Options parse_flags(const std::vector<std::string>& args, void (*setup)(Flags&, 
   }
   CLI::App app;
   Options options;
-  Flags flags(app, FlagSelection::every());
+  const FlagSelection every = FlagSelection::every();
+  Flags flags(app, every);
   setup(flags, options);
   std::vector<std::string> consumed = reversed;
   app.parse(consumed);
