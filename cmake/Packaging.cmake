@@ -54,8 +54,21 @@ set(CPACK_PRE_BUILD_SCRIPTS ${PROJECT_SOURCE_DIR}/cmake/strip_static_libraries.c
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${VRAMCALC_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
-# Depends: what the binary links, read by dpkg-shlibdeps (dpkg-dev): libc6 alone with
-# VRAMCALC_STATIC_RUNTIME (a Release build), libstdc++6, libgcc-s1 and libfmt9 too without.
+# Depends: what the binary links, read by dpkg-shlibdeps (dpkg-dev): nothing for a fully
+# static binary (VRAMCALC_STATIC_GLIBC, a Release build), libc6 alone with
+# VRAMCALC_STATIC_RUNTIME, libstdc++6, libgcc-s1 and libfmt9 too without.
+# A static binary still loads libcurl with dlopen for remote models, and dlopen in a static
+# binary needs the very glibc release it was linked with (glibc's static-linking notes): the
+# package depends on that release line, e.g. libc6 (>= 2.36), libc6 (<< 2.37) built on Debian 12.
+if(VRAMCALC_STATIC_GLIBC)
+  execute_process(COMMAND getconf GNU_LIBC_VERSION OUTPUT_VARIABLE VRAMCALC_GLIBC_VERSION
+                  OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  if(VRAMCALC_GLIBC_VERSION MATCHES "^glibc ([0-9]+)\\.([0-9]+)")
+    math(EXPR VRAMCALC_GLIBC_NEXT "${CMAKE_MATCH_2} + 1")
+    set(CPACK_DEBIAN_PACKAGE_DEPENDS
+        "libc6 (>= ${CMAKE_MATCH_1}.${CMAKE_MATCH_2}), libc6 (<< ${CMAKE_MATCH_1}.${VRAMCALC_GLIBC_NEXT})")
+  endif()
+endif()
 find_program(VRAMCALC_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(VRAMCALC_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)

@@ -21,8 +21,11 @@ set -eu
 # dpkg-dev                    dpkg-shlibdeps: the Depends of the .deb that cpack -G DEB builds
 # python3-jsonschema          the test that validates every --format json document against
 #                             the published schemas (docs/schema/, tests/schema/validate.py)
+# lld                         the Release link: the start-up code laid out together
+#                             (cmake/StartupLayout.cmake)
+# file                        CI prints what kind of binary the Release build made
 packages="g++ cmake make libcli11-dev nlohmann-json3-dev libfmt-dev catch2 libbenchmark-dev jq \
-libcurl4-openssl-dev nginx dpkg-dev python3-jsonschema"
+libcurl4-openssl-dev nginx dpkg-dev python3-jsonschema lld file"
 if [ "${1:-}" = "--fuzz" ]; then
   # clang + the libFuzzer/ASan/UBSan runtimes (only "recommended" by clang, so named here).
   runtime=libclang-rt-dev

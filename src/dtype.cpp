@@ -1,5 +1,6 @@
 #include "vramcalc/dtype.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <deque>
@@ -46,20 +47,20 @@ WeightFormat gptq(const char* name, const char* description, std::uint32_t bits,
   return f;
 }
 
+// The formats in two tables, each made on first use: the named ones (precisions and
+// safetensors storage formats, about twenty), and llama.cpp's (a hundred, derived from its
+// file types and ggml types). A lookup of "fp16" makes only the first.
+
 // Idealised precisions of the foundation: every weight costs `bits`, as in the
 // "parameters x bytes per parameter" rule (4, 2, 2, 1, 1, 0.5 bytes). Real storage formats
 // with scales and per-tensor rules (q4_k_m, nf4, gptq, ...) are separate schemes.
-std::vector<WeightFormatEntry> ggml_formats();
-
-const std::vector<WeightFormatEntry>& weight_format_table() {
-  static const std::vector<WeightFormatEntry> table = [] {
-  std::vector<WeightFormatEntry> entries = {
+const std::vector<WeightFormatEntry>& named_formats() {
+  static const std::vector<WeightFormatEntry> table = {
       {{"fp32", "32-bit float, 4 bytes per weight", WeightScheme::uniform_bits, 32},
        {"float32", "f32", "float"}},
       {{"fp16", "16-bit float, 2 bytes per weight", WeightScheme::uniform_bits, 16},
        {"float16", "f16", "half"}},
-      {{"bf16", "bfloat16, 2 bytes per weight", WeightScheme::uniform_bits, 16},
-       {"bfloat16"}},
+      {{"bf16", "bfloat16, 2 bytes per weight", WeightScheme::uniform_bits, 16}, {"bfloat16"}},
       {{"fp8", "8-bit float (e4m3/e5m2), 1 byte per weight, scales not counted",
         WeightScheme::uniform_bits, 8},
        {"float8", "f8", "e4m3", "e5m2", "float8_e4m3fn", "float8_e5m2"}},
@@ -77,8 +78,8 @@ const std::vector<WeightFormatEntry>& weight_format_table() {
       // (compressed_tensors_wNa16.py, compressed_tensors_w4a4_nvfp4.py) and ggml-common.h
       // block_mxfp4 / block_nvfp4 (ggml-org/llama.cpp).
       // bitsandbytes LLM.int8: int8 weights + one fp32 absmax (SCB) per output row.
-      {linear("bnb-int8", "bitsandbytes int8 (LLM.int8): int8 + fp32 scale per row", 8, 0, 0, 0,
-              0, 32),
+      {linear("bnb-int8", "bitsandbytes int8 (LLM.int8): int8 + fp32 scale per row", 8, 0, 0, 0, 0,
+              32),
        {"llm.int8", "bitsandbytes-int8", "int8-bnb", "bnb8"}},
       // bitsandbytes 4-bit: blocks of 64 with an fp32 absmax each (4 + 32/64 = 4.5 bits);
       // double quantization stores the absmax in 8 bits with an fp32 constant per 256 blocks
@@ -118,14 +119,31 @@ const std::vector<WeightFormatEntry>& weight_format_table() {
       // NVIDIA NVFP4: blocks of 16 with an FP8 E4M3 scale (4.5 bits) and an fp32 per tensor.
       {linear("mxfp4", "MXFP4: blocks of 32, E8M0 scale (4.25 bits)", 4, 32, 8, 0, 0, 0),
        {"mx-fp4", "ocp-mxfp4"}},
-      {linear("nvfp4", "NVFP4: blocks of 16, FP8 scale (4.5 bits)", 4, 16, 8, 0, 0, 0),
-       {"nv-fp4"}},
+      {linear("nvfp4", "NVFP4: blocks of 16, FP8 scale (4.5 bits)", 4, 16, 8, 0, 0, 0), {"nv-fp4"}},
   };
-  const auto ggml = ggml_formats();
-  entries.insert(entries.end(), ggml.begin(), ggml.end());
-  return entries;
-  }();
   return table;
+}
+
+std::vector<WeightFormatEntry> ggml_formats();
+
+const std::vector<WeightFormatEntry>& ggml_format_table() {
+  static const std::vector<WeightFormatEntry> table = ggml_formats();
+  return table;
+}
+
+// Every format, named ones first: `visit(entry)` until it returns true.
+template <class Visit> bool each_weight_format(Visit visit) {
+  for (const auto& entry : named_formats()) {
+    if (visit(entry)) {
+      return true;
+    }
+  }
+  for (const auto& entry : ggml_format_table()) {
+    if (visit(entry)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 // llama.cpp's file types (q4_k_m, q8_0, iq4_xs, ...) and the ggml quantized types that are not
@@ -136,25 +154,25 @@ std::vector<WeightFormatEntry> ggml_formats() {
   for (const LlamaFileType& ftype : llama_file_types()) {
     WeightFormat f;
     f.name = text::to_lower(ftype.name);
-    f.description = "llama.cpp " + std::string(ftype.name) +
-                    " as llama-quantize builds it (per-tensor types)";
+    f.description =
+        "llama.cpp " + std::string(ftype.name) + " as llama-quantize builds it (per-tensor types)";
     f.scheme = WeightScheme::ggml_mix;
     f.llama_ftype = ftype.id;
     const GgmlType* base = ggml_type_by_id(ftype.default_type);
-    f.bits = base == nullptr ? 16
-                             : static_cast<std::uint32_t>(std::ceil(ggml_bits_per_element(*base)));
+    f.bits =
+        base == nullptr ? 16 : static_cast<std::uint32_t>(std::ceil(ggml_bits_per_element(*base)));
     entries.push_back({f, {}});
   }
   for (const GgmlType& type : ggml_types()) {
     const std::string name = text::to_lower(type.name);
     if (type.block_elements == 1 || find_llama_file_type(name) != nullptr || name == "q8_1" ||
         name == "q8_k" || name == "mxfp4" || name == "nvfp4") {
-      continue;  // plain types, file-type names, intermediates, and the safetensors formats
+      continue; // plain types, file-type names, intermediates, and the safetensors formats
     }
     WeightFormat f;
     f.name = name;
-    f.description = "every quantized tensor in ggml " + std::string(type.name) +
-                    " (llama-quantize --pure)";
+    f.description =
+        "every quantized tensor in ggml " + std::string(type.name) + " (llama-quantize --pure)";
     f.scheme = WeightScheme::ggml_mix;
     f.llama_ftype = find_llama_file_type("Q8_0")->id;
     f.pure_ggml_type = static_cast<std::int32_t>(type.id);
@@ -182,9 +200,12 @@ std::vector<WeightFormatEntry> ggml_formats() {
   // --token-embedding-type q8_0` ("Uses Q8_0 for embed and output weights", the model cards,
   // e.g. huggingface.co/bartowski/Meta-Llama-3.1-8B-Instruct-GGUF). Q3_K_XL is Q3_K_L so
   // treated, Q2_K_L is Q2_K (their 8B sizes: 4.32 -> 4.78 GB and 3.18 -> 3.69 GB).
-  for (const auto& [name, base] : std::initializer_list<std::pair<const char*, const char*>>{
-           {"q2_k_l", "q2_k"}, {"q3_k_xl", "q3_k_l"}, {"q4_k_l", "q4_k_m"}, {"q5_k_l", "q5_k_m"},
-           {"q6_k_l", "q6_k"}}) {
+  for (const auto& [name, base] :
+       std::initializer_list<std::pair<const char*, const char*>>{{"q2_k_l", "q2_k"},
+                                                                  {"q3_k_xl", "q3_k_l"},
+                                                                  {"q4_k_l", "q4_k_m"},
+                                                                  {"q5_k_l", "q5_k_m"},
+                                                                  {"q6_k_l", "q6_k"}}) {
     with_q8_0_ends(name, base, false,
                    std::string("llama.cpp ") + base +
                        " with Q8_0 output and token embeddings (bartowski's _L/_XL files)");
@@ -192,9 +213,12 @@ std::vector<WeightFormatEntry> ggml_formats() {
   // unsloth's dynamic quants (UD-*) pick per-layer types from their own calibration, which
   // they do not publish; approximated by the same mix as the _L/_XL files (the base mix with
   // Q8_0 ends) for UD-Qn_K_XL, and by the plain mix for the UD-IQ files.
-  for (const auto& [name, base] : std::initializer_list<std::pair<const char*, const char*>>{
-           {"ud-q2_k_xl", "q2_k"}, {"ud-q3_k_xl", "q3_k_l"}, {"ud-q4_k_xl", "q4_k_m"},
-           {"ud-q5_k_xl", "q5_k_m"}, {"ud-q6_k_xl", "q6_k"}}) {
+  for (const auto& [name, base] :
+       std::initializer_list<std::pair<const char*, const char*>>{{"ud-q2_k_xl", "q2_k"},
+                                                                  {"ud-q3_k_xl", "q3_k_l"},
+                                                                  {"ud-q4_k_xl", "q4_k_m"},
+                                                                  {"ud-q5_k_xl", "q5_k_m"},
+                                                                  {"ud-q6_k_xl", "q6_k"}}) {
     with_q8_0_ends(name, base, true,
                    std::string("unsloth dynamic quant, approximated as ") + base +
                        " with Q8_0 output and token embeddings");
@@ -345,7 +369,7 @@ std::optional<WeightFormat> gptq_named(std::vector<std::string> words) {
   const auto ends_with = [&words](const char* a, const char* b) {
     return words.size() >= 2 && words[words.size() - 2] == a && words.back() == b;
   };
-  if (ends_with("per", "channel") || ends_with("g", "1")) {  // -per-channel, -g-1
+  if (ends_with("per", "channel") || ends_with("g", "1")) { // -per-channel, -g-1
     words.resize(words.size() - 1);
     words.back() = "perchannel";
   }
@@ -367,9 +391,9 @@ std::optional<WeightFormat> gptq_named(std::vector<std::string> words) {
       return std::nullopt;
     }
   }
-  const std::string name = fmt::format("gptq-int{}-{}", *bits,
-                                       per_channel ? std::string("per-channel")
-                                                   : "g" + std::to_string(group));
+  const std::string name =
+      fmt::format("gptq-int{}-{}", *bits,
+                  per_channel ? std::string("per-channel") : "g" + std::to_string(group));
   WeightFormat f = gptq(name.c_str(), "", *bits, per_channel ? k_whole_row_group : group);
   f.description = fmt::format("GPTQ {}-bit, {}, fp16 scales, packed zeros, g_idx", *bits,
                               per_channel ? std::string("one group per row")
@@ -392,8 +416,8 @@ std::optional<WeightFormat> awq_named(const std::vector<std::string>& words) {
   }
   const std::string name = fmt::format("awq-int4-g{}", *group);
   return linear(name.c_str(),
-                fmt::format("AWQ 4-bit, group {}, fp16 scales and packed zeros", *group).c_str(),
-                4, *group, 16, 4, 0, 0);
+                fmt::format("AWQ 4-bit, group {}, fp16 scales and packed zeros", *group).c_str(), 4,
+                *group, 16, 4, 0, 0);
 }
 
 // exl2-{bpw}[-h{bits}] and exl3-{bpw}[-h{bits}]: the converters' -b (average bits per weight
@@ -465,11 +489,10 @@ std::optional<WeightFormat> autoround_named(const std::vector<std::string>& word
     return std::nullopt;
   }
   const std::string name = fmt::format("autoround-int{}-g{}", *bits, *group);
-  return linear(name.c_str(),
-                fmt::format("AutoRound {}-bit, group {}, fp16 scales, packed zeros", *bits,
-                            *group)
-                    .c_str(),
-                *bits, *group, 16, *bits, 0, 0);
+  return linear(
+      name.c_str(),
+      fmt::format("AutoRound {}-bit, group {}, fp16 scales, packed zeros", *bits, *group).c_str(),
+      *bits, *group, 16, *bits, 0, 0);
 }
 
 // torchao-int4[-g{N}] (Int4WeightOnlyConfig: group 128, a bf16 scale and zero per group) and
@@ -485,13 +508,13 @@ std::optional<WeightFormat> torchao_named(const std::vector<std::string>& words)
   }
   const auto group = words.size() == 3 ? group_word(words[2]) : std::optional<std::uint32_t>(128);
   if (!group || *group < 32 || *group > 256) {
-    return std::nullopt;  // tinygemm takes groups of 32, 64, 128 and 256
+    return std::nullopt; // tinygemm takes groups of 32, 64, 128 and 256
   }
   const std::string name = fmt::format("torchao-int4-g{}", *group);
-  return linear(name.c_str(),
-                fmt::format("torchao int4 weight-only, group {}, bf16 scale and zero", *group)
-                    .c_str(),
-                4, *group, 32, 0, 0, 0);
+  return linear(
+      name.c_str(),
+      fmt::format("torchao int4 weight-only, group {}, bf16 scale and zero", *group).c_str(), 4,
+      *group, 32, 0, 0, 0);
 }
 
 // bnb-int8-t{threshold}: LLM.int8 with its outlier threshold (llm_int8_threshold, default
@@ -577,7 +600,7 @@ std::string squeezed(std::string_view name) {
   return out;
 }
 
-}  // namespace
+} // namespace
 
 const WeightFormat& as_stored_format() {
   static const WeightFormat format{"as-stored", "each tensor as the model file stores it",
@@ -587,27 +610,24 @@ const WeightFormat& as_stored_format() {
 
 const WeightFormat* find_weight_format(std::string_view name) {
   const std::string_view wanted = text::trim(name);
-  for (const auto& entry : weight_format_table()) {
-    if (text::iequals(entry.format.name, wanted)) {
-      return &entry.format;
-    }
-    for (const auto& alias : entry.aliases) {
-      if (text::iequals(alias, wanted)) {
-        return &entry.format;
-      }
-    }
-  }
-  if (wanted.empty() || wanted.size() > 64) {
-    return nullptr;
+  const WeightFormat* found = nullptr;
+  each_weight_format([&](const WeightFormatEntry& entry) {
+    const bool named = text::iequals(entry.format.name, wanted) ||
+                       std::any_of(entry.aliases.begin(), entry.aliases.end(),
+                                   [&](const std::string& a) { return text::iequals(a, wanted); });
+    found = named ? &entry.format : nullptr;
+    return named;
+  });
+  if (found != nullptr || wanted.empty() || wanted.size() > 64) {
+    return found;
   }
   if (auto format = parametric_format(wanted)) {
     // A number-named format that is also listed (gptq-int4-g128) is the listed one.
-    for (const auto& entry : weight_format_table()) {
-      if (entry.format.name == format->name) {
-        return &entry.format;
-      }
-    }
-    return interned(std::move(*format));
+    each_weight_format([&](const WeightFormatEntry& entry) {
+      found = entry.format.name == format->name ? &entry.format : nullptr;
+      return found != nullptr;
+    });
+    return found != nullptr ? found : interned(std::move(*format));
   }
   return nullptr;
 }
@@ -639,18 +659,20 @@ std::optional<std::string> suggest_weight_format(std::string_view name) {
 
 std::vector<std::string> weight_format_names() {
   std::vector<std::string> names;
-  for (const auto& entry : weight_format_table()) {
+  each_weight_format([&](const WeightFormatEntry& entry) {
     names.push_back(entry.format.name);
-  }
+    return false;
+  });
   return names;
 }
 
 std::vector<std::string> weight_format_spellings() {
   std::vector<std::string> names;
-  for (const auto& entry : weight_format_table()) {
+  each_weight_format([&](const WeightFormatEntry& entry) {
     names.push_back(entry.format.name);
     names.insert(names.end(), entry.aliases.begin(), entry.aliases.end());
-  }
+    return false;
+  });
   return names;
 }
 
@@ -689,4 +711,4 @@ const KvType& default_kv_type() {
   return k_kv_types[1].type;
 }
 
-}  // namespace vramcalc
+} // namespace vramcalc
