@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include <CLI/CLI.hpp>
+#include "cli11.hpp"
 
 #include "check_command.hpp"
 #include "command_docs.hpp"
@@ -266,14 +266,22 @@ int run_app(int argc, char** argv) {
         return k_exit_error;
       }
     }
+    // The command runs with its options alone: the command line (CLI11's app, its flags and
+    // their texts) is freed first, so the command reuses its memory rather than touching new
+    // pages (each costs a short process more than most of its work: docs/performance.md).
+    const auto run_alone = [&line](auto& options, auto command) {
+      auto own = std::move(options);
+      line.reset();
+      return command(own);
+    };
     CommandLine& done = *line;
     const auto chosen = [](const CLI::App* sub) { return sub != nullptr && sub->parsed(); };
-    const int code = chosen(done.gpus)      ? run_gpus(done.gpus_options)
-                     : chosen(done.models)  ? run_models(done.models_options)
-                     : chosen(done.inspect) ? run_inspect(done.inspect_options)
-                     : chosen(done.train)   ? run_train(done.train_options)
-                     : chosen(done.check)   ? run_check(done.check_options)
-                                            : run_estimate(done.estimate_options);
+    const int code = chosen(done.gpus)      ? run_alone(done.gpus_options, run_gpus)
+                     : chosen(done.models)  ? run_alone(done.models_options, run_models)
+                     : chosen(done.inspect) ? run_alone(done.inspect_options, run_inspect)
+                     : chosen(done.train)   ? run_alone(done.train_options, run_train)
+                     : chosen(done.check)   ? run_alone(done.check_options, run_check)
+                                            : run_alone(done.estimate_options, run_estimate);
     finish_output();
     return code;
   } catch (const Error& e) {

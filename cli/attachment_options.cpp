@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <memory>
 
-#include <CLI/CLI.hpp>
+#include "cli11.hpp"
 
 #include "flags.hpp"
 

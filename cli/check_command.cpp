@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <set>
 
-#include <CLI/CLI.hpp>
+#include "cli11.hpp"
 
 #include "flags.hpp"
 #include <fmt/format.h>

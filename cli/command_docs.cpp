@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include <CLI/CLI.hpp>
+#include "cli11.hpp"
 
 namespace vramcalc::cli {
 

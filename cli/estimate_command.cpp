@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <functional>
 
-#include <CLI/CLI.hpp>
+#include "cli11.hpp"
 #include <fmt/format.h>
 
 #include "exit_codes.hpp"

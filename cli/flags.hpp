@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include <CLI/CLI.hpp>
+#include "cli11.hpp"
 
 namespace vramcalc::cli {
 

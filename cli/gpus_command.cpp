@@ -5,7 +5,7 @@
 #include <limits>
 #include <vector>
 
-#include <CLI/CLI.hpp>
+#include "cli11.hpp"
 
 #include "flags.hpp"
 

@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include <CLI/CLI.hpp>
+#include "cli11.hpp"
 
 #include "flags.hpp"
 #include <fmt/format.h>

@@ -1,6 +1,6 @@
 #include "model_source.hpp"
 
-#include <CLI/CLI.hpp>
+#include "cli11.hpp"
 
 #include "flags.hpp"
 

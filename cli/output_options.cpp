@@ -1,6 +1,6 @@
 #include "output_options.hpp"
 
-#include <CLI/CLI.hpp>
+#include "cli11.hpp"
 
 #include "flags.hpp"
 

@@ -315,7 +315,7 @@ Json solve_json(const Report& report, const ArgvContext& argv) {
                            : Json(nullptr)},
                       {"cost_per_hour", g.cost_per_hour ? Json(*g.cost_per_hour) : Json(nullptr)},
                       {"currency", g.cost_per_hour ? Json(g.gpu->currency) : Json(nullptr)},
-                      {"argv", query_argv(argv, g.deployment)}});
+                      {"argv", query_argv(argv, deployment_of(g, report.request.deployment))}});
     }
     solve["gpus"] = gpus;
     solve["gpus_order"] = rq.gpu_order == GpuOrder::cost ? "cost" : "cards";

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <functional>
 
-#include <CLI/CLI.hpp>
+#include "cli11.hpp"
 
 #include "flags.hpp"
 

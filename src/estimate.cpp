@@ -210,7 +210,13 @@ namespace engines {
 
 void fill_weights(MemoryEstimate& result, const EngineInput& input) {
   const ModelSpec& model = input.model;
-  const WeightBreakdown parts = weight_breakdown(model, input.format);
+  // The caller's breakdown when it has one of this model's shape (a planner shares one between
+  // its plans), else worked out here.
+  const WeightBreakdown* given = input.options.weights;
+  const bool usable = given != nullptr && given->layer_bytes.size() == model.layers.size();
+  const WeightBreakdown worked_out =
+      usable ? WeightBreakdown{} : weight_breakdown(model, input.format);
+  const WeightBreakdown& parts = usable ? *given : worked_out;
   result.embedding_weight_bytes = parts.embedding_bytes;
   result.head_weight_bytes = parts.head_bytes;
   result.layers.resize(model.layers.size());

@@ -94,6 +94,8 @@ struct MemoryEstimate {
   std::vector<LayerMemory> layers;           ///< per layer; weights sum with the two above
 };
 
+struct WeightBreakdown;
+
 /// Settings that change the estimate but are not the workload.
 struct EstimateOptions {
   /// Replaces the runtime overhead constant (--overhead). Default: the engine's.
@@ -107,6 +109,9 @@ struct EstimateOptions {
   /// Whether the components say how they were obtained (Component::basis). The bytes are the
   /// same either way; a search over candidate plans (PlanDetail::figures) leaves the text out.
   bool write_basis = true;
+  /// weight_breakdown(model, format) of the estimate's model and format, when the caller has it
+  /// already (a Planner: one for all its plans); nullptr: the estimate works it out. Not owned.
+  const WeightBreakdown* weights = nullptr;
 };
 
 /// Runtime overhead outside the framework allocator: CUDA context, cuBLAS/cuDNN handles and

@@ -44,10 +44,12 @@ struct SolveAnswer {
 struct GpuOption {
   const GpuSpec* gpu = nullptr;  ///< in GpuDatabase::card_figures(): no aliases, sources, notes
   std::uint32_t count = 0;  ///< the fewest of 1, 2, 4, 8 that fit
-  /// The plan's deployment, which re-runs it, and its figures. The plan itself is not kept: a
-  /// listing of every card would hold hundreds of them (each page of memory a process first
+  /// The plan's degrees (0: the engine's default), which with the card and count make its
+  /// deployment (deployment_of), and its figures. Neither the plan nor its deployment is kept:
+  /// a listing of every card would hold hundreds of them (each page of memory a process first
   /// touches costs it more than planning a card does).
-  Deployment deployment;
+  std::uint32_t tensor_parallel = 0;
+  std::uint32_t pipeline_parallel = 0;
   PlanStrategy strategy = PlanStrategy::single;
   std::uint64_t total_bytes = 0;             ///< Plan::total_bytes
   std::optional<std::int64_t> headroom_bytes;  ///< Plan::headroom_bytes
@@ -56,6 +58,10 @@ struct GpuOption {
   /// count x the card's price_per_hour, in its currency, when the database prices it.
   std::optional<double> cost_per_hour;
 };
+
+/// The deployment `option` was planned as, which re-runs it: `base` (what solve_which_gpus was
+/// given) on option.count of option.gpu, on one node, at the option's degrees.
+[[nodiscard]] Deployment deployment_of(const GpuOption& option, const Deployment& base);
 
 /// How --which-gpus orders its answers.
 enum class GpuOrder {

@@ -26,7 +26,8 @@ FormatFacts format_facts(const ModelSpec& model, const WeightFormat& format) {
       facts.replicated_other_bytes += bytes;
     }
   }
-  facts.total_weight_bytes = weight_breakdown(model, format).total_bytes;
+  facts.weights = weight_breakdown(model, format);
+  facts.total_weight_bytes = facts.weights.total_bytes;
   facts.decode_reads = decode_weight_reads(model, format);
   return facts;
 }
@@ -36,6 +37,7 @@ MemoryEstimate estimate_on(const Context& ctx, const GpuSpec* gpu, std::uint32_t
   options.gpu = gpu != nullptr ? std::optional<GpuSpec>(*gpu) : std::nullopt;
   options.gpu_count = tp;
   options.write_basis = ctx.detail == PlanDetail::full;
+  options.weights = &ctx.facts.weights;
   return estimate(ctx.model, ctx.deployment.format, ctx.deployment.workload, options);
 }
 

@@ -17,6 +17,7 @@ struct FormatFacts {
   std::vector<std::uint64_t> replicated_layer_bytes;  ///< 1-D tensors of each layer
   std::vector<std::uint64_t> expert_layer_bytes;      ///< routed experts of each layer
   std::uint64_t replicated_other_bytes = 0;           ///< 1-D tensors outside the layers
+  WeightBreakdown weights;                            ///< weight_breakdown(model, format)
   std::uint64_t total_weight_bytes = 0;
   WeightBreakdown decode_reads;                       ///< what one decode step reads
 };

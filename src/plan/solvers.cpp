@@ -150,18 +150,24 @@ namespace {
 // `cards` of the base's card: the first layout the engine and mode accept that fits, else the
 // first layout; nullopt when no layout is valid. The deployment names its degrees where the
 // engine takes them, so it re-runs as it was planned.
-std::optional<Plan> on_cards(const Planner& planner, Deployment d, std::uint32_t cards,
-                             PlanDetail detail) {
+// `d` on `cards` of its first card type, on one node, at the given degrees.
+void set_cards(Deployment& d, std::uint32_t cards, std::uint32_t tensor_parallel,
+               std::uint32_t pipeline_parallel) {
   d.gpus.resize(1);
   d.gpus.front().count = cards;
   d.nodes = 1;
-  d.tensor_parallel = 0;
-  d.pipeline_parallel = 0;
+  d.tensor_parallel = tensor_parallel;
+  d.pipeline_parallel = pipeline_parallel;
+}
+
+std::optional<Plan> on_cards(const Planner& planner, Deployment d, std::uint32_t cards,
+                             PlanDetail detail) {
+  set_cards(d, cards, 0, 0);
   std::optional<Plan> first;
   const bool degrees = cards > 1 && !layer_split_engine(d.options.engine.kind);
   for (const Planner::Layout& layout : planner.layouts(d, cards)) {
-    d.tensor_parallel = degrees ? layout.tensor_parallel : 0;
-    d.pipeline_parallel = degrees ? layout.pipeline_parallel : 0;
+    set_cards(d, cards, degrees ? layout.tensor_parallel : 0,
+              degrees ? layout.pipeline_parallel : 0);
     Plan plan = planner.plan(d, detail);
     if (plan.fits) {
       return plan;
@@ -231,8 +237,9 @@ std::vector<GpuOption> solve_which_gpus(const Planner& planner, const Deployment
           option.expected_decode_tokens_per_s = plan->speed->expected_decode_tokens_per_s;
         }
         option.cost_per_hour = cost;
-        option.deployment = std::move(plan->deployment);
-        options.push_back(std::move(option));
+        option.tensor_parallel = plan->deployment.tensor_parallel;
+        option.pipeline_parallel = plan->deployment.pipeline_parallel;
+        options.push_back(option);
         break;
       }
     }
@@ -269,6 +276,13 @@ std::vector<GpuOption> solve_which_gpus(const Planner& planner, const Deployment
     return a.gpu->id < b.gpu->id;
   });
   return options;
+}
+
+Deployment deployment_of(const GpuOption& option, const Deployment& base) {
+  Deployment d = base;
+  d.gpus = {GpuGroup{*option.gpu, 1}};
+  set_cards(d, option.count, option.tensor_parallel, option.pipeline_parallel);
+  return d;
 }
 
 std::vector<PlotPoint> plot_points(const Planner& planner, const Deployment& base, bool by_batch) {

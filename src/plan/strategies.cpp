@@ -384,6 +384,7 @@ Plan cpu_plan(const Context& ctx) {
   options.gpu.reset();
   options.gpu_count = 1;
   options.overhead_bytes = 0;
+  options.weights = &ctx.facts.weights;
   plan.estimate = estimate(ctx.model, ctx.deployment.format, ctx.deployment.workload, options);
   const MemoryEstimate& est = plan.estimate;
   const auto n_layers = static_cast<std::uint32_t>(ctx.model.layers.size());

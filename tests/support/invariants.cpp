@@ -443,7 +443,7 @@ class Checker {
       // A row keeps its deployment and figures, not its plan: re-run them.
       const GpuOption& row = r.which_gpus[i];
       Plan figures;
-      figures.deployment = row.deployment;
+      figures.deployment = deployment_of(row, r.request.deployment);
       figures.fits = true;
       figures.total_bytes = row.total_bytes;
       figures.strategy = row.strategy;

@@ -49,6 +49,29 @@ TEST_CASE("weight parts add up to the total") {
   }
 }
 
+TEST_CASE("a breakdown handed in is used as given and one of another shape is not") {
+  // A planner hands its plans one weight_breakdown (EstimateOptions::weights): the estimate
+  // takes its bytes rather than working them out again; a breakdown whose layers do not match
+  // the model is ignored.
+  const ModelSpec model = model_from_params(7'000'000'000ULL, {});
+  const WeightFormat& fp16 = fmt_named("fp16");
+  WeightBreakdown given = weight_breakdown(model, fp16);
+  REQUIRE(given.layer_bytes.size() == model.layers.size());
+  given.embedding_bytes += 1000;  // marked, so its use shows
+  given.total_bytes += 1000;
+  EstimateOptions options;
+  options.weights = &given;
+  const MemoryEstimate with = estimate(model, fp16, {}, options);
+  const MemoryEstimate without = estimate(model, fp16, {}, {});
+  CHECK(with.embedding_weight_bytes == without.embedding_weight_bytes + 1000);
+  CHECK(with.weights.bytes == without.weights.bytes + 1000);
+
+  WeightBreakdown other_shape = given;
+  other_shape.layer_bytes.pop_back();
+  options.weights = &other_shape;
+  CHECK(estimate(model, fp16, {}, options).weights.bytes == without.weights.bytes);
+}
+
 TEST_CASE("KV cache is 2 x layers x kv_heads x head_dim x context x batch x bytes") {
   // 7B takes Llama-3.1-8B's shape: 32 layers, 8 kv heads, head dim 128.
   // 2 * 32 * 8 * 128 * 4096 * 1 * 2 = 536,870,912 bytes (512 MiB).
