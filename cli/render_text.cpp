@@ -524,7 +524,11 @@ const char* attention_kind_name(AttentionKind kind) {
 }
 
 std::string render_text(const Report& report, const ArgvContext& argv, const Painter& paint) {
+  // Room for the whole text at once (a few KB, and a line per listed card or point): grown by
+  // doubling, the text would touch about twice its size in fresh pages.
   std::string out;
+  out.reserve(4096 + 160 * (report.which_gpus.size() + report.plot.size()) +
+              512 * (report.alternatives.size() + report.ladder.size()));
   out += paint.bold(fmt::format("vramcalc {}", version())) + "\n";
   render_inputs(out, report);
   render_breakdown(out, report, paint);
