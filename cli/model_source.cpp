@@ -57,7 +57,7 @@ void add_model_source_options(Flags& flags, ModelSourceOptions& o) {
              "safetensors weights: a file, a folder of shards or model.safetensors.index.json"
              " (config.json beside them); exact bytes from the headers");
   const auto shape = [&](const char* name, std::string& target, const char* help) {
-    flags.positional(name, target, "N", help);
+    flags.text(name, target, "N", "Model", help);
   };
   shape("--layers", o.layers, "With --params: transformer layers of the assumed shape");
   shape("--hidden", o.hidden, "With --params: hidden size");
