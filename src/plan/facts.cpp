@@ -27,7 +27,6 @@ FormatFacts format_facts(const ModelSpec& model, const WeightFormat& format) {
     }
   }
   facts.weights = weight_breakdown(model, format);
-  facts.total_weight_bytes = facts.weights.total_bytes;
   facts.decode_reads = decode_weight_reads(model, format);
   return facts;
 }

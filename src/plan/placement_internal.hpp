@@ -18,7 +18,6 @@ struct FormatFacts {
   std::vector<std::uint64_t> expert_layer_bytes;      ///< routed experts of each layer
   std::uint64_t replicated_other_bytes = 0;           ///< 1-D tensors outside the layers
   WeightBreakdown weights;                            ///< weight_breakdown(model, format)
-  std::uint64_t total_weight_bytes = 0;
   WeightBreakdown decode_reads;                       ///< what one decode step reads
 };
 

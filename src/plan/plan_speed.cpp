@@ -71,9 +71,9 @@ ReadShares read_shares(const ModelSpec& model, const FormatFacts& facts) {
   }
   const WeightBreakdown& reads = facts.decode_reads;
   const double expert_reads = static_cast<double>(expert_bytes) * shares.experts;
-  if (facts.total_weight_bytes > expert_bytes) {
+  if (facts.weights.total_bytes > expert_bytes) {
     shares.dense = std::clamp((static_cast<double>(reads.total_bytes) - expert_reads) /
-                                  static_cast<double>(facts.total_weight_bytes - expert_bytes),
+                                  static_cast<double>(facts.weights.total_bytes - expert_bytes),
                               0.0, 1.0);
   }
   return shares;
@@ -169,7 +169,7 @@ bool dequantized(const Context& ctx, const GpuSpec& card) {
     // A model file read as stored: its tensors' own types, below 16 bits on average (Q8_0 at
     // 8.5 bits is a dequantising type too).
     return ctx.model.total_params != 0 &&
-           static_cast<double>(ctx.facts.total_weight_bytes) * 8.0 /
+           static_cast<double>(ctx.facts.weights.total_bytes) * 8.0 /
                    static_cast<double>(ctx.model.total_params) <
                15.0;
   }
@@ -224,7 +224,7 @@ SpeedInput speed_input(const Plan& plan, const Context& ctx, const GpuSpec* firs
   const double kv_average = ctx.kv_average_share;
   const std::uint64_t active_params = model.active_params;
   const double share_of_params =
-      facts.total_weight_bytes == 0 ? 0.0 : 1.0 / static_cast<double>(facts.total_weight_bytes);
+      facts.weights.total_bytes == 0 ? 0.0 : 1.0 / static_cast<double>(facts.weights.total_bytes);
   const CpuSpec cpu = deployment.cpu.value_or(default_cpu());
   for (const DevicePlan& device : plan.devices) {
     if (device.weights_bytes == 0 && device.kv_cache_bytes == 0) {
@@ -319,7 +319,7 @@ void attach_speed(Plan& plan, const Context& ctx, const GpuSpec* gpu) {
     return;
   }
   const MemoryEstimate& one = plan.estimate;
-  const std::uint64_t weight_bytes = ctx.facts.total_weight_bytes;
+  const std::uint64_t weight_bytes = ctx.facts.weights.total_bytes;
   const bool quantized =
       ctx.model.total_params != 0 &&
       static_cast<double>(weight_bytes) * 8.0 / static_cast<double>(ctx.model.total_params) < 7.5;
