@@ -147,9 +147,6 @@ std::optional<SolveAnswer> solve_max_batch(const Planner& planner, const Deploym
 
 namespace {
 
-// `cards` of the base's card: the first layout the engine and mode accept that fits, else the
-// first layout; nullopt when no layout is valid. The deployment names its degrees where the
-// engine takes them, so it re-runs as it was planned.
 // `d` on `cards` of its first card type, on one node, at the given degrees.
 void set_cards(Deployment& d, std::uint32_t cards, std::uint32_t tensor_parallel,
                std::uint32_t pipeline_parallel) {
@@ -160,6 +157,9 @@ void set_cards(Deployment& d, std::uint32_t cards, std::uint32_t tensor_parallel
   d.pipeline_parallel = pipeline_parallel;
 }
 
+// `cards` of the base's card: the first layout the engine and mode accept that fits, else the
+// first layout; nullopt when no layout is valid. The deployment names its degrees where the
+// engine takes them, so it re-runs as it was planned.
 std::optional<Plan> on_cards(const Planner& planner, Deployment d, std::uint32_t cards,
                              PlanDetail detail) {
   set_cards(d, cards, 0, 0);

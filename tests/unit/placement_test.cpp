@@ -8,6 +8,7 @@
 #include "vramcalc/estimate.hpp"
 #include "vramcalc/gpu.hpp"
 #include "vramcalc/plan.hpp"
+#include "vramcalc/solve.hpp"
 #include "vramcalc/speed.hpp"
 
 using namespace vramcalc;
@@ -131,4 +132,30 @@ TEST_CASE("plan speed: one card reads the whole dense model but one row of the e
   const double ceiling = 3350e9 / static_cast<double>(read + kv);
   REQUIRE(plan.speed);
   CHECK(plan.speed->decode_tokens_per_s == Approx(ceiling).epsilon(0.001));
+}
+
+TEST_CASE("a --which-gpus row's deployment plans to the row's figures") {
+  // Rows keep the card, the count and the degrees; deployment_of makes the deployment again,
+  // which must plan to exactly what the row says (70B fp16 under vLLM: multi-card rows carry
+  // tensor-parallel degrees).
+  const ModelSpec model = catalog_model("llama-3.1-70b");
+  const Deployment base = request_for("fp16", "a100-80gb", 1, EngineKind::vllm);
+  const Planner planner(model);
+  const std::vector<GpuOption> rows = solve_which_gpus(planner, base, database());
+  REQUIRE(!rows.empty());
+  bool several_cards = false;
+  for (const GpuOption& row : rows) {
+    INFO(row.gpu->id << " x " << row.count);
+    const Deployment d = deployment_of(row, base);
+    REQUIRE(d.gpus.size() == 1);
+    CHECK(d.gpus.front().gpu.id == row.gpu->id);
+    CHECK(d.gpus.front().count == row.count);
+    const Plan plan = planner.plan(d, PlanDetail::figures);
+    CHECK(plan.fits);
+    CHECK(plan.strategy == row.strategy);
+    CHECK(plan.total_bytes == row.total_bytes);
+    CHECK(plan.headroom_bytes == row.headroom_bytes);
+    several_cards = several_cards || row.count > 1;
+  }
+  CHECK(several_cards);  // 140 GB of weights: most cards need more than one
 }
