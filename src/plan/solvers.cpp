@@ -157,10 +157,11 @@ void set_cards(Deployment& d, std::uint32_t cards, std::uint32_t tensor_parallel
   d.pipeline_parallel = pipeline_parallel;
 }
 
-// `cards` of the base's card: the first layout the engine and mode accept that fits, else the
-// first layout; nullopt when no layout is valid. The deployment names its degrees where the
-// engine takes them, so it re-runs as it was planned.
-std::optional<Plan> on_cards(const Planner& planner, Deployment d, std::uint32_t cards,
+// `cards` of the deployment's card: the first layout the engine and mode accept that fits,
+// else the first layout; nullopt when no layout is valid. The deployment names its degrees
+// where the engine takes them, so it re-runs as it was planned. `d` is the caller's scratch
+// copy (one per search, not one per call): it is left at the last layout tried.
+std::optional<Plan> on_cards(const Planner& planner, Deployment& d, std::uint32_t cards,
                              PlanDetail detail) {
   set_cards(d, cards, 0, 0);
   std::optional<Plan> first;
@@ -185,16 +186,17 @@ std::optional<SolveAnswer> solve_min_gpus(const Planner& planner, const Deployme
   if (base.gpus.empty()) {
     return std::nullopt;
   }
+  Deployment d = base;
   for (std::uint32_t cards = 1; cards <= k_max_planned_cards; ++cards) {
-    std::optional<Plan> plan = on_cards(planner, base, cards, PlanDetail::figures);
+    std::optional<Plan> plan = on_cards(planner, d, cards, PlanDetail::figures);
     if (plan && plan->fits) {
       // The answer and the count below it, planned in full.
       SolveAnswer answer;
       answer.value = cards;
-      answer.plan = *on_cards(planner, base, cards, PlanDetail::full);
+      answer.plan = *on_cards(planner, d, cards, PlanDetail::full);
       if (cards > 1) {
         answer.next_value = cards - 1;
-        answer.next_plan = on_cards(planner, base, cards - 1, PlanDetail::full);
+        answer.next_plan = on_cards(planner, d, cards - 1, PlanDetail::full);
       }
       return answer;
     }
