@@ -200,27 +200,28 @@ std::vector<WeightFormatEntry> ggml_formats() {
   // --token-embedding-type q8_0` ("Uses Q8_0 for embed and output weights", the model cards,
   // e.g. huggingface.co/bartowski/Meta-Llama-3.1-8B-Instruct-GGUF). Q3_K_XL is Q3_K_L so
   // treated, Q2_K_L is Q2_K (their 8B sizes: 4.32 -> 4.78 GB and 3.18 -> 3.69 GB).
-  for (const auto& [name, base] :
-       std::initializer_list<std::pair<const char*, const char*>>{{"q2_k_l", "q2_k"},
-                                                                  {"q3_k_xl", "q3_k_l"},
-                                                                  {"q4_k_l", "q4_k_m"},
-                                                                  {"q5_k_l", "q5_k_m"},
-                                                                  {"q6_k_l", "q6_k"}}) {
-    with_q8_0_ends(name, base, false,
-                   std::string("llama.cpp ") + base +
-                       " with Q8_0 output and token embeddings (bartowski's _L/_XL files)");
-  }
   // unsloth's dynamic quants (UD-*) pick per-layer types from their own calibration, which
   // they do not publish; approximated by the same mix as the _L/_XL files (the base mix with
-  // Q8_0 ends) for UD-Qn_K_XL, and by the plain mix for the UD-IQ files.
-  for (const auto& [name, base] :
-       std::initializer_list<std::pair<const char*, const char*>>{{"ud-q2_k_xl", "q2_k"},
-                                                                  {"ud-q3_k_xl", "q3_k_l"},
-                                                                  {"ud-q4_k_xl", "q4_k_m"},
-                                                                  {"ud-q5_k_xl", "q5_k_m"},
-                                                                  {"ud-q6_k_xl", "q6_k"}}) {
-    with_q8_0_ends(name, base, true,
-                   std::string("unsloth dynamic quant, approximated as ") + base +
+  // Q8_0 ends) for UD-Qn_K_XL, and by the plain mix for the UD-IQ files (below).
+  struct Q8Ends {
+    const char* base;
+    const char* bartowski;
+    const char* unsloth;
+  };
+  constexpr Q8Ends k_q8_ends[] = {{"q2_k", "q2_k_l", "ud-q2_k_xl"},
+                                  {"q3_k_l", "q3_k_xl", "ud-q3_k_xl"},
+                                  {"q4_k_m", "q4_k_l", "ud-q4_k_xl"},
+                                  {"q5_k_m", "q5_k_l", "ud-q5_k_xl"},
+                                  {"q6_k", "q6_k_l", "ud-q6_k_xl"}};
+  // Every bartowski name first, then every unsloth one (the order of the listings).
+  for (const Q8Ends& ends : k_q8_ends) {
+    with_q8_0_ends(ends.bartowski, ends.base, false,
+                   std::string("llama.cpp ") + ends.base +
+                       " with Q8_0 output and token embeddings (bartowski's _L/_XL files)");
+  }
+  for (const Q8Ends& ends : k_q8_ends) {
+    with_q8_0_ends(ends.unsloth, ends.base, true,
+                   std::string("unsloth dynamic quant, approximated as ") + ends.base +
                        " with Q8_0 output and token embeddings");
   }
   for (const char* base : {"iq1_s", "iq1_m", "iq2_xxs", "iq2_m", "iq3_xxs"}) {
